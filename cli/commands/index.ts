@@ -1,0 +1,7 @@
+// The list of sub-commands; each file registers one command on the program.
+import type { Command } from 'commander';
+import type { CliIo } from '../main.ts';
+
+export type RegisterCommand = (program: Command, io: CliIo) => void;
+
+export const commands: RegisterCommand[] = [];

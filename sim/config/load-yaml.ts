@@ -1,0 +1,177 @@
+// Parse a YAML file and validate it against a zod schema, reporting every problem as
+// `file:line:col: key.path: message` (sorted by line), never a stack trace or a silent default.
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError, type InputIssue } from '../errors.ts';
+
+type Path = (string | number)[];
+
+/** Parses `text` (the contents of `file`) and returns the schema's output, or throws ConfigError. */
+export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
+  const { doc, locate } = parseDocumentWithPositions(text, file);
+  const data: unknown = doc.toJS();
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  throw new ConfigError(sortIssues(result.error.issues.flatMap((zi) => toInputIssues(zi, data, schema, locate)).map((i) => ({ ...i, file }))));
+}
+
+/** Parses YAML syntax only (duplicate keys are errors) and returns a locator for key paths. */
+export function parseDocumentWithPositions(text: string, file: string) {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const pos = lineCounter.linePos(e.pos[0]);
+        return { file, line: pos.line, col: pos.col, path: '', message: firstLine(e.message) };
+      }),
+    );
+  }
+  if (doc.contents === null) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; expected a YAML mapping' }]);
+  }
+  const locate = (path: Path): { line: number; col: number } => {
+    const offset = offsetOf(doc, path);
+    const pos = lineCounter.linePos(offset);
+    return { line: pos.line, col: pos.col };
+  };
+  const issueAt = (path: Path, message: string): InputIssue => ({ file, ...locate(path), path: formatPath(path), message });
+  return { doc, locate, issueAt };
+}
+
+/** Builds a ConfigError for a rule checked after schema validation, pointing at the YAML key. */
+export function configErrorAt(text: string, file: string, problems: { path: Path; message: string }[]): ConfigError {
+  const { issueAt } = parseDocumentWithPositions(text, file);
+  return new ConfigError(sortIssues(problems.map((p) => issueAt(p.path, p.message))));
+}
+
+export function formatPath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function sortIssues(issues: InputIssue[]): InputIssue[] {
+  return issues.sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+}
+
+/** Offset of the deepest node on `path` that exists: the key of a mapping entry where there is one. */
+function offsetOf(doc: Document, path: Path): number {
+  let node: unknown = doc.contents;
+  let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment]) {
+      node = node.items[segment];
+      offset = (node as Node).range?.[0] ?? offset;
+    } else {
+      break;
+    }
+  }
+  return offset;
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let v: unknown = data;
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<string | number, unknown>)[p];
+  }
+  return v;
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+interface ZodIssueLike {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+  keys?: string[];
+  values?: unknown[];
+}
+
+function toInputIssues(
+  zi: ZodIssueLike,
+  data: unknown,
+  schema: z.ZodType,
+  locate: (p: Path) => { line: number; col: number },
+): InputIssue[] {
+  const path = zi.path.filter((p): p is string | number => typeof p !== 'symbol');
+  const issue = (p: Path, message: string): InputIssue => ({ file: '', ...locate(p), path: formatPath(p), message });
+  if (zi.code === 'unrecognized_keys' && zi.keys) {
+    const known = knownKeysAt(schema, path);
+    return zi.keys.map((key) => {
+      const hint = known ? `; expected one of: ${known.join(', ')}${didYouMean(key, known)}` : '';
+      return issue([...path, key], `unknown field "${key}"${hint}`);
+    });
+  }
+  const value = valueAt(data, path);
+  if (value === undefined && zi.code === 'invalid_type') {
+    return [issue(path, `missing required field (${zi.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`)];
+  }
+  const message = zi.message.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '');
+  const got = /received|got /.test(message) ? '' : `; got ${describeValue(value)}`;
+  return [issue(path, `${message}${got}`)];
+}
+
+/** The keys a strict object schema allows at `path`, unwrapping optional/default/pipe wrappers. */
+function knownKeysAt(schema: z.ZodType, path: Path): string[] | undefined {
+  let s: unknown = schema;
+  const unwrap = (x: unknown): unknown => {
+    for (let i = 0; i < 10; i++) {
+      const def = (x as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+      if (!def) return x;
+      if (def.innerType) x = def.innerType;
+      else if (def.type === 'pipe' && def.in) x = def.in;
+      else return x;
+    }
+    return x;
+  };
+  for (const p of path) {
+    s = unwrap(s);
+    const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+    if (!def) return undefined;
+    if (def.type === 'object' && typeof p === 'string') s = (def.shape as Record<string, unknown>)[p];
+    else if (def.type === 'array' && typeof p === 'number') s = def.element;
+    else if (def.type === 'record') s = def.valueType;
+    else return undefined;
+  }
+  s = unwrap(s);
+  const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+  if (def?.type !== 'object') return undefined;
+  return Object.keys(def.shape as object);
+}
+
+function didYouMean(key: string, known: string[]): string {
+  let best = '';
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean "${best}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
+}
