@@ -1,7 +1,8 @@
 // The list of sub-commands; each file registers one command on the program.
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
+import { registerValidate } from './validate.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerValidate];

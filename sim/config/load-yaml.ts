@@ -23,7 +23,9 @@ export function parseDocumentWithPositions(text: string, file: string) {
     throw new ConfigError(
       doc.errors.map((e) => {
         const pos = lineCounter.linePos(e.pos[0]);
-        return { file, line: pos.line, col: pos.col, path: '', message: firstLine(e.message) };
+        // yaml's own text for this one does not say which key is repeated.
+        const message = e.code === 'DUPLICATE_KEY' ? `duplicate key ${keyAt(text, e.pos[0])}` : firstLine(e.message);
+        return { file, line: pos.line, col: pos.col, path: '', message };
       }),
     );
   }
@@ -51,6 +53,12 @@ export function formatPath(path: Path): string {
 
 function sortIssues(issues: InputIssue[]): InputIssue[] {
   return issues.sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path));
+}
+
+/** The plain or quoted key that starts at `offset`, quoted for a message. */
+function keyAt(text: string, offset: number): string {
+  const key = /^("[^"]*"|'[^']*'|[^:\s,{}[\]]+)/.exec(text.slice(offset))?.[0] ?? '';
+  return key.startsWith('"') || key.startsWith("'") ? key : `"${key}"`;
 }
 
 function firstLine(message: string): string {
@@ -119,8 +127,9 @@ function toInputIssues(
   if (value === undefined && zi.code === 'invalid_type') {
     return [issue(path, `missing required field (${zi.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`)];
   }
-  const message = zi.message.replace(/^Invalid input: /, '').replace(/^Invalid option: /, '');
-  const got = /received|got /.test(message) ? '' : `; got ${describeValue(value)}`;
+  // zod names only the received type ("received string"); the value itself is more useful.
+  const message = zi.message.replace(/^Invalid (input|option): /, '').replace(/, received \w+$/, '');
+  const got = / got /.test(message) ? '' : `; got ${describeValue(value)}`;
   return [issue(path, `${message}${got}`)];
 }
 
@@ -152,7 +161,8 @@ function knownKeysAt(schema: z.ZodType, path: Path): string[] | undefined {
   return Object.keys(def.shape as object);
 }
 
-function didYouMean(key: string, known: string[]): string {
+/** ` (did you mean "x"?)` for the closest of `known` when it is close enough, else ''. */
+export function didYouMean(key: string, known: string[]): string {
   let best = '';
   let bestDistance = Infinity;
   for (const k of known) {

@@ -1,0 +1,61 @@
+// `epsim validate FILE`: checks a topology or scenario YAML file and prints a one-line summary.
+// The file's kind is read from its top-level keys; each kind has one validator in `validators`.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { gpuCount, type Topology } from '../../sim/cluster/topology.ts';
+import { parseDocumentWithPositions } from '../../sim/config/load-yaml.ts';
+import { UsageError } from '../../sim/errors.ts';
+import { parseTopology } from '../../topologies/load.ts';
+import type { CliIo } from '../main.ts';
+
+export type FileKind = 'topology' | 'scenario';
+
+/** Validates `text` (the contents of `file`) and returns the summary line, or throws a UserInputError. */
+type Validator = (text: string, file: string) => string;
+
+const validators: Record<FileKind, Validator> = {
+  topology: (text, file) => summarizeTopology(parseTopology(text, file)),
+  scenario: (_text, file) => {
+    throw new UsageError('scenario validation is not available yet', file);
+  },
+};
+
+const readErrors: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
+
+/** Reads and validates `path`; throws UsageError (unreadable file) or ConfigError (bad content). */
+export function validateFile(path: string): { kind: FileKind; summary: string } {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw new UsageError(`cannot read file (${readErrors[code] ?? (code || String(error))})`, path);
+  }
+  const kind = kindOf(text, path);
+  return { kind, summary: validators[kind](text, path) };
+}
+
+/** A scenario is recognised by a top-level `workload` or `schedules` key; anything else is a topology. */
+function kindOf(text: string, file: string): FileKind {
+  const { doc } = parseDocumentWithPositions(text, file);
+  return doc.has('workload') || doc.has('schedules') ? 'scenario' : 'topology';
+}
+
+function summarizeTopology(t: Topology): string {
+  const tiers = t.tiers.length === 0 ? 'one switch layer' : t.tiers.map((x) => `${x.name} tier ${x.oversubscription}:1`).join(', ');
+  return (
+    `topology ${t.name}: ${gpuCount(t)} GPUs (${t.nodes} x ${t.gpusPerNode} ${t.gpu.name}); ` +
+    `NVLink ${t.nvlink.bandwidthGBps.achieved}/${t.nvlink.bandwidthGBps.peak} GB/s, ` +
+    `NIC ${t.nic.bandwidthGBps.achieved}/${t.nic.bandwidthGBps.peak} GB/s per direction (achieved/peak); ${tiers}`
+  );
+}
+
+export function registerValidate(program: Command, io: CliIo): void {
+  program
+    .command('validate')
+    .description('check a topology or scenario YAML file; errors are reported as file:line:col')
+    .argument('<file>', 'topology or scenario YAML file')
+    .action((file: string) => {
+      io.out(`ok: ${file}: ${validateFile(file).summary}\n`);
+    });
+}

@@ -1,0 +1,32 @@
+// Roofline time of one compute op on one GPU, in integer ns:
+//
+//   timeNs = ceil( max(flops / achieved FLOP/s, bytes / achieved HBM B/s) / smShare + launchOverheadNs )
+//
+// flops / (tflops * 1e12) s = flops / (tflops * 1e3) ns; bytes / (GBps * 1e9) s = bytes / GBps ns.
+// smShare (0, 1] is the fraction of SMs the op keeps while communication kernels hold the rest;
+// it slows the whole roofline, not just the FLOP side, since HBM bandwidth is driven by the SMs
+// that issue the loads. The launch overhead is a fixed per-kernel cost and does not scale with it.
+// Rounded up once, here, so time stays an integer (DESIGN.md: integer ns, rounded once).
+import type { GpuSpec } from '../cluster/topology.ts';
+import { SimInvariantError } from '../errors.ts';
+
+export type ComputeDtype = 'bf16' | 'fp8';
+
+export interface ComputeCost {
+  flops: number;
+  /** HBM bytes read plus written. */
+  bytes: number;
+  /** Which tensor-core rate the FLOPs run at. */
+  dtype: ComputeDtype;
+}
+
+export function computeTimeNs(cost: ComputeCost, gpu: GpuSpec, smShare = 1): number {
+  const { flops, bytes, dtype } = cost;
+  if (!(flops >= 0 && bytes >= 0 && smShare > 0 && smShare <= 1)) {
+    throw new SimInvariantError(`computeTimeNs: need flops >= 0, bytes >= 0, 0 < smShare <= 1; got flops=${flops}, bytes=${bytes}, smShare=${smShare}`);
+  }
+  const tflops = dtype === 'fp8' ? gpu.fp8Tflops.achieved : gpu.bf16Tflops.achieved;
+  const computeNs = flops / (tflops * 1e3);
+  const memoryNs = bytes / gpu.hbmGBps.achieved;
+  return Math.ceil(Math.max(computeNs, memoryNs) / smShare + gpu.launchOverheadNs);
+}
