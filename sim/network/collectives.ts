@@ -1,0 +1,115 @@
+// Flow builders for collectives. Matrices are indexed by rank within `gpus` (the participants);
+// the flows name GPUs. Zero-byte transfers make no flow.
+import type { Topology } from '../cluster/topology.ts';
+import { nodeOf } from '../cluster/topology.ts';
+import type { FlowSpec } from '../ops/op-graph.ts';
+
+/** Square matrix of bytes, row = sender rank, column = receiver rank. */
+export type ByteMatrix = ArrayLike<ArrayLike<number>>;
+
+/** Every pair sends directly: NVLink inside a node, RDMA across nodes. */
+export function directAllToAll(gpus: number[], bytes: ByteMatrix): FlowSpec[] {
+  const flows: FlowSpec[] = [];
+  for (let i = 0; i < gpus.length; i++) {
+    for (let j = 0; j < gpus.length; j++) {
+      const b = bytes[i]![j]!;
+      if (i !== j && b > 0) flows.push({ src: gpus[i]!, dst: gpus[j]!, bytes: b });
+    }
+  }
+  return flows;
+}
+
+export interface TwoHopOptions {
+  /**
+   * Bytes each sender puts on RDMA towards each destination node, indexed [sender rank][node].
+   * Real EP libraries send a token once per node even when several GPUs there need it, so this
+   * can be less than the row sum; by default it is the row sum over the node's GPUs.
+   */
+  rdmaBytes?: (senderRank: number, node: number) => number | undefined;
+  /** Split each RDMA transfer into this many pieces so NVLink forwarding overlaps RDMA. */
+  chunks?: number;
+}
+
+/**
+ * DeepEP-style two-hop all-to-all: across nodes, a sender's traffic for node B goes by RDMA to
+ * the GPU of the same local rank in B, which forwards it over NVLink. Inside a node it is direct.
+ * Pairs whose relay GPU is not a participant go direct.
+ */
+export function twoHopAllToAll(topology: Topology, gpus: number[], bytes: ByteMatrix, options: TwoHopOptions = {}): FlowSpec[] {
+  const chunks = Math.max(1, Math.floor(options.chunks ?? 1));
+  const rankOfGpu = new Map(gpus.map((g, r) => [g, r]));
+  const ranksByNode = new Map<number, number[]>();
+  gpus.forEach((g, r) => {
+    const node = nodeOf(topology, g);
+    if (!ranksByNode.has(node)) ranksByNode.set(node, []);
+    ranksByNode.get(node)!.push(r);
+  });
+  const flows: FlowSpec[] = [];
+  for (let i = 0; i < gpus.length; i++) {
+    const src = gpus[i]!;
+    const srcNode = nodeOf(topology, src);
+    const localRank = src % topology.gpusPerNode;
+    for (const [node, ranks] of ranksByNode) {
+      if (node === srcNode) {
+        for (const j of ranks) if (j !== i && bytes[i]![j]! > 0) flows.push({ src, dst: gpus[j]!, bytes: bytes[i]![j]! });
+        continue;
+      }
+      const relay = node * topology.gpusPerNode + localRank;
+      const relayRank = rankOfGpu.get(relay);
+      if (relayRank === undefined) {
+        for (const j of ranks) if (bytes[i]![j]! > 0) flows.push({ src, dst: gpus[j]!, bytes: bytes[i]![j]! });
+        continue;
+      }
+      let rowSum = 0;
+      for (const j of ranks) rowSum += bytes[i]![j]!;
+      const rdma = options.rdmaBytes?.(i, node) ?? rowSum;
+      if (rdma <= 0 && rowSum <= 0) continue;
+      let previous: number | undefined;
+      for (let c = 0; c < chunks; c++) {
+        const rdmaIndex = flows.length;
+        flows.push({ src, dst: relay, bytes: rdma / chunks, ...(previous === undefined ? {} : { after: previous, afterDrain: true }) });
+        previous = rdmaIndex;
+        for (const j of ranks) {
+          if (j === relayRank || bytes[i]![j]! <= 0) continue;
+          flows.push({ src: relay, dst: gpus[j]!, bytes: bytes[i]![j]! / chunks, after: rdmaIndex });
+        }
+      }
+    }
+  }
+  return flows;
+}
+
+/**
+ * Ring all-reduce of `bytes` per GPU (NCCL's ring): 2(n-1) steps, each rank sending bytes/n to
+ * the next; a step's send waits for the previous step's piece to arrive.
+ */
+export function ringAllReduce(gpus: number[], bytes: number): FlowSpec[] {
+  return ringSteps(gpus, bytes / gpus.length, 2 * (gpus.length - 1));
+}
+
+/** Ring all-gather: every rank ends with all n pieces of `bytesPerRank`: n-1 steps. */
+export function ringAllGather(gpus: number[], bytesPerRank: number): FlowSpec[] {
+  return ringSteps(gpus, bytesPerRank, gpus.length - 1);
+}
+
+/** Ring reduce-scatter of `bytes` per GPU: n-1 steps of bytes/n. */
+export function ringReduceScatter(gpus: number[], bytes: number): FlowSpec[] {
+  return ringSteps(gpus, bytes / gpus.length, gpus.length - 1);
+}
+
+function ringSteps(gpus: number[], pieceBytes: number, steps: number): FlowSpec[] {
+  const n = gpus.length;
+  const flows: FlowSpec[] = [];
+  if (n < 2 || pieceBytes <= 0) return flows;
+  for (let step = 0; step < steps; step++) {
+    for (let i = 0; i < n; i++) {
+      const incoming = step === 0 ? undefined : (step - 1) * n + ((i - 1 + n) % n);
+      flows.push({ src: gpus[i]!, dst: gpus[(i + 1) % n]!, bytes: pieceBytes, ...(incoming === undefined ? {} : { after: incoming }) });
+    }
+  }
+  return flows;
+}
+
+export function pointToPoint(src: number, dst: number, bytes: number): FlowSpec[] {
+  return bytes > 0 && src !== dst ? [{ src, dst, bytes }] : [];
+}

@@ -1,0 +1,156 @@
+// Max-min fair rates by progressive filling: raise every unfrozen flow's rate together; when a
+// link runs out of capacity, freeze the flows crossing it at that link's fair share and repeat.
+// Shares only grow as flows freeze (the frozen share is the smallest), so a lazy min-heap of
+// links keyed by remaining/unfrozen is enough: O(F·k·log L) for F flows of k links each.
+
+/** Flows' links in a flat array: flow f crosses links[f * stride + i] for i < linkCount[f]. */
+export interface FlowPaths {
+  stride: number;
+  links: Int32Array;
+  linkCount: Uint8Array;
+}
+
+/** Pure reference version: returns each flow's rate in capacity units. */
+export function maxMinRates(capacity: Float64Array, flowLinks: number[][]): Float64Array {
+  const stride = Math.max(1, ...flowLinks.map((l) => l.length));
+  const paths: FlowPaths = { stride, links: new Int32Array(stride * flowLinks.length), linkCount: new Uint8Array(flowLinks.length) };
+  const flowsOnLink: number[][] = Array.from({ length: capacity.length }, () => []);
+  flowLinks.forEach((ls, f) => {
+    paths.linkCount[f] = ls.length;
+    ls.forEach((l, i) => {
+      paths.links[f * stride + i] = l;
+      flowsOnLink[l]!.push(f);
+    });
+  });
+  const rates = new Float64Array(flowLinks.length);
+  const active = flowsOnLink.flatMap((list, l) => (list.length > 0 ? [l] : []));
+  new FairShareSolver(capacity.length).solve(capacity, flowsOnLink, active, paths, rates, new Uint8Array(flowLinks.length));
+  return rates;
+}
+
+/**
+ * Reusable scratch space so the network's repeated solves allocate nothing per call. The links
+ * sit in an indexed min-heap keyed by their current fair share (remaining / unfrozen flows); a
+ * freeze only raises the shares of the other links it touches, so each touch is one sift-down.
+ */
+export class FairShareSolver {
+  /** Capacity left on each link after the last solve (capacity minus the rates crossing it). */
+  readonly remaining: Float64Array;
+  private unfrozen: Int32Array;
+  private share: Float64Array;
+  private heap: Int32Array;
+  private position: Int32Array;
+  private size = 0;
+
+  constructor(linkCount: number) {
+    this.remaining = new Float64Array(linkCount);
+    this.unfrozen = new Int32Array(linkCount);
+    this.share = new Float64Array(linkCount);
+    this.heap = new Int32Array(linkCount);
+    this.position = new Int32Array(linkCount).fill(-1);
+  }
+
+  /** Fills `rates[f]` for every flow on the `activeLinks`; `frozen` is scratch (one byte per flow). */
+  solve(
+    capacity: Float64Array,
+    flowsOnLink: readonly (readonly number[])[],
+    activeLinks: readonly number[],
+    paths: FlowPaths,
+    rates: Float64Array,
+    frozen: Uint8Array,
+  ): void {
+    const { remaining, unfrozen, share, heap, position } = this;
+    const { stride, links, linkCount } = paths;
+    this.size = 0;
+    for (let i = 0; i < activeLinks.length; i++) {
+      const l = activeLinks[i]!;
+      const onLink = flowsOnLink[l]!;
+      const n = onLink.length;
+      remaining[l] = capacity[l]!;
+      unfrozen[l] = n;
+      for (let j = 0; j < n; j++) frozen[onLink[j]!] = 0;
+      if (n === 0) continue;
+      share[l] = capacity[l]! / n;
+      position[l] = this.size;
+      heap[this.size++] = l;
+    }
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    while (this.size > 0) {
+      const l = heap[0]!;
+      const level = share[l]!;
+      this.removeTop();
+      const onLink = flowsOnLink[l]!;
+      for (let j = 0; j < onLink.length; j++) {
+        const f = onLink[j]!;
+        if (frozen[f]) continue;
+        frozen[f] = 1;
+        rates[f] = level;
+        const base = f * stride;
+        const count = linkCount[f]!;
+        for (let p = 0; p < count; p++) {
+          const m = links[base + p]!;
+          const rem = remaining[m]! - level;
+          remaining[m] = rem > 0 ? rem : 0;
+          const left = --unfrozen[m]!;
+          if (m === l) continue;
+          if (left === 0) this.remove(m);
+          else {
+            share[m] = remaining[m]! / left;
+            this.siftDown(position[m]!);
+          }
+        }
+      }
+    }
+  }
+
+  private removeTop(): void {
+    this.remove(this.heap[0]!);
+  }
+
+  private remove(link: number): void {
+    const i = this.position[link]!;
+    this.position[link] = -1;
+    const last = this.heap[--this.size]!;
+    if (i === this.size) return;
+    this.heap[i] = last;
+    this.position[last] = i;
+    // Shares only grow, but the moved link may be smaller than the removed one's parent chain.
+    this.siftUp(i);
+    this.siftDown(this.position[last]!);
+  }
+
+  private siftUp(i: number): void {
+    const { heap, share, position } = this;
+    const link = heap[i]!;
+    const key = share[link]!;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (share[p]! <= key) break;
+      heap[i] = p;
+      position[p] = i;
+      i = parent;
+    }
+    heap[i] = link;
+    position[link] = i;
+  }
+
+  private siftDown(i: number): void {
+    const { heap, share, position } = this;
+    const n = this.size;
+    const link = heap[i]!;
+    const key = share[link]!;
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && share[heap[c + 1]!]! < share[heap[c]!]!) c++;
+      const child = heap[c]!;
+      if (share[child]! >= key) break;
+      heap[i] = child;
+      position[child] = i;
+      i = c;
+    }
+    heap[i] = link;
+    position[link] = i;
+  }
+}

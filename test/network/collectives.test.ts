@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { executeOptionsFor } from '../../sim/network/cluster.ts';
+import { directAllToAll, ringAllReduce, twoHopAllToAll } from '../../sim/network/collectives.ts';
+import { execute } from '../../sim/ops/execute.ts';
+import { OpGraph } from '../../sim/ops/op-graph.ts';
+import type { FlowSpec } from '../../sim/ops/op-graph.ts';
+import { toyTopology } from '../helpers/toy-topology.ts';
+
+function runCollective(topology = toyTopology(), gpus: number[], flows: FlowSpec[]) {
+  const graph = new OpGraph();
+  graph.collective({ name: 'a2a', kind: 'dispatch', stream: 'comm', parts: gpus.map((gpu) => ({ gpu })), flows });
+  return execute(graph, executeOptionsFor(topology));
+}
+
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+const uniform = (n: number, b: number) => range(n).map((i) => range(n).map((j) => (i === j ? 0 : b)));
+
+describe('all-to-all on the toy topology (NVLink 100 B/ns, 1 µs; NIC 25 B/ns, 2 µs)', () => {
+  it('among the 8 GPUs of one node matches its closed form: latency + 7·B / NVLink', () => {
+    // Each port carries 7 flows of B; max-min gives each flow 100/7, so all drain at 7B/100.
+    const B = 1e6;
+    const t = runCollective(toyTopology({ nodes: 1 }), range(8), directAllToAll(range(8), uniform(8, B)));
+    expect(t.makespanNs).toBe(1000 + (7 * B) / 100);
+    for (const s of t.spans) expect(s.endNs).toBe(1000 + (7 * B) / 100);
+  });
+
+  it('across 2 nodes is NIC-bound: latency + 8·B / NIC', () => {
+    // Each GPU sends B to 8 GPUs of the other node through its 25 B/ns NIC; its 7 NVLink flows
+    // (7B at 100 B/ns) finish first.
+    const B = 1e6;
+    const t = runCollective(toyTopology(), range(16), directAllToAll(range(16), uniform(16, B)));
+    expect(t.makespanNs).toBe(2000 + (8 * B) / 25);
+  });
+
+  it('sends exactly the bytes it receives', () => {
+    const bytes = range(16).map((i) => range(16).map((j) => (i === j ? 0 : 1000 * (1 + ((i * 7 + j * 3) % 11)))));
+    const t = runCollective(toyTopology(), range(16), directAllToAll(range(16), bytes));
+    const total = bytes.flat().reduce((a, b) => a + b, 0);
+    expect(t.bytesSent.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(t.bytesReceived.reduce((a, b) => a + b, 0)).toBe(total);
+    range(16).forEach((j) => expect(t.bytesReceived[j]).toBe(range(16).reduce((a, i) => a + bytes[i]![j]!, 0)));
+  });
+});
+
+describe('twoHopAllToAll()', () => {
+  it('sends RDMA to the same local rank and forwards over NVLink', () => {
+    const topology = toyTopology();
+    const bytes = uniform(16, 100);
+    const flows = twoHopAllToAll(topology, range(16), bytes);
+    // GPU 3 -> node 1: one RDMA flow of 800 B to GPU 11, then 7 NVLink forwards of 100 B.
+    const fromGpu3 = flows.filter((f) => f.src === 3 && f.dst >= 8);
+    expect(fromGpu3).toEqual([{ src: 3, dst: 11, bytes: 800 }]);
+    const rdmaIndex = flows.indexOf(fromGpu3[0]!);
+    const forwards = flows.filter((f) => f.after === rdmaIndex);
+    expect(forwards.map((f) => [f.src, f.dst, f.bytes])).toEqual(range(8, 8).filter((d) => d !== 11).map((d) => [11, d, 100]));
+  });
+
+  it('uses the deduplicated RDMA volume when given', () => {
+    const flows = twoHopAllToAll(toyTopology(), range(16), uniform(16, 100), { rdmaBytes: () => 300 });
+    expect(flows.find((f) => f.src === 0 && f.dst === 8)!.bytes).toBe(300);
+  });
+
+  it('splits RDMA into sequential chunks whose forwards start on arrival', () => {
+    const flows = twoHopAllToAll(toyTopology(), range(16), uniform(16, 100), { chunks: 2 });
+    const rdma = flows.filter((f) => f.src === 0 && f.dst === 8);
+    expect(rdma.map((f) => f.bytes)).toEqual([400, 400]);
+    expect(rdma[1]!.afterDrain).toBe(true);
+  });
+
+  it('moves NIC traffic off the direct path: time = RDMA leg + NVLink forward', () => {
+    // Node-pair traffic only: each GPU of node 0 sends B to each GPU of node 1 (no reverse).
+    const B = 1e6;
+    const topology = toyTopology();
+    const bytes = range(16).map((i) => range(16).map((j) => (i < 8 && j >= 8 ? B : 0)));
+    const t = runCollective(topology, range(16), twoHopAllToAll(topology, range(16), bytes));
+    // RDMA: 8B per GPU over 25 B/ns + 2 µs; then relay forwards 7B over 100 B/ns + 1 µs.
+    expect(t.makespanNs).toBe(2000 + (8 * B) / 25 + 1000 + (7 * B) / 100);
+  });
+});
+
+describe('ringAllReduce()', () => {
+  it('takes 2(n-1) steps of latency + (S/n)/bandwidth inside a node', () => {
+    const S = 8e6;
+    const t = runCollective(toyTopology({ nodes: 1 }), range(8), ringAllReduce(range(8), S));
+    expect(t.makespanNs).toBe(14 * (1000 + S / 8 / 100));
+  });
+});
