@@ -38,12 +38,7 @@ export interface TwoHopOptions {
 export function twoHopAllToAll(topology: Topology, gpus: number[], bytes: ByteMatrix, options: TwoHopOptions = {}): FlowSpec[] {
   const chunks = Math.max(1, Math.floor(options.chunks ?? 1));
   const rankOfGpu = new Map(gpus.map((g, r) => [g, r]));
-  const ranksByNode = new Map<number, number[]>();
-  gpus.forEach((g, r) => {
-    const node = nodeOf(topology, g);
-    if (!ranksByNode.has(node)) ranksByNode.set(node, []);
-    ranksByNode.get(node)!.push(r);
-  });
+  const ranksByNode = groupRanksByNode(topology, gpus);
   const flows: FlowSpec[] = [];
   for (let i = 0; i < gpus.length; i++) {
     const src = gpus[i]!;
@@ -63,7 +58,7 @@ export function twoHopAllToAll(topology: Topology, gpus: number[], bytes: ByteMa
       let rowSum = 0;
       for (const j of ranks) rowSum += bytes[i]![j]!;
       const rdma = options.rdmaBytes?.(i, node) ?? rowSum;
-      if (rdma <= 0 && rowSum <= 0) continue;
+      if (rowSum <= 0) continue;
       let previous: number | undefined;
       for (let c = 0; c < chunks; c++) {
         const rdmaIndex = flows.length;
@@ -77,6 +72,62 @@ export function twoHopAllToAll(topology: Topology, gpus: number[], bytes: ByteMa
     }
   }
   return flows;
+}
+
+/**
+ * The combine direction of the two-hop all-to-all: senders first gather over NVLink at the GPU of
+ * their node whose local rank matches the receiver's, which sends once over RDMA (EP libraries
+ * reduce a token's expert outputs inside the node before they cross). `rdmaBytes(receiverRank,
+ * node)` is what crosses from `node` to that receiver (default: the column sum over the node).
+ */
+export function twoHopAllToAllReverse(
+  topology: Topology,
+  gpus: number[],
+  bytes: ByteMatrix,
+  rdmaBytes?: (receiverRank: number, node: number) => number | undefined,
+): FlowSpec[] {
+  const rankOfGpu = new Map(gpus.map((g, r) => [g, r]));
+  const ranksByNode = groupRanksByNode(topology, gpus);
+  const flows: FlowSpec[] = [];
+  for (let j = 0; j < gpus.length; j++) {
+    const dst = gpus[j]!;
+    const dstNode = nodeOf(topology, dst);
+    const localRank = dst % topology.gpusPerNode;
+    for (const [node, ranks] of ranksByNode) {
+      if (node === dstNode) {
+        for (const i of ranks) if (i !== j && bytes[i]![j]! > 0) flows.push({ src: gpus[i]!, dst, bytes: bytes[i]![j]! });
+        continue;
+      }
+      const relay = node * topology.gpusPerNode + localRank;
+      if (!rankOfGpu.has(relay)) {
+        for (const i of ranks) if (bytes[i]![j]! > 0) flows.push({ src: gpus[i]!, dst, bytes: bytes[i]![j]! });
+        continue;
+      }
+      let columnSum = 0;
+      const gathers: number[] = [];
+      for (const i of ranks) {
+        const b = bytes[i]![j]!;
+        columnSum += b;
+        if (b <= 0 || gpus[i] === relay) continue;
+        gathers.push(flows.length);
+        flows.push({ src: gpus[i]!, dst: relay, bytes: b });
+      }
+      if (columnSum <= 0) continue;
+      const rdma = rdmaBytes?.(j, node) ?? columnSum;
+      if (rdma > 0) flows.push({ src: relay, dst, bytes: rdma, ...(gathers.length > 0 ? { after: gathers } : {}) });
+    }
+  }
+  return flows;
+}
+
+function groupRanksByNode(topology: Topology, gpus: number[]): Map<number, number[]> {
+  const ranksByNode = new Map<number, number[]>();
+  gpus.forEach((g, r) => {
+    const node = nodeOf(topology, g);
+    if (!ranksByNode.has(node)) ranksByNode.set(node, []);
+    ranksByNode.get(node)!.push(r);
+  });
+  return ranksByNode;
 }
 
 /**

@@ -8,7 +8,7 @@ import { SimInvariantError } from '../errors.ts';
 import { Network } from '../network/network.ts';
 import type { Route } from '../network/route.ts';
 import { cycleError, dependentsOf, describe, findCycle } from './check-graph.ts';
-import type { OpGraph, OpId } from './op-graph.ts';
+import { afterList, type OpGraph, type OpId } from './op-graph.ts';
 import type { Span, Timeline } from './timeline.ts';
 
 export interface ExecuteOptions {
@@ -73,8 +73,9 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
     const followers: number[][] = c.spec.flows.map(() => []);
     const fromGpu = new Map<number, number[]>();
     c.spec.flows.forEach((f, i) => {
-      waiting[i] = f.after === undefined ? 1 : 2;
-      if (f.after !== undefined) followers[f.after]!.push(i);
+      const after = afterList(f);
+      waiting[i] = 1 + after.length;
+      for (const a of after) followers[a]!.push(i);
       partPending[partOfGpu.get(f.src)!]!++;
       if (f.dst !== f.src) partPending[partOfGpu.get(f.dst)!]!++;
       let list = fromGpu.get(f.src);

@@ -29,8 +29,8 @@ export interface FlowSpec {
   src: number;
   dst: number;
   bytes: number;
-  /** Index (in this collective's flows) of a flow that must arrive (or drain) before this one starts. */
-  after?: number;
+  /** Indices (in this collective's flows) of flows that must arrive (or drain) before this one starts. */
+  after?: number | readonly number[];
   afterDrain?: boolean;
 }
 
@@ -64,6 +64,14 @@ export interface Collective {
 }
 
 const NONE = -1;
+
+const NO_FLOWS: readonly number[] = [];
+
+/** The flows a flow waits for, as a list. */
+export function afterList(flow: FlowSpec): readonly number[] {
+  if (flow.after === undefined) return NO_FLOWS;
+  return typeof flow.after === 'number' ? [flow.after] : flow.after;
+}
 
 export class OpGraph {
   readonly collectives: Collective[] = [];
@@ -118,8 +126,10 @@ export class OpGraph {
       if (srcPart === undefined || !partOfGpu.has(flow.dst)) {
         throw new SimInvariantError(`collective '${spec.name}' flow ${i} (${flow.src}->${flow.dst}) involves a GPU with no part`);
       }
-      if (flow.after !== undefined && !(flow.after >= 0 && flow.after < spec.flows.length && flow.after !== i)) {
-        throw new SimInvariantError(`collective '${spec.name}' flow ${i} waits for missing flow ${flow.after}`);
+      for (const a of afterList(flow)) {
+        if (!(Number.isInteger(a) && a >= 0 && a < spec.flows.length && a !== i)) {
+          throw new SimInvariantError(`collective '${spec.name}' flow ${i} waits for missing flow ${a}`);
+        }
       }
       this.bytesOf[srcPart] += flow.bytes;
     });

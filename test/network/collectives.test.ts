@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executeOptionsFor } from '../../sim/network/cluster.ts';
-import { directAllToAll, ringAllReduce, twoHopAllToAll } from '../../sim/network/collectives.ts';
+import { directAllToAll, ringAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../../sim/network/collectives.ts';
 import { execute } from '../../sim/ops/execute.ts';
 import { OpGraph } from '../../sim/ops/op-graph.ts';
 import type { FlowSpec } from '../../sim/ops/op-graph.ts';
@@ -83,5 +83,23 @@ describe('ringAllReduce()', () => {
     const S = 8e6;
     const t = runCollective(toyTopology({ nodes: 1 }), range(8), ringAllReduce(range(8), S));
     expect(t.makespanNs).toBe(14 * (1000 + S / 8 / 100));
+  });
+});
+
+describe('twoHopAllToAllReverse()', () => {
+  it('gathers over NVLink at the relay, then sends once over RDMA after every piece arrived', () => {
+    // Node 1 GPUs all send 100 B to GPU 3 (node 0): they gather at GPU 11 (local rank 3), which
+    // sends the 800 B (or the deduplicated 300 B) to GPU 3.
+    const topology = toyTopology();
+    const bytes = range(16).map((i) => range(16).map((j) => (i >= 8 && j === 3 ? 100 : 0)));
+    const flows = twoHopAllToAllReverse(topology, range(16), bytes, () => 300);
+    const gathers = flows.filter((f) => f.dst === 11);
+    expect(gathers.map((f) => f.src)).toEqual([8, 9, 10, 12, 13, 14, 15]);
+    const rdma = flows.find((f) => f.src === 11 && f.dst === 3)!;
+    expect(rdma.bytes).toBe(300);
+    expect(rdma.after).toEqual(gathers.map((g) => flows.indexOf(g)));
+    // Time: NVLink gather (7 x 100 B into one port: 1,000 + 7) then RDMA (2,000 + 12).
+    const t = runCollective(topology, range(16), flows);
+    expect(t.makespanNs).toBe(1000 + 7 + 2000 + 12);
   });
 });
