@@ -1,0 +1,83 @@
+// The JSON files `epsim run` and `epsim sweep` write, which the dashboard reads (DESIGN.md). These
+// types are the on-disk contract; bump the formatVersion of a file when its shape changes.
+import type { ScheduleMetrics } from '../step/types.ts';
+
+export const RESULT_FORMAT_VERSION = 1;
+export const TIMELINE_FORMAT_VERSION = 1;
+export const SWEEP_FORMAT_VERSION = 1;
+
+/** result.json */
+export interface ResultFile {
+  formatVersion: typeof RESULT_FORMAT_VERSION;
+  /** The scenario as resolved (defaults filled), so the numbers can be traced back to their inputs. */
+  scenario: Record<string, unknown> & { name: string; file: string };
+  topology: { name: string; source: string; nodes: number; gpusPerNode: number; gpus: number };
+  model: { name: string; source: string };
+  /** Where routing came from: trace file + provenance, a statistical fit of it, or uniform. */
+  trace: { kind: 'trace' | 'fitted' | 'uniform'; description: string; file?: string; provenance?: Record<string, unknown> };
+  schedules: ScheduleMetrics[];
+  /** Schedules listed in the scenario that could not run, and why. */
+  refused?: { name: string; reason: string }[];
+  epsimVersion: string;
+  seed: number;
+}
+
+/**
+ * timeline.json: spans column-wise, one block per schedule. Strings are indices into the tables
+ * (`kinds`, `streams`, `names`) so a 128-GPU, 28-layer step stays a few MB.
+ */
+export interface TimelineFile {
+  formatVersion: typeof TIMELINE_FORMAT_VERSION;
+  scenario: string;
+  topology: { name: string; nodes: number; gpusPerNode: number; gpus: number };
+  kinds: string[];
+  /** Which kinds are communication (drawn on comm rows, counted as exposed when compute is idle). */
+  commKinds: string[];
+  streams: string[];
+  names: string[];
+  schedules: TimelineSchedule[];
+}
+
+export interface TimelineSchedule {
+  name: string;
+  makespanNs: number;
+  spans: {
+    gpu: number[];
+    stream: number[];
+    kind: number[];
+    name: number[];
+    /** -1 when the op is not tied to a layer (or micro-batch). */
+    layer: number[];
+    microBatch: number[];
+    startNs: number[];
+    endNs: number[];
+    flops: number[];
+    bytes: number[];
+  };
+  /** Per GPU, the intervals its communication ran while none of its compute did: [gpu, startNs, endNs]. */
+  exposed: [number, number, number][];
+}
+
+/** sweep.json (sweep.csv has one row per point with the same fields as `points`). */
+export interface SweepFile {
+  formatVersion: typeof SWEEP_FORMAT_VERSION;
+  scenario: string;
+  points: SweepPoint[];
+  recommendation: {
+    lowestTpot?: { ep: number; schedule: string; tpotMs: number; reason: string };
+    bestThroughputUnderTarget?: { ep: number; schedule: string; tokensPerSecPerGpu: number; tpotTargetMs: number; reason: string };
+    /** Prefill/train sweeps: the fastest fitting point by step time. */
+    fastest?: { ep: number; schedule: string; stepTimeUs: number; reason: string };
+    note?: string;
+  };
+}
+
+export interface SweepPoint {
+  ep: number;
+  /** sequencesPerGpu (decode) or tokensPerGpu / tokensPerMicrobatch when the sweep varies batch size. */
+  batch?: number;
+  schedule: string;
+  /** Why this point could not run (e.g. ep does not divide the expert count), else absent. */
+  error?: string;
+  metrics?: ScheduleMetrics;
+}

@@ -1,0 +1,113 @@
+// What one simulated step needs and what it returns. The scenario loader resolves YAML into a
+// StepInput (minus the schedule name); simulateStep() builds the schedule's op graph, runs it and
+// computes the metrics. Schedule names are the contract of DESIGN.md.
+import type { Topology } from '../cluster/topology.ts';
+import type { ModelPreset } from '../models/model-preset.ts';
+import type { Timeline } from '../ops/timeline.ts';
+import type { RoutingSource } from '../replay/routing-source.ts';
+
+export const SCHEDULE_NAMES = ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo', 'scmoe-chunked'] as const;
+export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
+
+export type Phase = 'decode' | 'prefill' | 'train' | 'a2a';
+
+export type Workload =
+  | {
+      phase: 'decode';
+      sequencesPerGpu: number;
+      /** KV-cache length each sequence attends over. */
+      contextTokens: number;
+      /** Multi-token prediction: draft tokens per step and their acceptance rate. */
+      mtp?: { draftTokens: number; acceptance: number };
+    }
+  | { phase: 'prefill'; tokensPerGpu: number }
+  | {
+      phase: 'train';
+      tokensPerMicrobatch: number;
+      /** Token chunks the MoE is split into by `scmoe-chunked` (1 = unchunked). */
+      chunks: number;
+      /** Micro-batches per optimizer step: the gradient all-reduce is paid once per step. */
+      gradientAccumulation?: number;
+    }
+  | {
+      phase: 'a2a';
+      tokensPerGpu: number;
+      hidden: number;
+      topk: number;
+      experts: number;
+    };
+
+export interface Parallel {
+  /** Expert-parallel group size in GPUs; the cluster holds gpus / ep groups. */
+  ep: number;
+  /** Attention and dense layers: data-parallel ranks x tensor-parallel degree = GPUs. */
+  attention: { dp: number; tp: number };
+  placement: 'contiguous' | 'load-aware';
+  /** Extra expert slots for replicas of hot experts (load-aware placement), per EP group. */
+  redundantExperts: number;
+}
+
+export type Dtype = 'bf16' | 'fp8';
+
+export interface Precision {
+  weights: Dtype;
+  dispatch: Dtype;
+  combine: Dtype;
+}
+
+export interface StepInput {
+  model: ModelPreset;
+  topology: Topology;
+  parallel: Parallel;
+  workload: Workload;
+  precision: Precision;
+  /** SMs a communication kernel holds while it runs. */
+  commSms: number;
+  routing: RoutingSource;
+  seed: number;
+  costUsdPerGpuHour: number;
+  /** Network rate re-solve batching (see sim/network/network.ts); 0 = exact. */
+  recomputeFraction?: number;
+}
+
+/** Mean time per layer of each op kind on its own stream, as if nothing overlapped. */
+export interface PerLayerUs {
+  attention: number;
+  denseFfn: number;
+  router: number;
+  dispatch: number;
+  expertGemm: number;
+  combine: number;
+  sharedExpert: number;
+}
+
+export interface ScheduleMetrics {
+  name: ScheduleName | 'a2a';
+  /** Set when a schedule was emulated on a model it does not natively fit, saying how. */
+  emulation?: string;
+  stepTimeUs: number;
+  /** Decode only: time per output token (step time / accepted tokens per step). */
+  tpotMs?: number;
+  tokensPerSecPerUser?: number;
+  tokensPerSecPerGpu: number;
+  /** Share of step time the compute streams wait on communication (mean over GPUs). */
+  exposedCommFraction: number;
+  /** Share of step time the compute streams are busy (mean over GPUs). */
+  computeUtilization: number;
+  costUsdPerMillionTokens: number;
+  memoryGiBPerGpu: number;
+  fitsInMemory: boolean;
+  perLayerUs: PerLayerUs;
+  /** Training only: model FLOPs utilisation. */
+  mfu?: number;
+  /** a2a only. */
+  dispatchUs?: number;
+  combineUs?: number;
+  dispatchGBps?: number;
+  combineGBps?: number;
+}
+
+export interface ScheduleResult {
+  metrics: ScheduleMetrics;
+  timeline: Timeline;
+}
