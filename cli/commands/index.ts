@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { CliIo } from '../main.ts';
 import { registerValidate } from './validate.ts';
+import { registerImportTrace } from './import-trace.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const commands: RegisterCommand[] = [registerValidate];
+export const commands: RegisterCommand[] = [registerValidate, registerImportTrace];
