@@ -50,7 +50,10 @@ export class FairShareSolver {
     this.position = new Int32Array(linkCount).fill(-1);
   }
 
-  /** Fills `rates[f]` for every flow on the `activeLinks`; `frozen` is scratch (one byte per flow). */
+  /**
+   * Fills `rates[f]` for every flow on the `activeLinks`; `frozen` is scratch (one byte per flow).
+   * With `weights`, entry f stands for weights[f] flows with the same links (all get rates[f]).
+   */
   solve(
     capacity: Float64Array,
     flowsOnLink: readonly (readonly number[])[],
@@ -58,6 +61,7 @@ export class FairShareSolver {
     paths: FlowPaths,
     rates: Float64Array,
     frozen: Uint8Array,
+    weights?: Int32Array,
   ): void {
     const { remaining, unfrozen, share, heap, position } = this;
     const { stride, links, linkCount } = paths;
@@ -65,10 +69,13 @@ export class FairShareSolver {
     for (let i = 0; i < activeLinks.length; i++) {
       const l = activeLinks[i]!;
       const onLink = flowsOnLink[l]!;
-      const n = onLink.length;
+      let n = 0;
+      for (let j = 0; j < onLink.length; j++) {
+        frozen[onLink[j]!] = 0;
+        n += weights ? weights[onLink[j]!]! : 1;
+      }
       remaining[l] = capacity[l]!;
       unfrozen[l] = n;
-      for (let j = 0; j < n; j++) frozen[onLink[j]!] = 0;
       if (n === 0) continue;
       share[l] = capacity[l]! / n;
       position[l] = this.size;
@@ -85,13 +92,14 @@ export class FairShareSolver {
         if (frozen[f]) continue;
         frozen[f] = 1;
         rates[f] = level;
+        const w = weights ? weights[f]! : 1;
         const base = f * stride;
         const count = linkCount[f]!;
         for (let p = 0; p < count; p++) {
           const m = links[base + p]!;
-          const rem = remaining[m]! - level;
+          const rem = remaining[m]! - level * w;
           remaining[m] = rem > 0 ? rem : 0;
-          const left = --unfrozen[m]!;
+          const left = (unfrozen[m]! -= w);
           if (m === l) continue;
           if (left === 0) this.remove(m);
           else {

@@ -2,12 +2,19 @@
 // start or end. A transfer of `bytes` occupies its links until drained and arrives `latencyNs`
 // later, so a lone flow takes latency + bytes / bandwidth.
 //
-// Cost: a rate solve is O(F·k·log L) for F active flows of k links. With `recomputeFraction` = 0
-// every start and drain triggers a solve (exact max-min; O(F^2) for a collective of F flows).
-// With f > 0, solves wait until a share f of the active flows has started or drained since the
-// last one: a drained flow's bandwidth stays unused until then, and a new flow runs at the
-// capacity its links have left. Rates stay feasible (no link is ever over capacity); the cost of
-// a collective falls to about O(F/f · k log L). bench/network.ts measures the error against exact.
+// Flows on the same route always get the same max-min rate, so they are kept as one *bundle*
+// served processor-sharing style: every member runs at the bundle's per-member rate, and a member
+// drains when the bytes served per member since the bundle formed reach its join point + size.
+// A two-hop all-to-all's NVLink forwards (same relay, same destination, many source nodes) then
+// cost one entry in the rate solve instead of one per source.
+//
+// Cost: a rate solve is O(B·k·log L) for B active bundles of k links. With `recomputeFraction` = 0
+// every start and drain triggers a solve (exact max-min). With f > 0, solves wait until a share f
+// of the active flows has started or drained since the last one; meanwhile a drained flow's
+// bandwidth stays unused, a flow joining a bundle shares that bundle's rate (plus what its links
+// have left), and a flow on a new route takes an equal share of each link, slowing the bundles
+// already there. Rates stay feasible (no link is ever over capacity). bench/network.ts measures
+// the error against exact.
 import type { Engine } from '../engine/engine.ts';
 import { LATE, NORMAL } from '../engine/event-queue.ts';
 import { SimInvariantError } from '../errors.ts';
@@ -26,7 +33,7 @@ export interface FlowEvents {
   arrived(token: number): void;
 }
 
-const MAX_LINKS_PER_FLOW = 16;
+const MAX_LINKS = 16;
 
 export class Network {
   readonly capacity: Float64Array;
@@ -36,33 +43,49 @@ export class Network {
   private readonly events: FlowEvents;
   private readonly fraction: number;
   private readonly solver: FairShareSolver;
-  /** Sum of the rates of the flows on each link. */
+  /** Sum over bundles on the link of members x per-member rate. */
   private readonly used: Float64Array;
+  /** Members of all bundles on the link. */
+  private readonly linkWeight: Int32Array;
+  private readonly bundlesOnLink: number[][];
+  private readonly activeLinks: number[] = [];
+  private readonly activeLinkPos: Int32Array;
 
-  // Flow slots, reused after a flow drains.
+  // Bundles (one per active route), in reusable slots.
   private slots = 0;
-  private paths: FlowPaths = { stride: MAX_LINKS_PER_FLOW, links: new Int32Array(0), linkCount: new Uint8Array(0) };
+  private readonly freeBundles: number[] = [];
+  private readonly bundleOf = new Map<string | number, number>();
+  private key: (string | number)[] = [];
+  private paths: FlowPaths = { stride: MAX_LINKS, links: new Int32Array(0), linkCount: new Uint8Array(0) };
   private posInLink: Int32Array = new Int32Array(0);
-  private remaining: Float64Array = new Float64Array(0);
-  private sinceNs: Float64Array = new Float64Array(0);
+  private weight: Int32Array = new Int32Array(0);
   private rate: Float64Array = new Float64Array(0);
+  /** Bytes served per member since the bundle formed, as of sinceNs. */
+  private served: Float64Array = new Float64Array(0);
+  private sinceNs: Float64Array = new Float64Array(0);
   private drainNs: Float64Array = new Float64Array(0);
-  private seq: Float64Array = new Float64Array(0);
-  private bytes: Float64Array = new Float64Array(0);
-  private latency: Float64Array = new Float64Array(0);
-  private token: Float64Array = new Float64Array(0);
   private frozen: Uint8Array = new Uint8Array(0);
+  private members: number[][] = [];
+  private readonly active: number[] = [];
   private activePos: Int32Array = new Int32Array(0);
-  private freeSlots: number[] = [];
-  private active: number[] = [];
+
+  // Members (flows), in reusable slots.
+  private memberSlots = 0;
+  private readonly freeMembers: number[] = [];
+  private finishAt: Float64Array = new Float64Array(0);
+  private memberSeq: Float64Array = new Float64Array(0);
+  private memberBytes: Float64Array = new Float64Array(0);
+  private memberLatency: Float64Array = new Float64Array(0);
+  private memberToken: Float64Array = new Float64Array(0);
   private nextSeq = 0;
+  private activeFlows = 0;
+  /** Most flows active at once in the current and in the last busy period (sets the solve budget). */
+  private busyPeak = 0;
+  private lastBusyPeak = 0;
 
-  private flowsOnLink: number[][];
-  private activeLinks: number[] = [];
-  private activeLinkPos: Int32Array;
-
-  // Flows in order of drain time (valid between solves: rates do not change in between).
+  // Bundles by next drain time: an indexed min-heap.
   private heap: Int32Array = new Int32Array(0);
+  private heapPos: Int32Array = new Int32Array(0);
   private heapSize = 0;
 
   private solvePending = false;
@@ -76,16 +99,19 @@ export class Network {
     this.engine = engine;
     this.events = events;
     this.capacity = capacityBytesPerNs;
-    this.linkBytes = new Float64Array(capacityBytesPerNs.length);
-    this.used = new Float64Array(capacityBytesPerNs.length);
+    const links = capacityBytesPerNs.length;
+    this.linkBytes = new Float64Array(links);
+    this.used = new Float64Array(links);
+    this.linkWeight = new Int32Array(links);
     this.fraction = options.recomputeFraction ?? 0;
-    this.solver = new FairShareSolver(capacityBytesPerNs.length);
-    this.flowsOnLink = Array.from({ length: capacityBytesPerNs.length }, () => []);
-    this.activeLinkPos = new Int32Array(capacityBytesPerNs.length).fill(-1);
-    for (let l = 0; l < capacityBytesPerNs.length; l++) {
+    this.solver = new FairShareSolver(links);
+    this.bundlesOnLink = Array.from({ length: links }, () => []);
+    this.activeLinkPos = new Int32Array(links).fill(-1);
+    for (let l = 0; l < links; l++) {
       if (!(capacityBytesPerNs[l]! > 0)) throw new SimInvariantError(`link ${l} has capacity ${capacityBytesPerNs[l]}; must be > 0`);
     }
-    this.grow(256);
+    this.growBundles(64);
+    this.growMembers(256);
   }
 
   get stats() {
@@ -94,77 +120,49 @@ export class Network {
 
   /** Starts a transfer now over `links` (empty = local copy: only the latency is paid). */
   startFlow(links: readonly number[], bytes: number, latencyNs: number, token: number): void {
-    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new SimInvariantError(`[t=${this.engine.now} ns] flow of ${bytes} bytes`);
-    if (links.length > MAX_LINKS_PER_FLOW) throw new SimInvariantError(`a route of ${links.length} links; at most ${MAX_LINKS_PER_FLOW}`);
+    const now = this.engine.now;
+    if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new SimInvariantError(`[t=${now} ns] flow of ${bytes} bytes`);
+    if (links.length > MAX_LINKS) throw new SimInvariantError(`a route of ${links.length} links; at most ${MAX_LINKS}`);
     this.flowsStarted++;
     if (links.length === 0 || bytes === 0) {
       this.events.drained(token);
       this.engine.after(Math.ceil(latencyNs), this.onArrive, NORMAL, token);
       return;
     }
-    const f = this.allocate();
-    const base = f * MAX_LINKS_PER_FLOW;
-    this.paths.linkCount[f] = links.length;
-    for (let i = 0; i < links.length; i++) {
-      const l = links[i]!;
-      this.paths.links[base + i] = l;
-      const list = this.flowsOnLink[l]!;
-      if (list.length === 0) {
-        this.activeLinkPos[l] = this.activeLinks.length;
-        this.activeLinks.push(l);
-      }
-      this.posInLink[base + i] = list.length;
-      list.push(f);
-    }
-    const now = this.engine.now;
-    this.remaining[f] = bytes;
-    this.bytes[f] = bytes;
-    this.sinceNs[f] = now;
-    this.rate[f] = 0;
-    this.latency[f] = latencyNs;
-    this.token[f] = token;
-    this.seq[f] = this.nextSeq++;
-    this.activePos[f] = this.active.length;
-    this.active.push(f);
+    const key = routeKey(links);
+    let b = this.bundleOf.get(key);
+    const isNew = b === undefined;
+    if (b === undefined) b = this.openBundle(key, links, now);
+    else this.advance(b, now);
+    const m = this.allocateMember();
+    this.finishAt[m] = this.served[b]! + bytes;
+    this.memberSeq[m] = this.nextSeq++;
+    this.memberBytes[m] = bytes;
+    this.memberLatency[m] = latencyNs;
+    this.memberToken[m] = token;
+    this.pushMember(b, m);
+    const w = ++this.weight[b]!;
+    for (let i = 0, base = b * MAX_LINKS; i < links.length; i++) this.linkWeight[this.paths.links[base + i]!]!++;
+    if (++this.activeFlows > this.busyPeak) this.busyPeak = this.activeFlows;
+
     if (this.fraction === 0 || this.solvePending) {
       this.requestSolve();
       return;
     }
-    // Until the next solve, take an equal share of each link, slowing the flows already there.
-    let rate = Infinity;
-    for (let i = 0; i < links.length; i++) rate = Math.min(rate, this.capacity[links[i]!]! / this.flowsOnLink[links[i]!]!.length);
-    for (let i = 0; i < links.length; i++) {
-      const l = links[i]!;
-      if (this.used[l]! + rate > this.capacity[l]!) this.scaleLink(l, (this.capacity[l]! - rate) / this.used[l]!, f);
+    const oldRate = this.rate[b]!;
+    let rate: number;
+    if (isNew) {
+      // An equal share of each link; the bundles already there slow down to make room.
+      rate = Infinity;
+      for (const l of links) rate = Math.min(rate, this.capacity[l]! / this.linkWeight[l]!);
+      for (const l of links) if (this.used[l]! + rate > this.capacity[l]!) this.scaleLink(l, (this.capacity[l]! - rate) / this.used[l]!, b);
+    } else {
+      // Share the bundle's bandwidth (and whatever its links have left) with the newcomer.
+      rate = Infinity;
+      for (const l of links) rate = Math.min(rate, (this.capacity[l]! - this.used[l]! + (w - 1) * oldRate) / w);
     }
-    this.setRate(f, rate);
-    this.pushDrain(f);
+    this.setRate(b, rate, w - 1, oldRate);
     this.countChange();
-  }
-
-  /**
-   * Multiplies the rates of the flows on link l (except `skip`) by factor < 1. Their drain times
-   * in the heap become too early; drainDue() re-files a popped flow that still has bytes left.
-   */
-  private scaleLink(l: number, factor: number, skip: number): void {
-    const now = this.engine.now;
-    const list = this.flowsOnLink[l]!;
-    for (let j = 0; j < list.length; j++) {
-      const g = list[j]!;
-      if (g === skip || this.rate[g] === 0) continue;
-      this.advance(g, now);
-      const rate = this.rate[g]! * factor;
-      const base = g * MAX_LINKS_PER_FLOW;
-      const count = this.paths.linkCount[g]!;
-      for (let i = 0; i < count; i++) this.used[this.paths.links[base + i]!]! += rate - this.rate[g]!;
-      this.rate[g] = rate;
-    }
-  }
-
-  private advance(f: number, now: number): void {
-    const left = this.remaining[f]! - this.rate[f]! * (now - this.sinceNs[f]!);
-    this.remaining[f] = left > 0 ? left : 0;
-    this.sinceNs[f] = now;
   }
 
   private readonly onArrive = (token: number) => this.events.arrived(token);
@@ -173,14 +171,85 @@ export class Network {
     if (version === this.tickVersion) this.drainDue();
   };
 
-  private setRate(f: number, rate: number): void {
-    const base = f * MAX_LINKS_PER_FLOW;
-    const count = this.paths.linkCount[f]!;
-    const delta = rate - this.rate[f]!;
-    for (let i = 0; i < count; i++) this.used[this.paths.links[base + i]!]! += delta;
-    this.rate[f] = rate;
-    const d = Math.ceil(this.remaining[f]! / rate - 1e-9);
-    this.drainNs[f] = this.sinceNs[f]! + (d > 0 ? d : 0);
+  private openBundle(key: string | number, links: readonly number[], now: number): number {
+    const b = this.freeBundles.pop() ?? this.newBundleSlot();
+    this.bundleOf.set(key, b);
+    this.key[b] = key;
+    const base = b * MAX_LINKS;
+    this.paths.linkCount[b] = links.length;
+    for (let i = 0; i < links.length; i++) {
+      const l = links[i]!;
+      this.paths.links[base + i] = l;
+      const list = this.bundlesOnLink[l]!;
+      if (list.length === 0) {
+        this.activeLinkPos[l] = this.activeLinks.length;
+        this.activeLinks.push(l);
+      }
+      this.posInLink[base + i] = list.length;
+      list.push(b);
+    }
+    this.weight[b] = 0;
+    this.rate[b] = 0;
+    this.served[b] = 0;
+    this.sinceNs[b] = now;
+    this.drainNs[b] = Infinity;
+    this.members[b] = [];
+    this.activePos[b] = this.active.length;
+    this.active.push(b);
+    this.heapInsert(b);
+    return b;
+  }
+
+  private closeBundle(b: number): void {
+    const base = b * MAX_LINKS;
+    const count = this.paths.linkCount[b]!;
+    for (let i = 0; i < count; i++) this.removeFromLink(b, this.paths.links[base + i]!, this.posInLink[base + i]!);
+    const pos = this.activePos[b]!;
+    const last = this.active.pop()!;
+    if (last !== b) {
+      this.active[pos] = last;
+      this.activePos[last] = pos;
+    }
+    this.heapRemove(b);
+    this.bundleOf.delete(this.key[b]!);
+    this.freeBundles.push(b);
+  }
+
+  /** Brings the bundle's served bytes up to `now` at its current rate. */
+  private advance(b: number, now: number): void {
+    this.served[b]! += this.rate[b]! * (now - this.sinceNs[b]!);
+    this.sinceNs[b] = now;
+  }
+
+  /** Sets the per-member rate (members and rate before the change given for the link loads). */
+  private setRate(b: number, rate: number, oldWeight: number, oldRate: number): void {
+    const delta = this.weight[b]! * rate - oldWeight * oldRate;
+    for (let i = 0, base = b * MAX_LINKS, n = this.paths.linkCount[b]!; i < n; i++) this.used[this.paths.links[base + i]!]! += delta;
+    this.rate[b] = rate;
+    this.updateDrain(b);
+  }
+
+  /** Recomputes when the bundle's first member drains and re-files it in the heap. */
+  private updateDrain(b: number): void {
+    const top = this.members[b]![0];
+    if (top === undefined || !(this.rate[b]! > 0)) this.drainNs[b] = Infinity;
+    else {
+      const d = Math.ceil((this.finishAt[top]! - this.served[b]!) / this.rate[b]! - 1e-9);
+      this.drainNs[b] = this.sinceNs[b]! + (d > 0 ? d : 0);
+    }
+    this.heapFix(b);
+  }
+
+  /** Multiplies the rates of the bundles on link l (except `skip`) by factor < 1. */
+  private scaleLink(l: number, factor: number, skip: number): void {
+    const now = this.engine.now;
+    const list = this.bundlesOnLink[l]!;
+    for (let j = 0; j < list.length; j++) {
+      const g = list[j]!;
+      if (g === skip || this.rate[g] === 0) continue;
+      this.advance(g, now);
+      this.setRate(g, this.rate[g]! * factor, this.weight[g]!, this.rate[g]!);
+    }
   }
 
   private countChange(): void {
@@ -200,93 +269,84 @@ export class Network {
     this.solves++;
     const now = this.engine.now;
     const active = this.active;
-    const count = active.length;
-    const remaining = this.remaining;
-    const rate = this.rate;
-    const since = this.sinceNs;
-    for (let i = 0; i < count; i++) {
-      const f = active[i]!;
-      const left = remaining[f]! - rate[f]! * (now - since[f]!);
-      remaining[f] = left > 0 ? left : 0;
-      since[f] = now;
-    }
-    this.solver.solve(this.capacity, this.flowsOnLink, this.activeLinks, this.paths, rate, this.frozen);
-    const drainNs = this.drainNs;
-    const heap = this.heap;
-    for (let i = 0; i < count; i++) {
-      const f = active[i]!;
-      const d = Math.ceil(remaining[f]! / rate[f]! - 1e-9);
-      drainNs[f] = now + (d > 0 ? d : 0);
-      heap[i] = f;
-    }
-    this.heapSize = count;
-    for (let i = (count >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    for (let i = 0; i < active.length; i++) this.advance(active[i]!, now);
+    this.solver.solve(this.capacity, this.bundlesOnLink, this.activeLinks, this.paths, this.rate, this.frozen, this.weight);
     const solverRemaining = this.solver.remaining;
     for (let i = 0; i < this.activeLinks.length; i++) {
       const l = this.activeLinks[i]!;
       this.used[l] = this.capacity[l]! - solverRemaining[l]!;
     }
+    for (let i = 0; i < active.length; i++) {
+      const b = active[i]!;
+      const top = this.members[b]![0]!;
+      const d = Math.ceil((this.finishAt[top]! - this.served[b]!) / this.rate[b]! - 1e-9);
+      this.drainNs[b] = now + (d > 0 ? d : 0);
+      this.heap[i] = b;
+      this.heapPos[b] = i;
+    }
+    this.heapSize = active.length;
+    for (let i = (this.heapSize >> 1) - 1; i >= 0; i--) this.siftDown(i);
     this.changes = 0;
-    this.changeBudget = Math.max(1, Math.floor(this.fraction * count));
+    // Collectives ramp up from zero flows; sizing the budget by the last busy period's peak keeps
+    // a ramp from forcing a solve per start.
+    this.changeBudget = Math.max(1, Math.floor(this.fraction * Math.max(this.activeFlows, this.lastBusyPeak)));
     this.scheduleTick();
   };
 
   private scheduleTick(): void {
     if (this.heapSize === 0 || this.solvePending) return;
-    this.engine.at(this.drainNs[this.heap[0]!]!, this.onTick, NORMAL, ++this.tickVersion);
+    const t = this.drainNs[this.heap[0]!]!;
+    if (t === Infinity) return;
+    this.engine.at(t, this.onTick, NORMAL, ++this.tickVersion);
   }
 
   private drainDue(): void {
     const now = this.engine.now;
     while (this.heapSize > 0 && this.drainNs[this.heap[0]!]! <= now) {
-      const f = this.heap[0]!;
-      this.popDrain();
-      this.advance(f, now);
-      if (this.remaining[f]! > this.rate[f]! * 0.5) {
-        // Slowed down since it was filed: file it again at its true drain time.
-        this.setRate(f, this.rate[f]!);
-        this.pushDrain(f);
-        continue;
+      const b = this.heap[0]!;
+      this.advance(b, now);
+      // Every member whose bytes are served (within half a ns of work) drains now.
+      const members = this.members[b]!;
+      const slack = this.rate[b]! * 0.5;
+      while (members.length > 0 && this.finishAt[members[0]!]! <= this.served[b]! + slack) {
+        this.finishMember(b, this.popMember(b), now);
+        if (++this.changes >= this.changeBudget) this.requestSolve();
       }
-      this.finish(f, now);
-      if (++this.changes >= this.changeBudget) this.requestSolve();
+      if (this.weight[b] === 0) this.closeBundle(b);
+      else this.updateDrain(b);
     }
     this.scheduleTick();
   }
 
-  private finish(f: number, now: number): void {
-    const base = f * MAX_LINKS_PER_FLOW;
-    const count = this.paths.linkCount[f]!;
-    const bytes = this.bytes[f]!;
-    const rate = this.rate[f]!;
+  private finishMember(b: number, m: number, now: number): void {
+    const base = b * MAX_LINKS;
+    const count = this.paths.linkCount[b]!;
+    const bytes = this.memberBytes[m]!;
+    const rate = this.rate[b]!;
     for (let i = 0; i < count; i++) {
       const l = this.paths.links[base + i]!;
       this.linkBytes[l] += bytes;
       this.used[l] -= rate;
-      this.removeFromLink(f, l, this.posInLink[base + i]!);
+      this.linkWeight[l]!--;
     }
-    const pos = this.activePos[f]!;
-    const last = this.active.pop()!;
-    if (last !== f) {
-      this.active[pos] = last;
-      this.activePos[last] = pos;
+    this.weight[b]!--;
+    if (--this.activeFlows === 0) {
+      this.lastBusyPeak = this.busyPeak;
+      this.busyPeak = 0;
     }
-    this.activePos[f] = -1;
-    this.rate[f] = 0;
-    this.freeSlots.push(f);
-    const token = this.token[f]!;
+    const token = this.memberToken[m]!;
+    this.freeMembers.push(m);
     this.events.drained(token);
-    this.engine.at(now + Math.ceil(this.latency[f]!), this.onArrive, NORMAL, token);
+    this.engine.at(now + Math.ceil(this.memberLatency[m]!), this.onArrive, NORMAL, token);
   }
 
-  private removeFromLink(f: number, l: number, pos: number): void {
-    const list = this.flowsOnLink[l]!;
+  private removeFromLink(b: number, l: number, pos: number): void {
+    const list = this.bundlesOnLink[l]!;
     const last = list.pop()!;
-    if (last !== f) {
+    if (last !== b) {
       list[pos] = last;
-      const base = last * MAX_LINKS_PER_FLOW;
-      const count = this.paths.linkCount[last]!;
-      for (let i = 0; i < count; i++) {
+      const base = last * MAX_LINKS;
+      for (let i = 0, n = this.paths.linkCount[last]!; i < n; i++) {
         if (this.paths.links[base + i] === l) {
           this.posInLink[base + i] = pos;
           break;
@@ -304,92 +364,164 @@ export class Network {
     }
   }
 
-  // --- drain-order heap of flow slots, keyed by (drainNs, seq) ---
+  // --- a bundle's members: a min-heap by (finishAt, seq) ---
 
-  private before(a: number, b: number): boolean {
+  private memberBefore(a: number, b: number): boolean {
+    const fa = this.finishAt[a]!;
+    const fb = this.finishAt[b]!;
+    return fa < fb || (fa === fb && this.memberSeq[a]! < this.memberSeq[b]!);
+  }
+
+  private pushMember(b: number, m: number): void {
+    const h = this.members[b]!;
+    let i = h.length;
+    h.push(m);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.memberBefore(m, h[p]!)) break;
+      h[i] = h[p]!;
+      i = p;
+    }
+    h[i] = m;
+  }
+
+  private popMember(b: number): number {
+    const h = this.members[b]!;
+    const top = h[0]!;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && this.memberBefore(h[c + 1]!, h[c]!)) c++;
+        if (!this.memberBefore(h[c]!, last)) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+
+  // --- bundles by drain time: indexed min-heap ordered by (drainNs, slot) ---
+
+  private bundleBefore(a: number, b: number): boolean {
     const da = this.drainNs[a]!;
     const db = this.drainNs[b]!;
-    return da < db || (da === db && this.seq[a]! < this.seq[b]!);
+    return da < db || (da === db && a < b);
   }
 
-  private pushDrain(f: number): void {
-    const heap = this.heap;
-    let i = this.heapSize++;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (!this.before(f, heap[parent]!)) break;
-      heap[i] = heap[parent]!;
-      i = parent;
+  private heapInsert(b: number): void {
+    this.heap[this.heapSize] = b;
+    this.heapPos[b] = this.heapSize++;
+    this.siftUp(this.heapPos[b]!);
+  }
+
+  private heapRemove(b: number): void {
+    const i = this.heapPos[b]!;
+    const last = this.heap[--this.heapSize]!;
+    if (i < this.heapSize) {
+      this.heap[i] = last;
+      this.heapPos[last] = i;
+      this.heapFixAt(i);
     }
-    heap[i] = f;
+    this.heapPos[b] = -1;
   }
 
-  private popDrain(): void {
-    this.heap[0] = this.heap[--this.heapSize]!;
-    if (this.heapSize > 0) this.siftDown(0);
+  private heapFix(b: number): void {
+    const i = this.heapPos[b]!;
+    if (i >= 0) this.heapFixAt(i);
+  }
+
+  private heapFixAt(i: number): void {
+    if (i > 0 && this.bundleBefore(this.heap[i]!, this.heap[(i - 1) >> 1]!)) this.siftUp(i);
+    else this.siftDown(i);
+  }
+
+  private siftUp(i: number): void {
+    const heap = this.heap;
+    const b = heap[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.bundleBefore(b, heap[p]!)) break;
+      heap[i] = heap[p]!;
+      this.heapPos[heap[i]!] = i;
+      i = p;
+    }
+    heap[i] = b;
+    this.heapPos[b] = i;
   }
 
   private siftDown(i: number): void {
     const heap = this.heap;
-    const drainNs = this.drainNs;
-    const seq = this.seq;
     const n = this.heapSize;
-    const f = heap[i]!;
-    const fd = drainNs[f]!;
-    const fs = seq[f]!;
+    const b = heap[i]!;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      let child = heap[c]!;
-      if (c + 1 < n) {
-        const right = heap[c + 1]!;
-        const rd = drainNs[right]!;
-        const cd = drainNs[child]!;
-        if (rd < cd || (rd === cd && seq[right]! < seq[child]!)) {
-          c++;
-          child = right;
-        }
-      }
-      const cd = drainNs[child]!;
-      if (cd > fd || (cd === fd && seq[child]! > fs)) break;
-      heap[i] = child;
+      if (c + 1 < n && this.bundleBefore(heap[c + 1]!, heap[c]!)) c++;
+      if (!this.bundleBefore(heap[c]!, b)) break;
+      heap[i] = heap[c]!;
+      this.heapPos[heap[i]!] = i;
       i = c;
     }
-    heap[i] = f;
+    heap[i] = b;
+    this.heapPos[b] = i;
   }
 
   // --- slot storage ---
 
-  private allocate(): number {
-    const free = this.freeSlots.pop();
-    if (free !== undefined) return free;
-    if (this.slots === this.remaining.length) this.grow(this.slots * 2);
+  private newBundleSlot(): number {
+    if (this.slots === this.weight.length) this.growBundles(this.slots * 2);
+    this.members.push([]);
+    this.key.push(0);
     return this.slots++;
   }
 
-  private grow(size: number): void {
-    const f64 = (a: Float64Array) => copyInto(new Float64Array(size), a);
-    this.remaining = f64(this.remaining);
-    this.sinceNs = f64(this.sinceNs);
-    this.rate = f64(this.rate);
-    this.drainNs = f64(this.drainNs);
-    this.seq = f64(this.seq);
-    this.bytes = f64(this.bytes);
-    this.latency = f64(this.latency);
-    this.token = f64(this.token);
-    this.frozen = copyInto(new Uint8Array(size), this.frozen);
-    this.activePos = copyInto(new Int32Array(size), this.activePos);
-    this.heap = copyInto(new Int32Array(size), this.heap);
-    this.posInLink = copyInto(new Int32Array(size * MAX_LINKS_PER_FLOW), this.posInLink);
-    this.paths = {
-      stride: MAX_LINKS_PER_FLOW,
-      links: copyInto(new Int32Array(size * MAX_LINKS_PER_FLOW), this.paths.links),
-      linkCount: copyInto(new Uint8Array(size), this.paths.linkCount),
-    };
+  private allocateMember(): number {
+    const free = this.freeMembers.pop();
+    if (free !== undefined) return free;
+    if (this.memberSlots === this.finishAt.length) this.growMembers(this.memberSlots * 2);
+    return this.memberSlots++;
+  }
+
+  private growBundles(size: number): void {
+    this.posInLink = grow(this.posInLink, size * MAX_LINKS);
+    this.weight = grow(this.weight, size);
+    this.rate = grow(this.rate, size);
+    this.served = grow(this.served, size);
+    this.sinceNs = grow(this.sinceNs, size);
+    this.drainNs = grow(this.drainNs, size);
+    this.frozen = grow(this.frozen, size);
+    this.activePos = grow(this.activePos, size);
+    this.heap = grow(this.heap, size);
+    this.heapPos = grow(this.heapPos, size);
+    this.paths = { stride: MAX_LINKS, links: grow(this.paths.links, size * MAX_LINKS), linkCount: grow(this.paths.linkCount, size) };
+  }
+
+  private growMembers(size: number): void {
+    this.finishAt = grow(this.finishAt, size);
+    this.memberSeq = grow(this.memberSeq, size);
+    this.memberBytes = grow(this.memberBytes, size);
+    this.memberLatency = grow(this.memberLatency, size);
+    this.memberToken = grow(this.memberToken, size);
   }
 }
 
-function copyInto<A extends Float64Array | Int32Array | Uint8Array>(target: A, source: A): A {
-  target.set(source);
-  return target;
+/** A number for short routes (link ids < 2^16), a string otherwise. */
+function routeKey(links: readonly number[]): string | number {
+  if (links.length <= 3 && links.every((l) => l < 65536)) {
+    let key = links.length;
+    for (const l of links) key = key * 65536 + l;
+    return key;
+  }
+  return links.join(',');
+}
+
+function grow<A extends Float64Array | Int32Array | Uint8Array>(a: A, size: number): A {
+  const b = new (a.constructor as new (n: number) => A)(size);
+  b.set(a);
+  return b;
 }

@@ -8,7 +8,8 @@ import { SimInvariantError } from '../errors.ts';
 import { Network } from '../network/network.ts';
 import type { Route } from '../network/route.ts';
 import { cycleError, dependentsOf, describe, findCycle } from './check-graph.ts';
-import { afterList, type OpGraph, type OpId } from './op-graph.ts';
+import { buildFlowTable } from './flow-table.ts';
+import type { OpGraph, OpId } from './op-graph.ts';
 import type { Span, Timeline } from './timeline.ts';
 
 export interface ExecuteOptions {
@@ -55,37 +56,9 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const bytesReceived = new Float64Array(options.gpus);
 
   // Collective state: per part op, flows still to arrive; per flow, conditions still unmet.
-  const partPending = new Int32Array(n);
-  const flowWaiting: Int32Array[] = [];
-  const flowFollowers: number[][][] = [];
-  const partsOfGpu: Map<number, OpId>[] = [];
-  const flowsFromGpu: Map<number, number[]>[] = [];
-  // Flows are numbered globally (collective base + index) so the network reports them by number.
-  const flowBase = new Int32Array(graph.collectives.length + 1);
-  graph.collectives.forEach((c, ci) => (flowBase[ci + 1] = flowBase[ci]! + c.spec.flows.length));
-  const flowCollective = new Int32Array(flowBase[graph.collectives.length]!);
-  graph.collectives.forEach((c, ci) => flowCollective.fill(ci, flowBase[ci]!, flowBase[ci + 1]!));
-  graph.collectives.forEach((c, ci) => {
-    const partOfGpu = new Map<number, OpId>();
-    c.spec.parts.forEach((p, i) => partOfGpu.set(p.gpu, c.partOps[i]!));
-    partsOfGpu.push(partOfGpu);
-    const waiting = new Int32Array(c.spec.flows.length);
-    const followers: number[][] = c.spec.flows.map(() => []);
-    const fromGpu = new Map<number, number[]>();
-    c.spec.flows.forEach((f, i) => {
-      const after = afterList(f);
-      waiting[i] = 1 + after.length;
-      for (const a of after) followers[a]!.push(i);
-      partPending[partOfGpu.get(f.src)!]!++;
-      if (f.dst !== f.src) partPending[partOfGpu.get(f.dst)!]!++;
-      let list = fromGpu.get(f.src);
-      if (!list) fromGpu.set(f.src, (list = []));
-      list.push(i);
-    });
-    flowWaiting[ci] = waiting;
-    flowFollowers[ci] = followers;
-    flowsFromGpu[ci] = fromGpu;
-  });
+  const flows = buildFlowTable(graph);
+  const partPending = flows.partFlows;
+  const flowWaiting = flows.waiting;
 
   const computeShare = (gpu: number) => Math.max(1 / sms, 1 - commSms[gpu]! / sms);
 
@@ -138,40 +111,36 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   };
 
   const startPart = (id: OpId) => {
-    const ci = collectiveOf[id]!;
-    const spec = graph.collectives[ci]!.spec;
-    if (spec.sms) changeCommSms(gpuOf[id]!, spec.sms);
-    for (const f of flowsFromGpu[ci]!.get(gpuOf[id]!) ?? []) release(ci, f);
+    const sms = graph.collectives[collectiveOf[id]!]!.spec.sms;
+    if (sms) changeCommSms(gpuOf[id]!, sms);
+    for (let j = flows.sendStart[id]!; j < flows.sendStart[id + 1]!; j++) release(flows.sent[j]!);
     maybeFinishPart(id);
   };
 
-  const release = (ci: number, f: number) => {
-    if (--flowWaiting[ci]![f]! > 0) return;
-    const flow = graph.collectives[ci]!.spec.flows[f]!;
-    const r = options.route(flow.src, flow.dst);
-    network.startFlow(r.links, flow.bytes, r.latencyNs, flowBase[ci]! + f);
+  const release = (f: number) => {
+    if (--flowWaiting[f]! > 0) return;
+    const r = options.route(flows.src[f]!, flows.dst[f]!);
+    network.startFlow(r.links, flows.bytes[f]!, r.latencyNs, f);
+  };
+
+  const releaseFollowers = (f: number, onDrain: number) => {
+    for (let j = flows.followStart[f]!; j < flows.followStart[f + 1]!; j++) {
+      const g = flows.followers[j]!;
+      if (flows.afterDrain[g] === onDrain) release(g);
+    }
   };
 
   const network = new Network(
     engine,
     options.linkCapacityBytesPerNs,
     {
-      drained(token) {
-        const ci = flowCollective[token]!;
-        const flows = graph.collectives[ci]!.spec.flows;
-        for (const g of flowFollowers[ci]![token - flowBase[ci]!]!) if (flows[g]!.afterDrain) release(ci, g);
-      },
-      arrived(token) {
-        const ci = flowCollective[token]!;
-        const f = token - flowBase[ci]!;
-        const flows = graph.collectives[ci]!.spec.flows;
-        const flow = flows[f]!;
-        bytesSent[flow.src]! += flow.bytes;
-        bytesReceived[flow.dst]! += flow.bytes;
-        for (const g of flowFollowers[ci]![f]!) if (!flows[g]!.afterDrain) release(ci, g);
-        const parts = partsOfGpu[ci]!;
-        arrived(parts.get(flow.src)!);
-        if (flow.dst !== flow.src) arrived(parts.get(flow.dst)!);
+      drained: (f) => releaseFollowers(f, 1),
+      arrived(f) {
+        bytesSent[flows.src[f]!]! += flows.bytes[f]!;
+        bytesReceived[flows.dst[f]!]! += flows.bytes[f]!;
+        releaseFollowers(f, 0);
+        arrived(flows.srcPart[f]!);
+        if (flows.dst[f] !== flows.src[f]) arrived(flows.dstPart[f]!);
       },
     },
     { recomputeFraction: options.recomputeFraction },

@@ -1,0 +1,177 @@
+// Emits ops for every GPU at once. A Handle holds one op id per GPU (-1 where a GPU has none), so a
+// schedule reads like the program of a single GPU while the graph gets all of them. Collectives
+// span an EP group (dispatch, combine) or a TP group (all-reduce).
+import type { OpCost } from '../models/costs.ts';
+import { combineBytesPerToken, dispatchBytesPerToken } from '../models/costs.ts';
+import { computeTimeNs } from '../cost/roofline.ts';
+import { ringAllReduce, twoHopAllToAll, twoHopAllToAllReverse, directAllToAll } from '../network/collectives.ts';
+import type { FlowSpec } from '../ops/op-graph.ts';
+import { OpGraph } from '../ops/op-graph.ts';
+import type { LayerTraffic } from '../replay/traffic.ts';
+import type { CommKind, ComputeKind } from './op-kinds.ts';
+import { STREAMS } from './op-kinds.ts';
+import type { StepPlan } from './step-plan.ts';
+
+export type Handle = Int32Array;
+
+export interface ComputeOp {
+  name: string;
+  kind: ComputeKind;
+  layer?: number;
+  mb?: number;
+  stream?: string;
+  /** The op's cost on a GPU (null: the GPU has no such op). */
+  cost: (gpu: number) => OpCost | null;
+  deps: readonly Handle[];
+}
+
+export interface ExchangeOp {
+  name: string;
+  layer: number;
+  mb: number;
+  moeLayer: number;
+  stream?: string;
+  deps: readonly Handle[];
+  /** Share of the layer's traffic this op carries (a chunk of the combine, say). */
+  share?: number;
+  /** Backward passes run the exchange in the opposite direction. */
+  reversed?: boolean;
+}
+
+export class Emitter {
+  readonly graph = new OpGraph();
+  readonly plan: StepPlan;
+  private readonly timeCache = new Map<string, number>();
+
+  constructor(plan: StepPlan) {
+    this.plan = plan;
+  }
+
+  none(): Handle {
+    return new Int32Array(this.plan.gpus).fill(-1);
+  }
+
+  compute(op: ComputeOp): Handle {
+    const out = this.none();
+    const gpu = this.plan.topology.gpu;
+    for (let g = 0; g < this.plan.gpus; g++) {
+      const cost = op.cost(g);
+      if (!cost) continue;
+      const key = `${cost.flops}/${cost.bytes}/${cost.dtype}`;
+      let workNs = this.timeCache.get(key);
+      if (workNs === undefined) this.timeCache.set(key, (workNs = computeTimeNs(cost, gpu)));
+      out[g] = this.graph.compute({
+        name: op.name,
+        kind: op.kind,
+        layer: op.layer,
+        microBatch: op.mb,
+        gpu: g,
+        stream: op.stream ?? STREAMS.compute,
+        workNs,
+        flops: cost.flops,
+        bytes: cost.bytes,
+        deps: depsOf(op.deps, g),
+      });
+    }
+    return out;
+  }
+
+  /** Tokens to the ranks hosting their experts (FP8 or BF16 per the scenario). */
+  dispatch(op: ExchangeOp): Handle {
+    return this.exchange(op, 'dispatch', dispatchBytesPerToken(this.plan.model, this.plan.input.precision.dispatch), !!op.reversed);
+  }
+
+  /** Expert outputs back to the tokens' ranks. */
+  combine(op: ExchangeOp): Handle {
+    return this.exchange(op, 'combine', combineBytesPerToken(this.plan.model, this.plan.input.precision.combine), !op.reversed);
+  }
+
+  private exchange(op: ExchangeOp, kind: CommKind, bytesPerToken: number, backwards: boolean): Handle {
+    const out = this.none();
+    const share = op.share ?? 1;
+    for (let group = 0; group < this.plan.groups; group++) {
+      const gpus = this.plan.groupGpus(group);
+      const traffic = this.plan.traffic(op.moeLayer, op.mb, group);
+      const flows = this.exchangeFlows(gpus, traffic, (bytesPerToken * share), backwards);
+      const parts = this.graph.collective({
+        name: op.name,
+        kind,
+        layer: op.layer,
+        microBatch: op.mb,
+        stream: op.stream ?? STREAMS.comm,
+        sms: this.plan.input.commSms,
+        overheadNs: this.plan.topology.gpu.launchOverheadNs,
+        parts: gpus.map((g) => ({ gpu: g, deps: depsOf(op.deps, g) })),
+        flows,
+      });
+      gpus.forEach((g, r) => (out[g] = parts[r]!));
+    }
+    return out;
+  }
+
+  /**
+   * Flows of one exchange. Forward (dispatch direction) bytes[s][d] = tokens s sends d; the
+   * return direction is the transpose. Two-hop aggregation crosses each node once per token.
+   */
+  private exchangeFlows(gpus: number[], t: LayerTraffic, bytesPerToken: number, toSender: boolean): FlowSpec[] {
+    const ep = t.ep;
+    const bytes = Array.from({ length: ep }, (_, i) =>
+      Array.from({ length: ep }, (_, j) => (i === j ? 0 : (toSender ? t.tokensToRank[j * ep + i]! : t.tokensToRank[i * ep + j]!) * bytesPerToken)),
+    );
+    if (this.plan.input.topology.comm.allToAll === 'direct' || t.nodesInGroup <= 1) return directAllToAll(gpus, bytes);
+    const gpusPerNode = this.plan.topology.gpusPerNode;
+    const firstNode = Math.floor(gpus[0]! / gpusPerNode);
+    const rdma = (rank: number, node: number) => t.tokensToNode[rank * t.nodesInGroup + (node - firstNode)]! * bytesPerToken;
+    return toSender ? twoHopAllToAllReverse(this.plan.topology, gpus, bytes, rdma) : twoHopAllToAll(this.plan.topology, gpus, bytes, { rdmaBytes: rdma });
+  }
+
+  /** Ring all-reduce of `bytes(gpu)` among each tensor-parallel group (consecutive GPUs). */
+  tpAllReduce(name: string, layer: number, mb: number, bytes: number, deps: readonly Handle[]): Handle {
+    return this.groupAllReduce(name, 'all-reduce', layer, mb, bytes, this.plan.tp, STREAMS.tp, deps);
+  }
+
+  /** Ring all-reduce among GPUs that hold the same shard (data-parallel gradient sync). */
+  dataParallelAllReduce(name: string, layer: number, bytes: number, groupSize: number, stride: number, deps: readonly Handle[]): Handle {
+    const out = this.none();
+    if (groupSize < 2 || bytes <= 0) return out;
+    for (let first = 0; first < stride; first++) {
+      const gpus = Array.from({ length: groupSize }, (_, i) => first + i * stride);
+      this.ringCollective(name, 'grad-all-reduce', layer, 0, gpus, bytes, STREAMS.dp, deps, out);
+    }
+    return out;
+  }
+
+  private groupAllReduce(name: string, kind: CommKind, layer: number, mb: number, bytes: number, size: number, stream: string, deps: readonly Handle[]): Handle {
+    const out = this.none();
+    if (size < 2 || bytes <= 0) return out;
+    for (let first = 0; first < this.plan.gpus; first += size) {
+      const gpus = Array.from({ length: size }, (_, i) => first + i);
+      this.ringCollective(name, kind, layer, mb, gpus, bytes, stream, deps, out);
+    }
+    return out;
+  }
+
+  private ringCollective(name: string, kind: CommKind, layer: number, mb: number, gpus: number[], bytes: number, stream: string, deps: readonly Handle[], out: Handle): void {
+    const parts = this.graph.collective({
+      name,
+      kind,
+      layer,
+      microBatch: mb,
+      stream,
+      sms: this.plan.input.commSms,
+      overheadNs: this.plan.topology.gpu.launchOverheadNs,
+      parts: gpus.map((g) => ({ gpu: g, deps: depsOf(deps, g) })),
+      flows: ringAllReduce(gpus, bytes),
+    });
+    gpus.forEach((g, r) => (out[g] = parts[r]!));
+  }
+}
+
+function depsOf(handles: readonly Handle[], gpu: number): number[] {
+  const deps: number[] = [];
+  for (const h of handles) {
+    const id = h[gpu]!;
+    if (id >= 0) deps.push(id);
+  }
+  return deps;
+}

@@ -1,0 +1,89 @@
+// The `a2a` workload: one dispatch then one combine alone, shaped like the EP libraries' own
+// benchmarks (tokens per GPU, hidden size, top-k, expert count), so the network model can be held
+// against measured kernels. Bandwidth is reported the way DeepEP does ("bottleneck bandwidth"):
+// bytes each GPU moves over its bottleneck link class (RDMA when the EP group spans nodes, counting
+// a token once per destination node; NVLink otherwise) divided by the kernel time.
+import type { ModelPreset } from '../models/model-preset.ts';
+import { round } from '../metrics/per-layer.ts';
+import { executeOptionsFor } from '../network/cluster.ts';
+import { execute } from '../ops/execute.ts';
+import { Emitter } from '../schedules/emitter.ts';
+import { planStep } from '../schedules/step-plan.ts';
+import { DEFAULT_RECOMPUTE_FRACTION } from './simulate-step.ts';
+import type { PerLayerUs, ScheduleResult, StepInput } from './types.ts';
+import { combineBytesPerToken, dispatchBytesPerToken } from '../models/costs.ts';
+
+/** A one-layer model with the benchmark's shape (only hidden size and experts matter here). */
+export function a2aModel(w: Extract<StepInput['workload'], { phase: 'a2a' }>): ModelPreset {
+  return {
+    name: 'a2a-benchmark',
+    source: 'scenario workload',
+    hidden: w.hidden,
+    vocab: 0,
+    layers: 1,
+    layout: 'scmoe',
+    denseLayers: 0,
+    attention: { kind: 'mha', heads: 1, kvHeads: 1, headDim: w.hidden },
+    denseFfnHidden: 0,
+    moe: { ffnExperts: w.experts, zeroExperts: 0, topk: w.topk, expertHidden: 0, sharedExperts: 0, sharedHidden: 0 },
+  };
+}
+
+export function simulateA2a(input: StepInput): ScheduleResult {
+  const w = input.workload;
+  if (w.phase !== 'a2a') throw new Error('simulateA2a needs the a2a workload');
+  const plan = planStep({ ...input, model: a2aModel(w) }, 1);
+  const e = new Emitter(plan);
+  const d = e.dispatch({ name: 'a2a.dispatch', layer: 0, mb: 0, moeLayer: 0, deps: [] });
+  e.combine({ name: 'a2a.combine', layer: 0, mb: 0, moeLayer: 0, deps: [d] });
+  const timeline = execute(e.graph, executeOptionsFor(input.topology, { recomputeFraction: input.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION }));
+  const meanDuration = (kind: string) => {
+    const spans = timeline.spans.filter((s) => s.kind === kind);
+    return spans.reduce((sum, s) => sum + (s.endNs - s.startNs), 0) / spans.length;
+  };
+  const dispatchNs = meanDuration('dispatch');
+  const combineNs = meanDuration('combine');
+  const bottleneckTokens = meanBottleneckTokens(plan);
+  const dispatchBytes = bottleneckTokens * dispatchBytesPerToken(plan.model, input.precision.dispatch);
+  const combineBytes = bottleneckTokens * combineBytesPerToken(plan.model, input.precision.combine);
+  const zero: PerLayerUs = { attention: 0, denseFfn: 0, router: 0, dispatch: round(dispatchNs / 1000), expertGemm: 0, combine: round(combineNs / 1000), sharedExpert: 0 };
+  const stepS = timeline.makespanNs / 1e9;
+  const tokensPerSecPerGpu = w.tokensPerGpu / stepS;
+  return {
+    metrics: {
+      name: 'a2a',
+      stepTimeUs: round(timeline.makespanNs / 1000),
+      tokensPerSecPerGpu: round(tokensPerSecPerGpu),
+      exposedCommFraction: 1,
+      computeUtilization: 0,
+      costUsdPerMillionTokens: round((input.costUsdPerGpuHour / 3600 / tokensPerSecPerGpu) * 1e6, 4),
+      memoryGiBPerGpu: 0,
+      fitsInMemory: true,
+      perLayerUs: zero,
+      dispatchUs: round(dispatchNs / 1000),
+      combineUs: round(combineNs / 1000),
+      dispatchGBps: round(dispatchBytes / dispatchNs, 2),
+      combineGBps: round(combineBytes / combineNs, 2),
+    },
+    timeline,
+  };
+}
+
+/** Tokens a GPU sends over its bottleneck link class, averaged over GPUs. */
+function meanBottleneckTokens(plan: ReturnType<typeof planStep>): number {
+  let total = 0;
+  for (let group = 0; group < plan.groups; group++) {
+    const t = plan.traffic(0, 0, group);
+    const gpus = plan.groupGpus(group);
+    const firstNode = Math.floor(gpus[0]! / plan.topology.gpusPerNode);
+    for (let r = 0; r < t.ep; r++) {
+      if (t.nodesInGroup > 1) {
+        const ownNode = Math.floor(gpus[r]! / plan.topology.gpusPerNode) - firstNode;
+        for (let n = 0; n < t.nodesInGroup; n++) if (n !== ownNode) total += t.tokensToNode[r * t.nodesInGroup + n]!;
+      } else {
+        for (let d = 0; d < t.ep; d++) if (d !== r) total += t.tokensToRank[r * t.ep + d]!;
+      }
+    }
+  }
+  return total / plan.gpus;
+}
