@@ -92,6 +92,8 @@ export class Network {
   private changes = 0;
   private changeBudget = 0;
   private tickVersion = 0;
+  /** Time of the drain tick already scheduled (Infinity: none). */
+  private tickAt = Infinity;
   private solves = 0;
   private flowsStarted = 0;
 
@@ -168,7 +170,9 @@ export class Network {
   private readonly onArrive = (token: number) => this.events.arrived(token);
 
   private readonly onTick = (version: number) => {
-    if (version === this.tickVersion) this.drainDue();
+    if (version !== this.tickVersion) return;
+    this.tickAt = Infinity;
+    this.drainDue();
   };
 
   private openBundle(key: string | number, links: readonly number[], now: number): number {
@@ -259,6 +263,7 @@ export class Network {
 
   private requestSolve(): void {
     this.tickVersion++; // the pending drain tick, if any, is stale now
+    this.tickAt = Infinity;
     if (this.solvePending) return;
     this.solvePending = true;
     this.engine.after(0, this.solve, LATE);
@@ -293,10 +298,12 @@ export class Network {
     this.scheduleTick();
   };
 
+  /** Makes sure a tick fires by the earliest drain; a tick that fires early finds nothing due and reschedules. */
   private scheduleTick(): void {
     if (this.heapSize === 0 || this.solvePending) return;
     const t = this.drainNs[this.heap[0]!]!;
-    if (t === Infinity) return;
+    if (t >= this.tickAt) return;
+    this.tickAt = t;
     this.engine.at(t, this.onTick, NORMAL, ++this.tickVersion);
   }
 
