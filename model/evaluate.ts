@@ -1,0 +1,31 @@
+// Validation: mean next-token cross-entropy (nats/token) over fixed windows, without gradients,
+// plus the routing figures on those tokens.
+import * as tf from '@tensorflow/tfjs';
+import type { TokenBatch } from './batches.ts';
+import type { RoutingChoice } from './layers/router.ts';
+import { lmLoss } from './losses.ts';
+import { routingStats, type RoutingStats } from './routing-stats.ts';
+import { forward, type MoeModel } from './transformer.ts';
+
+export interface EvalResult extends RoutingStats {
+  loss: number;
+  tokens: number;
+}
+
+export function evaluate(model: MoeModel, batches: readonly TokenBatch[]): EvalResult {
+  let sum = 0;
+  let tokens = 0;
+  const choices: RoutingChoice[] = [];
+  for (const b of batches) {
+    const loss = tf.tidy(() => {
+      const out = forward(model, b.inputs, b.batch, b.seq);
+      for (const m of out.moe) choices.push(m.choice);
+      return lmLoss(out.logits!, b.targets);
+    });
+    const n = b.batch * b.seq;
+    sum += loss.dataSync()[0] * n;
+    loss.dispose();
+    tokens += n;
+  }
+  return { loss: tokens ? sum / tokens : NaN, tokens, ...routingStats(choices, model.config.ffnExperts) };
+}

@@ -1,0 +1,51 @@
+// A micro run config for tests: real corpus and tokenizer, tiny shapes, a few steps.
+import type { RunConfig } from '../../model/config.ts';
+
+export function microConfig(patch: { model?: Partial<RunConfig['model']>; train?: Partial<RunConfig['train']> } = {}): RunConfig {
+  return {
+    model: {
+      name: 'micro',
+      vocabSize: 320,
+      contextLength: 16,
+      hidden: 16,
+      layers: 1,
+      heads: 2,
+      headDim: 8,
+      qRank: 8,
+      kvRank: 8,
+      denseHidden: 32,
+      ffnExperts: 8,
+      zeroExperts: 4,
+      topK: 3,
+      targetFfnPerToken: 1,
+      expertHidden: 8,
+      expertSplit: 2,
+      balanceGroups: 2,
+      routerBiasSpace: 'logits',
+      ...patch.model,
+    },
+    train: {
+      steps: 6,
+      batchSize: 4,
+      learningRate: 1e-2,
+      warmupSteps: 0,
+      minLrFraction: 0.1,
+      adamBeta1: 0.9,
+      adamBeta2: 0.95,
+      adamEpsilon: 1e-16,
+      gradClip: 1,
+      biasRate: 0.5,
+      balanceLossWeight: 0.01,
+      zLossWeight: 1e-4,
+      checkpointEvery: 3,
+      evalEvery: 0,
+      evalSequences: 12,
+      tokenizerSampleBytes: 60_000,
+      trainBytes: 150_000,
+      validationBytes: 30_000,
+      validationFraction: 0.05,
+      ...patch.train,
+    },
+    seed: 7,
+  };
+}
