@@ -161,6 +161,65 @@ function ringSteps(gpus: number[], pieceBytes: number, steps: number): FlowSpec[
   return flows;
 }
 
+/**
+ * Ring all-reduce as NCCL runs it in steady state: every ring edge carries 2(n-1)/n of the data as
+ * one pipelined transfer and pays the per-step latency 2(n-1) times. Alone on its links it takes
+ * exactly as long as the step-by-step ring; it needs n flows instead of 2n(n-1).
+ */
+export function pipelinedRingAllReduce(gpus: number[], bytes: number): FlowSpec[] {
+  const n = gpus.length;
+  const flows: FlowSpec[] = [];
+  appendRing(flows, gpus, (2 * (n - 1) * bytes) / n, 2 * (n - 1));
+  return flows;
+}
+
+/**
+ * Appends a pipelined ring over `ring` (edge i: ring[i] -> ring[i+1]); an edge waits for the flow
+ * `waitFor(sender)` names, if any. Records in `into` which flow delivers to each GPU.
+ */
+function appendRing(
+  flows: FlowSpec[],
+  ring: number[],
+  edgeBytes: number,
+  steps: number,
+  waitFor: (gpu: number) => number | undefined = () => undefined,
+  into?: Map<number, number>,
+): void {
+  const n = ring.length;
+  if (n < 2 || edgeBytes <= 0) return;
+  ring.forEach((src, i) => {
+    const dst = ring[(i + 1) % n]!;
+    const wait = waitFor(src);
+    into?.set(dst, flows.length);
+    flows.push({ src, dst, bytes: edgeBytes, latencySteps: steps, ...(wait === undefined ? {} : { after: wait }) });
+  });
+}
+
+/**
+ * Hierarchical all-reduce for a group of g GPUs on each of N nodes (NCCL's two-level algorithm):
+ * reduce-scatter inside each node over NVLink, all-reduce of each 1/g slice among the GPUs of the
+ * same local rank across nodes over RDMA, all-gather inside each node. Each phase is a pipelined
+ * ring, and a GPU's next phase waits for the previous phase's data to reach it. A group that is
+ * not node-regular gets one pipelined ring.
+ */
+export function hierarchicalAllReduce(topology: Topology, gpus: number[], bytes: number): FlowSpec[] {
+  const byNode = [...groupRanksByNode(topology, gpus).values()].map((ranks) => ranks.map((r) => gpus[r]!));
+  const g = byNode[0]!.length;
+  if (byNode.length < 2 || g < 2 || byNode.some((members) => members.length !== g)) return pipelinedRingAllReduce(gpus, bytes);
+  const nodes = byNode.length;
+  const flows: FlowSpec[] = [];
+  const intraBytes = ((g - 1) * bytes) / g;
+  const reduced = new Map<number, number>();
+  for (const members of byNode) appendRing(flows, members, intraBytes, g - 1, undefined, reduced);
+  const allReduced = new Map<number, number>();
+  for (let local = 0; local < g; local++) {
+    const ring = byNode.map((members) => members[local]!);
+    appendRing(flows, ring, (2 * (nodes - 1) * bytes) / g / nodes, 2 * (nodes - 1), (gpu) => reduced.get(gpu), allReduced);
+  }
+  for (const members of byNode) appendRing(flows, members, intraBytes, g - 1, (gpu) => allReduced.get(gpu));
+  return flows;
+}
+
 export function pointToPoint(src: number, dst: number, bytes: number): FlowSpec[] {
   return bytes > 0 && src !== dst ? [{ src, dst, bytes }] : [];
 }

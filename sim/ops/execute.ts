@@ -120,7 +120,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const release = (f: number) => {
     if (--flowWaiting[f]! > 0) return;
     const r = options.route(flows.src[f]!, flows.dst[f]!);
-    network.startFlow(r.links, flows.bytes[f]!, r.latencyNs, f);
+    network.startFlow(r.links, flows.bytes[f]!, r.latencyNs * flows.latencySteps[f]!, f);
   };
 
   const releaseFollowers = (f: number, onDrain: number) => {

@@ -8,6 +8,7 @@ export interface FlowTable {
   src: Int32Array;
   dst: Int32Array;
   bytes: Float64Array;
+  latencySteps: Float64Array;
   /** Op ids of the sending and receiving parts. */
   srcPart: Int32Array;
   dstPart: Int32Array;
@@ -32,6 +33,7 @@ export function buildFlowTable(graph: OpGraph): FlowTable {
   const src = new Int32Array(count);
   const dst = new Int32Array(count);
   const bytes = new Float64Array(count);
+  const latencySteps = new Float64Array(count);
   const srcPart = new Int32Array(count);
   const dstPart = new Int32Array(count);
   const waiting = new Int32Array(count);
@@ -48,6 +50,7 @@ export function buildFlowTable(graph: OpGraph): FlowTable {
       src[g] = f.src;
       dst[g] = f.dst;
       bytes[g] = f.bytes;
+      latencySteps[g] = f.latencySteps ?? 1;
       srcPart[g] = partOfGpu[f.src]!;
       dstPart[g] = partOfGpu[f.dst]!;
       const after = afterList(f);
@@ -76,7 +79,7 @@ export function buildFlowTable(graph: OpGraph): FlowTable {
     });
     base += c.spec.flows.length;
   }
-  return { count, src, dst, bytes, srcPart, dstPart, waiting, afterDrain, followStart, followers, sendStart, sent, partFlows };
+  return { count, src, dst, bytes, latencySteps, srcPart, dstPart, waiting, afterDrain, followStart, followers, sendStart, sent, partFlows };
 }
 
 function prefixSums(counts: Int32Array): Int32Array {

@@ -32,6 +32,8 @@ export interface FlowSpec {
   /** Indices (in this collective's flows) of flows that must arrive (or drain) before this one starts. */
   after?: number | readonly number[];
   afterDrain?: boolean;
+  /** The route's latency is paid this many times (a pipelined ring edge pays once per ring step). */
+  latencySteps?: number;
 }
 
 export interface CollectiveSpec extends OpMeta {

@@ -23,4 +23,10 @@ export interface RoutingSource {
    * into `out` (length topk). Ids >= ffnExperts are zero experts.
    */
   expertsOf(token: number, layer: number, out: Uint16Array): void;
+  /**
+   * Optional fast path: the expert ids of every token at MoE layer `layer`, layout [token][k]
+   * (index token * topk + j), the same values expertsOf writes. Hot loops (buildLayerTraffic) read
+   * it directly instead of calling expertsOf per token. May be built lazily on first use.
+   */
+  layerTable?(layer: number): Uint16Array;
 }

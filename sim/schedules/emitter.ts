@@ -4,7 +4,7 @@
 import type { OpCost } from '../models/costs.ts';
 import { combineBytesPerToken, dispatchBytesPerToken } from '../models/costs.ts';
 import { computeTimeNs } from '../cost/roofline.ts';
-import { ringAllReduce, twoHopAllToAll, twoHopAllToAllReverse, directAllToAll } from '../network/collectives.ts';
+import { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../network/collectives.ts';
 import type { FlowSpec } from '../ops/op-graph.ts';
 import { OpGraph } from '../ops/op-graph.ts';
 import type { LayerTraffic } from '../replay/traffic.ts';
@@ -161,7 +161,7 @@ export class Emitter {
       sms: this.plan.input.commSms,
       overheadNs: this.plan.topology.gpu.launchOverheadNs,
       parts: gpus.map((g) => ({ gpu: g, deps: depsOf(deps, g) })),
-      flows: ringAllReduce(gpus, bytes),
+      flows: hierarchicalAllReduce(this.plan.topology, gpus, bytes),
     });
     gpus.forEach((g, r) => (out[g] = parts[r]!));
   }

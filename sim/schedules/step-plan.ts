@@ -43,10 +43,11 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
   const ep = parallel.ep;
   const groups = gpus / ep;
   const tokensPerGpu = tokensPerGpuOf(input);
-  const moeIndexOf = new Int32Array(model.layers).fill(-1);
+  const layers = layersSimulated(input);
+  const moeIndexOf = new Int32Array(layers).fill(-1);
   let moeLayers = 0;
-  for (let l = 0; l < model.layers; l++) if (model.layout === 'scmoe' || l >= model.denseLayers) moeIndexOf[l] = moeLayers++;
-  if (moeLayers !== moeLayerCount(model)) throw new Error(`internal: MoE layer count mismatch for ${model.name}`);
+  for (let l = 0; l < layers; l++) if (model.layout === 'scmoe' || l >= model.denseLayers) moeIndexOf[l] = moeLayers++;
+  if (layers === model.layers && moeLayers !== moeLayerCount(model)) throw new Error(`internal: MoE layer count mismatch for ${model.name}`);
 
   const rng = createRng(input.seed);
   const contiguous = input.workload.phase === 'prefill' || input.workload.phase === 'train';
@@ -94,7 +95,7 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
     ep,
     groups,
     tp: parallel.attention.tp,
-    layers: model.layers,
+    layers,
     moeIndexOf,
     moeLayers,
     microBatches,
@@ -105,6 +106,13 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
     traffic,
     groupGpus,
   };
+}
+
+/** All layers, or with pipeline-parallel training the first stage's share of them. */
+export function layersSimulated(input: Pick<StepInput, 'model' | 'workload'>): number {
+  const w = input.workload;
+  const stages = w.phase === 'train' ? (w.pipelineStages ?? 1) : 1;
+  return Math.ceil(input.model.layers / stages);
 }
 
 export function tokensPerGpuOf(input: Pick<StepInput, 'workload'>): number {

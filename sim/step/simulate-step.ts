@@ -63,7 +63,15 @@ export function summarize(plan: StepPlan, makespanNs: number, spans: ScheduleRes
   const outputTokensPerGpu = w.phase === 'decode' ? w.sequencesPerGpu * acceptedPerStep : plan.tokensPerGpu;
   const tokensPerSecPerGpu = outputTokensPerGpu / stepS;
   const expertsOnGpu = Math.max(...Array.from({ length: plan.moeLayers > 0 ? plan.ep : 0 }, (_, r) => plan.placement(0).expertsOn[r]!.length), 0);
-  const memory = memoryPerGpu(input.model, { parallel: input.parallel, workload: w, precision: input.precision, expertsOnGpu, gpus });
+  const memory = memoryPerGpu(input.model, {
+    parallel: input.parallel,
+    workload: w,
+    precision: input.precision,
+    expertsOnGpu,
+    gpus,
+    ...(w.phase === 'train' ? { pipelineStages: w.pipelineStages ?? 1 } : {}),
+    ...(plan.moeLayers > 0 ? { ffnExpertsPerToken: meanFfnExpertsPerToken(plan) } : {}),
+  });
   const summary: Summary = {
     stepTimeUs: round(makespanNs / 1000),
     tokensPerSecPerGpu: round(tokensPerSecPerGpu),
@@ -81,7 +89,9 @@ export function summarize(plan: StepPlan, makespanNs: number, spans: ScheduleRes
   }
   if (w.phase === 'train') {
     const ffnPerToken = meanFfnExpertsPerToken(plan);
-    const flops = modelFlopsPerToken(input.model, ffnPerToken, plan.tokensPerGpu) * plan.tokensPerGpu;
+    // Model FLOPs of the layers this GPU runs (one pipeline stage's share of the model).
+    const stageShare = plan.layers / input.model.layers;
+    const flops = modelFlopsPerToken(input.model, ffnPerToken, plan.tokensPerGpu) * plan.tokensPerGpu * stageShare;
     summary.mfu = round(flops / stepS / (input.topology.gpu.bf16Tflops.peak * 1e12), 4);
   }
   return summary;

@@ -28,6 +28,11 @@ export type Workload =
       chunks: number;
       /** Micro-batches per optimizer step: the gradient all-reduce is paid once per step. */
       gradientAccumulation?: number;
+      /**
+       * Pipeline-parallel stages: each GPU holds layers / stages layers, and the simulated step is
+       * one stage's forward and backward (bubbles are not modelled, as with a zero-bubble schedule).
+       */
+      pipelineStages?: number;
     }
   | {
       phase: 'a2a';

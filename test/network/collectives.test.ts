@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { executeOptionsFor } from '../../sim/network/cluster.ts';
-import { directAllToAll, ringAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../../sim/network/collectives.ts';
+import { directAllToAll, hierarchicalAllReduce, pipelinedRingAllReduce, ringAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../../sim/network/collectives.ts';
 import { execute } from '../../sim/ops/execute.ts';
 import { OpGraph } from '../../sim/ops/op-graph.ts';
 import type { FlowSpec } from '../../sim/ops/op-graph.ts';
@@ -101,5 +101,28 @@ describe('twoHopAllToAllReverse()', () => {
     // Time: NVLink gather (7 x 100 B into one port: 1,000 + 7) then RDMA (2,000 + 12).
     const t = runCollective(topology, range(16), flows);
     expect(t.makespanNs).toBe(1000 + 7 + 2000 + 12);
+  });
+});
+
+describe('pipelinedRingAllReduce() / hierarchicalAllReduce()', () => {
+  it('a pipelined ring alone takes as long as the step-by-step ring', () => {
+    const S = 8e6;
+    const t = runCollective(toyTopology({ nodes: 1 }), range(8), pipelinedRingAllReduce(range(8), S));
+    expect(t.makespanNs).toBe(14 * 1000 + (14 * S) / 8 / 100);
+    expect(pipelinedRingAllReduce(range(8), S)).toHaveLength(8);
+  });
+
+  it('two nodes: NVLink reduce-scatter, RDMA all-reduce of 1/8 slices, NVLink all-gather', () => {
+    // RS: 7 x 1 µs + (7/8)S / 100; inter-node ring of 2: 2 x 2 µs + (2·1/2)(S/8) / 25;
+    // AG: as RS. S = 8e6 B.
+    const S = 8e6;
+    const flows = hierarchicalAllReduce(toyTopology(), range(16), S);
+    expect(flows).toHaveLength(16 + 16 + 16);
+    const t = runCollective(toyTopology(), range(16), flows);
+    expect(t.makespanNs).toBe(7000 + (7 * S) / 8 / 100 + 4000 + S / 8 / 25 + 7000 + (7 * S) / 8 / 100);
+  });
+
+  it('falls back to one ring when nodes hold different numbers of members', () => {
+    expect(hierarchicalAllReduce(toyTopology(), [0, 1, 8], 300)).toEqual(pipelinedRingAllReduce([0, 1, 8], 300));
   });
 });
