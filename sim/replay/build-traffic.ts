@@ -2,8 +2,9 @@
 // For each rank's tokens: look up the k experts; drop zero experts (no traffic, no GEMM); map
 // each FFN expert to a hosting rank; count each token once per distinct destination rank
 // (tokensToRank, diagonal = local experts) and once per distinct remote destination node
-// (tokensToNode, DeepEP's per-node RDMA aggregation); count token-expert assignments per hosted
-// expert per rank (expertTokens).
+// (tokensToNode, DeepEP's per-node RDMA aggregation; the sender's own node column stays 0, so a
+// group inside one node leaves it all zero); count token-expert assignments per hosted expert
+// per rank (expertTokens).
 //
 // Replica choice for a replicated expert (deterministic): the sender's own rank if it hosts one;
 // else a replica in the sender's node; else any replica. Among the candidates, round-robin by
@@ -11,7 +12,9 @@
 // c mod candidates.
 //
 // Speed: typed arrays and a reusable scratch (no allocation per token); visited ranks and nodes
-// are marked with an increasing stamp rather than cleared. bench/replay.ts measures it.
+// are marked with an increasing stamp rather than cleared; sources with a layerTable are read
+// directly. A placement's flattened form is cached per placement object, so placements must not
+// be mutated after first use. bench/replay.ts measures it.
 import { SimInvariantError } from '../errors.ts';
 import type { RoutingSource } from './routing-source.ts';
 import type { ExpertPlacement, LayerTraffic } from './traffic.ts';

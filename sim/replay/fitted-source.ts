@@ -412,9 +412,11 @@ function buildAlias(w: Float64Array): Alias {
   return { prob, alias };
 }
 
+/** One uniform serves both the column (integer part) and the coin (fraction; 32-bit rng, >= 2^-23 resolution for N <= 512). */
 function drawAlias(t: Alias, rng: Rng): number {
-  const i = rng.int(t.prob.length);
-  return rng.next() < t.prob[i]! ? i : t.alias[i]!;
+  const x = rng.next() * t.prob.length;
+  const i = Math.floor(x);
+  return x - i < t.prob[i]! ? i : t.alias[i]!;
 }
 
 /** Standard normal by Box-Muller (one value per call; simple beats fast here). */

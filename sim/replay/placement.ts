@@ -152,3 +152,33 @@ export function rankLoadOf(placement: ExpertPlacement, loadPerExpert: ArrayLike<
   });
   return out;
 }
+
+export interface LayerPlacementsOptions {
+  source: RoutingSource;
+  kind: 'contiguous' | 'load-aware';
+  ep: number;
+  /** Extra expert slots per EP group (load-aware only). */
+  redundantExperts?: number;
+  /**
+   * Tokens whose routing sets the loads that load-aware placement balances (EPLB balances on
+   * recorded history, so draw them with their own rng, not the step's). Required for load-aware.
+   */
+  calibrationTokens?: Int32Array;
+}
+
+/**
+ * One placement per MoE layer of `source` (each layer has its own experts, so EPLB places them
+ * per layer). Contiguous placement is the same object for every layer.
+ */
+export function layerPlacements(o: LayerPlacementsOptions): ExpertPlacement[] {
+  if (o.kind === 'contiguous') {
+    const p = contiguousPlacement(o.source.ffnExperts, o.ep);
+    return new Array<ExpertPlacement>(o.source.layers).fill(p);
+  }
+  if (!o.calibrationTokens) throw new RangeError('layerPlacements: load-aware placement needs calibrationTokens');
+  const out: ExpertPlacement[] = [];
+  for (let l = 0; l < o.source.layers; l++) {
+    out.push(loadAwarePlacement(expertLoadFromSource(o.source, l, o.calibrationTokens), o.ep, o.redundantExperts ?? 0));
+  }
+  return out;
+}
