@@ -92,6 +92,15 @@ export class Network {
   private changes = 0;
   private changeBudget = 0;
   private tickVersion = 0;
+  // Flows started this instant, re-rated together by admit().
+  private admits: number[] = [];
+  private admitScheduled = false;
+  private admitting: Uint8Array = new Uint8Array(0);
+  private target: Float64Array = new Float64Array(0);
+  private readonly linkMark: Int32Array;
+  private linkStamp = 0;
+  private readonly demand: Float64Array;
+  private readonly otherUse: Float64Array;
   /** Time of the drain tick already scheduled (Infinity: none). */
   private tickAt = Infinity;
   private solves = 0;
@@ -109,6 +118,9 @@ export class Network {
     this.solver = new FairShareSolver(links);
     this.bundlesOnLink = Array.from({ length: links }, () => []);
     this.activeLinkPos = new Int32Array(links).fill(-1);
+    this.linkMark = new Int32Array(links);
+    this.demand = new Float64Array(links);
+    this.otherUse = new Float64Array(links);
     for (let l = 0; l < links; l++) {
       if (!(capacityBytesPerNs[l]! > 0)) throw new SimInvariantError(`link ${l} has capacity ${capacityBytesPerNs[l]}; must be > 0`);
     }
@@ -133,7 +145,6 @@ export class Network {
     }
     const key = routeKey(links);
     let b = this.bundleOf.get(key);
-    const isNew = b === undefined;
     if (b === undefined) b = this.openBundle(key, links, now);
     else this.advance(b, now);
     const m = this.allocateMember();
@@ -143,29 +154,71 @@ export class Network {
     this.memberLatency[m] = latencyNs;
     this.memberToken[m] = token;
     this.pushMember(b, m);
-    const w = ++this.weight[b]!;
+    this.weight[b]!++;
     for (let i = 0, base = b * MAX_LINKS; i < links.length; i++) this.linkWeight[this.paths.links[base + i]!]!++;
     if (++this.activeFlows > this.busyPeak) this.busyPeak = this.activeFlows;
 
-    if (this.fraction === 0 || this.solvePending) {
+    if (this.fraction === 0 || this.solvePending || ++this.changes >= this.changeBudget) {
       this.requestSolve();
       return;
     }
-    const oldRate = this.rate[b]!;
-    let rate: number;
-    if (isNew) {
-      // An equal share of each link; the bundles already there slow down to make room.
-      rate = Infinity;
-      for (const l of links) rate = Math.min(rate, this.capacity[l]! / this.linkWeight[l]!);
-      for (const l of links) if (this.used[l]! + rate > this.capacity[l]!) this.scaleLink(l, (this.capacity[l]! - rate) / this.used[l]!, b);
-    } else {
-      // Share the bundle's bandwidth (and whatever its links have left) with the newcomer.
-      rate = Infinity;
-      for (const l of links) rate = Math.min(rate, (this.capacity[l]! - this.used[l]! + (w - 1) * oldRate) / w);
+    // The newcomer runs at the bundle's rate until admit() re-rates this instant's arrivals together.
+    for (const l of links) this.used[l]! += this.rate[b]!;
+    if (!this.admitting[b]) {
+      this.admitting[b] = 1;
+      this.admits.push(b);
     }
-    this.setRate(b, rate, w - 1, oldRate);
-    this.countChange();
+    if (!this.admitScheduled) {
+      this.admitScheduled = true;
+      this.engine.after(0, this.admit, LATE);
+    }
   }
+
+  /**
+   * Between solves, the flows that started this instant take an equal share of each link they
+   * cross (capacity / flows on it); where that overflows a link, the other bundles there slow
+   * down proportionally. One pass per instant, so a collective's burst of starts costs O(links).
+   */
+  private readonly admit = () => {
+    this.admitScheduled = false;
+    const batch = this.admits;
+    this.admits = [];
+    for (const b of batch) this.admitting[b] = 0;
+    if (this.solvePending) return;
+    for (const b of batch) this.admitting[b] = 1;
+    const stamp = ++this.linkStamp;
+    const touched: number[] = [];
+    for (const b of batch) {
+      let rate = Infinity;
+      const base = b * MAX_LINKS;
+      const count = this.paths.linkCount[b]!;
+      for (let i = 0; i < count; i++) {
+        const l = this.paths.links[base + i]!;
+        rate = Math.min(rate, this.capacity[l]! / this.linkWeight[l]!);
+        if (this.linkMark[l] !== stamp) {
+          this.linkMark[l] = stamp;
+          this.demand[l] = 0;
+          this.otherUse[l] = this.used[l]!;
+          touched.push(l);
+        }
+      }
+      this.target[b] = rate;
+      for (let i = 0; i < count; i++) {
+        const l = this.paths.links[base + i]!;
+        this.demand[l]! += this.weight[b]! * rate;
+        this.otherUse[l]! -= this.weight[b]! * this.rate[b]!;
+      }
+    }
+    for (const l of touched) {
+      const other = this.otherUse[l]!;
+      if (other > 1e-12 && other + this.demand[l]! > this.capacity[l]!) this.scaleLink(l, Math.max(0, (this.capacity[l]! - this.demand[l]!) / other));
+    }
+    for (const b of batch) {
+      this.admitting[b] = 0;
+      if (this.weight[b]! > 0) this.setRate(b, this.target[b]!, this.weight[b]!, this.rate[b]!);
+    }
+    this.scheduleTick();
+  };
 
   private readonly onArrive = (token: number) => this.events.arrived(token);
 
@@ -244,21 +297,16 @@ export class Network {
     this.heapFix(b);
   }
 
-  /** Multiplies the rates of the bundles on link l (except `skip`) by factor < 1. */
-  private scaleLink(l: number, factor: number, skip: number): void {
+  /** Multiplies the rates of the bundles on link l (except those being admitted) by factor < 1. */
+  private scaleLink(l: number, factor: number): void {
     const now = this.engine.now;
     const list = this.bundlesOnLink[l]!;
     for (let j = 0; j < list.length; j++) {
       const g = list[j]!;
-      if (g === skip || this.rate[g] === 0) continue;
+      if (this.admitting[g] || this.rate[g] === 0) continue;
       this.advance(g, now);
       this.setRate(g, this.rate[g]! * factor, this.weight[g]!, this.rate[g]!);
     }
-  }
-
-  private countChange(): void {
-    if (++this.changes >= this.changeBudget) this.requestSolve();
-    else this.scheduleTick();
   }
 
   private requestSolve(): void {
@@ -271,6 +319,8 @@ export class Network {
 
   private readonly solve = () => {
     this.solvePending = false;
+    for (const b of this.admits) this.admitting[b] = 0;
+    this.admits = [];
     this.solves++;
     const now = this.engine.now;
     const active = this.active;
@@ -502,6 +552,8 @@ export class Network {
     this.sinceNs = grow(this.sinceNs, size);
     this.drainNs = grow(this.drainNs, size);
     this.frozen = grow(this.frozen, size);
+    this.admitting = grow(this.admitting, size);
+    this.target = grow(this.target, size);
     this.activePos = grow(this.activePos, size);
     this.heap = grow(this.heap, size);
     this.heapPos = grow(this.heapPos, size);
@@ -517,13 +569,10 @@ export class Network {
   }
 }
 
-/** A number for short routes (link ids < 2^16), a string otherwise. */
+/** A small integer (a V8 Smi, fast as a Map key) for routes of one or two links below 2^15, else a string. */
 function routeKey(links: readonly number[]): string | number {
-  if (links.length <= 3 && links.every((l) => l < 65536)) {
-    let key = links.length;
-    for (const l of links) key = key * 65536 + l;
-    return key;
-  }
+  if (links.length === 2 && links[0]! < 32768 && links[1]! < 32768) return links[0]! * 32768 + links[1]!;
+  if (links.length === 1) return -1 - links[0]!;
   return links.join(',');
 }
 
