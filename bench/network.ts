@@ -1,6 +1,7 @@
-// Network model speed: one all-to-all with uneven bytes among 128 GPUs (16 nodes, 128x127 flows)
-// and among 1024 GPUs (128 nodes on a leaf/spine fabric), exact max-min and with batched rate
-// recomputation; prints wall time, flows, recomputations and the simulated time.
+// Network model speed: one all-to-all with uneven bytes (DeepEP's benchmark shape: 4096 tokens x
+// 7168 hidden in FP8 to 8 experts per token, each pair's bytes drawn ±50% around the mean) among
+// 8 to 1024 GPUs on the H800 presets, with the default batched rate re-solves and, for small
+// sizes, exact max-min for comparison. Prints wall time, flows, rate solves and simulated time.
 // Usage: node bin/run-ts.js bench/network.ts [--quick]
 import type { Topology } from '../sim/cluster/topology.ts';
 import { gpuCount } from '../sim/cluster/topology.ts';
@@ -9,13 +10,20 @@ import { directAllToAll, twoHopAllToAll } from '../sim/network/collectives.ts';
 import { execute } from '../sim/ops/execute.ts';
 import { OpGraph } from '../sim/ops/op-graph.ts';
 import { createRng } from '../sim/rng.ts';
-import { toyBenchTopology } from './topology.ts';
+import { DEFAULT_RECOMPUTE_FRACTION } from '../sim/step/simulate-step.ts';
+import { loadTopology } from '../topologies/load.ts';
 
-/** Bytes per GPU pair: DeepEP's benchmark shape (4096 tokens x 7168 hidden, FP8, top-8) with ±50% skew. */
-export function unevenMatrix(n: number, seed: number): number[][] {
+/** Bytes per GPU pair: 4096 x 8 x 7168 B per GPU spread over the others, ±50% per pair. */
+export function unevenMatrix(n: number, seed: number): Float64Array[] {
   const rng = createRng(seed);
   const perPair = (4096 * 8 * 7168) / n;
-  return Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : Math.round(perPair * (0.5 + rng.next())))));
+  return Array.from({ length: n }, (_, i) => Float64Array.from({ length: n }, (_, j) => (i === j ? 0 : Math.round(perPair * (0.5 + rng.next())))));
+}
+
+/** The first `nodes` nodes of a preset. */
+export function firstNodes(preset: string, nodes: number): Topology {
+  const t = loadTopology(preset);
+  return { ...t, nodes, name: `${t.name}[${nodes} nodes]`, tiers: t.tiers.filter((tier) => nodes % tier.nodesPerSwitch === 0 && tier.nodesPerSwitch < nodes) };
 }
 
 export function allToAllBench(topology: Topology, form: 'direct' | 'two-hop', recomputeFraction: number) {
@@ -26,29 +34,31 @@ export function allToAllBench(topology: Topology, form: 'direct' | 'two-hop', re
   const flows = form === 'direct' ? directAllToAll(gpus, bytes) : twoHopAllToAll(topology, gpus, bytes);
   const graph = new OpGraph();
   graph.collective({ name: 'a2a', kind: 'dispatch', stream: 'comm', parts: gpus.map((gpu) => ({ gpu })), flows });
-  const timeline = execute(graph, executeOptionsFor(topology, { recomputeFraction }));
+  const timeline = execute(graph, executeOptionsFor(topology, { recomputeFraction, recordSpans: false }));
   const wallMs = performance.now() - t0;
-  return { gpus: n, form, recomputeFraction, flows: flows.length, wallMs, simulatedUs: timeline.makespanNs / 1000, recomputations: timeline.stats.rateSolves };
+  return { gpus: n, form, recomputeFraction, flows: flows.length, wallMs, simulatedUs: timeline.makespanNs / 1000, rateSolves: timeline.stats.rateSolves };
 }
 
-function print(r: ReturnType<typeof allToAllBench>) {
+export function printAllToAll(r: ReturnType<typeof allToAllBench>): void {
   console.log(
-    `a2a ${String(r.gpus).padStart(4)} GPUs ${r.form.padEnd(7)} fraction ${String(r.recomputeFraction).padEnd(4)}: ` +
-      `${r.flows.toLocaleString().padStart(9)} flows, ${String(r.recomputations).padStart(6)} rate solves, ` +
+    `a2a ${String(r.gpus).padStart(4)} GPUs ${r.form.padEnd(7)} re-solve fraction ${String(r.recomputeFraction).padEnd(4)}: ` +
+      `${r.flows.toLocaleString().padStart(9)} flows, ${String(r.rateSolves).padStart(6)} rate solves, ` +
       `${r.wallMs.toFixed(0).padStart(6)} ms wall, simulated ${r.simulatedUs.toFixed(1)} µs`,
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const quick = process.argv.includes('--quick');
-  const fabric = (nodes: number): Topology['tiers'] => [{ name: 'leaf', nodesPerSwitch: 4, oversubscription: 1, latencyNs: 500 }, { name: 'spine', nodesPerSwitch: nodes, oversubscription: 1, latencyNs: 500 }];
+export function networkBench(quick: boolean): void {
+  const f = DEFAULT_RECOMPUTE_FRACTION;
+  allToAllBench(firstNodes('h800-16node', 2), 'direct', f); // warm up the JIT
   for (const nodes of quick ? [1, 4, 16] : [1, 2, 4, 8, 16]) {
-    for (const fraction of [0, 0.02]) print(allToAllBench(toyBenchTopology(nodes), 'direct', fraction));
+    printAllToAll(allToAllBench(firstNodes('h800-16node', nodes), 'direct', f));
+    if (nodes <= 4) printAllToAll(allToAllBench(firstNodes('h800-16node', nodes), 'direct', 0));
   }
-  print(allToAllBench(toyBenchTopology(16), 'two-hop', 0));
-  print(allToAllBench(toyBenchTopology(16), 'two-hop', 0.02));
+  printAllToAll(allToAllBench(loadTopology('h800-16node'), 'two-hop', f));
   if (!quick) {
-    for (const nodes of [32, 64, 128]) print(allToAllBench(toyBenchTopology(nodes, fabric(nodes)), 'two-hop', 0.02));
-    print(allToAllBench(toyBenchTopology(128, fabric(128)), 'direct', 0.02));
+    for (const nodes of [32, 64, 128]) printAllToAll(allToAllBench(firstNodes('h800-1024gpu', nodes), 'two-hop', f));
+    printAllToAll(allToAllBench(loadTopology('h800-1024gpu'), 'direct', f));
   }
 }
+
+if (import.meta.url === `file://${process.argv[1]}`) networkBench(process.argv.includes('--quick'));
