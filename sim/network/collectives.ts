@@ -28,6 +28,18 @@ export interface TwoHopOptions {
   rdmaBytes?: (senderRank: number, node: number) => number | undefined;
   /** Split each RDMA transfer into this many pieces so NVLink forwarding overlaps RDMA. */
   chunks?: number;
+  /**
+   * Or split so each RDMA piece carries about this many bytes (at most `maxChunks` pieces):
+   * EP libraries forward a few tokens at a time, so large transfers pipeline and small ones don't.
+   */
+  chunkBytes?: number;
+  maxChunks?: number;
+}
+
+/** Pieces for an RDMA transfer of `bytes`. */
+function chunkCount(bytes: number, options: TwoHopOptions): number {
+  if (options.chunkBytes) return Math.max(1, Math.min(options.maxChunks ?? 8, Math.ceil(bytes / options.chunkBytes)));
+  return Math.max(1, Math.floor(options.chunks ?? 1));
 }
 
 /**
@@ -36,7 +48,6 @@ export interface TwoHopOptions {
  * Pairs whose relay GPU is not a participant go direct.
  */
 export function twoHopAllToAll(topology: Topology, gpus: number[], bytes: ByteMatrix, options: TwoHopOptions = {}): FlowSpec[] {
-  const chunks = Math.max(1, Math.floor(options.chunks ?? 1));
   const rankOfGpu = new Map(gpus.map((g, r) => [g, r]));
   const ranksByNode = groupRanksByNode(topology, gpus);
   const flows: FlowSpec[] = [];
@@ -59,6 +70,7 @@ export function twoHopAllToAll(topology: Topology, gpus: number[], bytes: ByteMa
       for (const j of ranks) rowSum += bytes[i]![j]!;
       const rdma = options.rdmaBytes?.(i, node) ?? rowSum;
       if (rowSum <= 0) continue;
+      const chunks = chunkCount(rdma, options);
       let previous: number | undefined;
       for (let c = 0; c < chunks; c++) {
         const rdmaIndex = flows.length;
@@ -85,6 +97,7 @@ export function twoHopAllToAllReverse(
   gpus: number[],
   bytes: ByteMatrix,
   rdmaBytes?: (receiverRank: number, node: number) => number | undefined,
+  options: Pick<TwoHopOptions, 'chunks' | 'chunkBytes' | 'maxChunks'> = {},
 ): FlowSpec[] {
   const rankOfGpu = new Map(gpus.map((g, r) => [g, r]));
   const ranksByNode = groupRanksByNode(topology, gpus);
@@ -104,17 +117,25 @@ export function twoHopAllToAllReverse(
         continue;
       }
       let columnSum = 0;
-      const gathers: number[] = [];
-      for (const i of ranks) {
-        const b = bytes[i]![j]!;
-        columnSum += b;
-        if (b <= 0 || gpus[i] === relay) continue;
-        gathers.push(flows.length);
-        flows.push({ src: gpus[i]!, dst: relay, bytes: b });
-      }
+      for (const i of ranks) columnSum += bytes[i]![j]!;
       if (columnSum <= 0) continue;
       const rdma = rdmaBytes?.(j, node) ?? columnSum;
-      if (rdma > 0) flows.push({ src: relay, dst, bytes: rdma, ...(gathers.length > 0 ? { after: gathers } : {}) });
+      if (rdma <= 0) continue;
+      // Piece c of the RDMA send waits for piece c of every gather into the relay.
+      const chunks = chunkCount(rdma, options);
+      let previous: number | undefined;
+      for (let c = 0; c < chunks; c++) {
+        const gathers: number[] = [];
+        for (const i of ranks) {
+          const b = bytes[i]![j]!;
+          if (b <= 0 || gpus[i] === relay) continue;
+          gathers.push(flows.length);
+          flows.push({ src: gpus[i]!, dst: relay, bytes: b / chunks });
+        }
+        const waits = previous === undefined ? gathers : [...gathers, previous];
+        previous = flows.length;
+        flows.push({ src: relay, dst, bytes: rdma / chunks, ...(waits.length > 0 ? { after: waits } : {}) });
+      }
     }
   }
   return flows;

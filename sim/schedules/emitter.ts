@@ -14,6 +14,13 @@ import type { StepPlan } from './step-plan.ts';
 
 export type Handle = Int32Array;
 
+/**
+ * Two-hop exchanges forward in pieces of about this size (at most 8 pieces per transfer) so the
+ * NVLink hop overlaps the RDMA hop, as DeepEP's chunked sends do; decode-sized transfers stay whole.
+ */
+const TWO_HOP_CHUNK_BYTES = 256 * 1024;
+const TWO_HOP_MAX_CHUNKS = 8;
+
 export interface ComputeOp {
   name: string;
   kind: ComputeKind;
@@ -122,7 +129,10 @@ export class Emitter {
     const gpusPerNode = this.plan.topology.gpusPerNode;
     const firstNode = Math.floor(gpus[0]! / gpusPerNode);
     const rdma = (rank: number, node: number) => t.tokensToNode[rank * t.nodesInGroup + (node - firstNode)]! * bytesPerToken;
-    return toSender ? twoHopAllToAllReverse(this.plan.topology, gpus, bytes, rdma) : twoHopAllToAll(this.plan.topology, gpus, bytes, { rdmaBytes: rdma });
+    const pieces = { chunkBytes: TWO_HOP_CHUNK_BYTES, maxChunks: TWO_HOP_MAX_CHUNKS };
+    return toSender
+      ? twoHopAllToAllReverse(this.plan.topology, gpus, bytes, rdma, pieces)
+      : twoHopAllToAll(this.plan.topology, gpus, bytes, { rdmaBytes: rdma, ...pieces });
   }
 
   /** Ring all-reduce of `bytes(gpu)` among each tensor-parallel group (consecutive GPUs). */

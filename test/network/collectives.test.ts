@@ -126,3 +126,24 @@ describe('pipelinedRingAllReduce() / hierarchicalAllReduce()', () => {
     expect(hierarchicalAllReduce(toyTopology(), [0, 1, 8], 300)).toEqual(pipelinedRingAllReduce([0, 1, 8], 300));
   });
 });
+
+describe('two-hop pieces', () => {
+  it('splits a transfer into pieces of about chunkBytes, at most maxChunks', () => {
+    const bytes = range(16).map((i) => range(16).map((j) => (i === 0 && j >= 8 ? 1000 : 0)));
+    const flows = twoHopAllToAll(toyTopology(), range(16), bytes, { chunkBytes: 3000, maxChunks: 8 });
+    // 8,000 B to node 1 -> ceil(8000 / 3000) = 3 RDMA pieces, each followed by 7 forwards.
+    expect(flows.filter((f) => f.src === 0).map((f) => f.bytes)).toEqual([8000 / 3, 8000 / 3, 8000 / 3]);
+    expect(flows.filter((f) => f.src === 8)).toHaveLength(3 * 7);
+  });
+
+  it('in the combine direction, RDMA piece c waits for gather piece c of every sender and for piece c-1', () => {
+    const bytes = range(16).map((i) => range(16).map((j) => (i >= 8 && j === 3 ? 100 : 0)));
+    const flows = twoHopAllToAllReverse(toyTopology(), range(16), bytes, undefined, { chunks: 2 });
+    const rdma = flows.map((f, i) => [f, i] as const).filter(([f]) => f.src === 11 && f.dst === 3);
+    expect(rdma).toHaveLength(2);
+    const [first, second] = rdma;
+    expect((first![0].after as number[]).every((a) => flows[a]!.dst === 11)).toBe(true);
+    expect(second![0].after).toContain(first![1]);
+    expect(first![0].bytes + second![0].bytes).toBe(800);
+  });
+});
