@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BackendChoice } from './backend/index.ts';
+import type { RunConfig } from './config.ts';
 import { hasCheckpoint, readCheckpointConfig } from './checkpoint.ts';
 import { checkpointDirOf, trainModel, type TrainEvent, type TrainResult } from './train.ts';
 import { traceModel, type TraceResult } from './trace-model.ts';
@@ -13,6 +14,8 @@ export interface DefaultModelOptions {
   runsDir?: string;
   /** Preset to train (default 'tiny'). */
   preset?: string;
+  /** A full run config instead of the preset (tests); its model name names the run directory. */
+  config?: RunConfig;
   backend?: BackendChoice;
   /** Progress of the training run, when one happens. */
   onTrainEvent?: (event: TrainEvent) => void;
@@ -31,7 +34,7 @@ export interface DefaultModel {
 }
 
 export async function ensureDefaultModel(options: DefaultModelOptions = {}): Promise<DefaultModel> {
-  const preset = options.preset ?? 'tiny';
+  const preset = options.config?.model.name ?? options.preset ?? 'tiny';
   const modelDir = path.join(options.runsDir ?? 'runs', preset);
   const tracePath = path.join(modelDir, `${preset}.trace`);
   const log = options.log ?? (() => {});
@@ -42,7 +45,12 @@ export async function ensureDefaultModel(options: DefaultModelOptions = {}): Pro
     log(`using the trained ${preset} model in ${modelDir}`);
   } else {
     log(`training the ${preset} model into ${modelDir} (a few minutes on 2 cores; re-running resumes)`);
-    training = await trainModel({ outDir: modelDir, preset, backend: options.backend, onEvent: options.onTrainEvent });
+    training = await trainModel({
+      outDir: modelDir,
+      ...(options.config ? { config: options.config } : { preset }),
+      backend: options.backend,
+      onEvent: options.onTrainEvent,
+    });
   }
   const stateFile = path.join(ckptDir, 'state.json');
   const fresh = fs.existsSync(tracePath) && fs.statSync(tracePath).mtimeMs >= fs.statSync(stateFile).mtimeMs;

@@ -15,7 +15,7 @@ export const FUNCTION_WORDS = new Set(
 
 export type TokenClass = 'punctuation' | 'function' | 'other';
 
-/** Whitespace-only and punctuation-only pieces are 'punctuation'; a whole function word (any case) is 'function'. */
+/** Punctuation-, symbol- or whitespace-only pieces are 'punctuation'; a whole function word (any case) is 'function'. */
 export function tokenClass(piece: string): TokenClass {
   const t = piece.trim();
   if (t === '' || /^[\p{P}\p{S}]+$/u.test(t)) return 'punctuation';
@@ -34,6 +34,8 @@ export interface TraceSummary {
   ffnPerTokenMean: number;
   ffnPerTokenStd: number;
   byClass: Record<TokenClass, ClassFigures>;
+  /** Mean FFN experts per token for each class at each MoE layer ([layer][class]). */
+  byClassPerLayer: Record<TokenClass, number>[];
   byDomain: Record<string, ClassFigures>;
 }
 
@@ -45,10 +47,12 @@ export function summarizeTrace(trace: RoutingTrace): TraceSummary {
     other: { tokens: 0, sum: 0 },
   };
   const byDomain = new Map<string, { tokens: number; sum: number }>();
+  const perLayer = Array.from({ length: L }, () => ({ punctuation: 0, function: 0, other: 0 }));
   let n = 0;
   let sum = 0;
   let sumSq = 0;
   for (let t = 0; t < trace.tokens; t++) {
+    const cls = trace.tokenText ? tokenClass(trace.tokenText[t] ?? '') : undefined;
     let tokenSum = 0;
     for (let l = 0; l < L; l++) {
       let c = 0;
@@ -57,18 +61,18 @@ export function summarizeTrace(trace: RoutingTrace): TraceSummary {
       sum += c;
       sumSq += c * c;
       tokenSum += c;
+      if (cls) perLayer[l][cls] += c;
     }
-    const perLayer = tokenSum / L;
-    if (trace.tokenText) {
-      const k = byClass[tokenClass(trace.tokenText[t] ?? '')];
-      k.tokens++;
-      k.sum += perLayer;
+    const tokenMean = tokenSum / L;
+    if (cls) {
+      byClass[cls].tokens++;
+      byClass[cls].sum += tokenMean;
     }
     if (trace.tokenDomain && trace.domains) {
       const name = trace.domains[trace.tokenDomain[t]] ?? '?';
       const d = byDomain.get(name) ?? { tokens: 0, sum: 0 };
       d.tokens++;
-      d.sum += perLayer;
+      d.sum += tokenMean;
       byDomain.set(name, d);
     }
   }
@@ -79,6 +83,11 @@ export function summarizeTrace(trace: RoutingTrace): TraceSummary {
     ffnPerTokenMean: mean,
     ffnPerTokenStd: n ? Math.sqrt(Math.max(0, sumSq / n - mean * mean)) : 0,
     byClass: { punctuation: fig(byClass.punctuation), function: fig(byClass.function), other: fig(byClass.other) },
+    byClassPerLayer: perLayer.map((p) => ({
+      punctuation: p.punctuation / byClass.punctuation.tokens,
+      function: p.function / byClass.function.tokens,
+      other: p.other / byClass.other.tokens,
+    })),
     byDomain: Object.fromEntries([...byDomain].map(([k, v]) => [k, fig(v)])),
   };
 }

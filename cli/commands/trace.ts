@@ -25,8 +25,13 @@ export function formatTraceResult(r: TraceResult): string {
       `(${m.ffnExperts} FFN + ${m.zeroExperts} zero experts), ${(r.bytes / 1024).toFixed(0)} KiB, ` +
       `${Math.round(r.tokensPerSec)} tokens/s on ${r.backend}`,
     `FFN experts per token: ${s.ffnPerTokenMean.toFixed(2)} ± ${s.ffnPerTokenStd.toFixed(2)} (std across tokens)`,
-    `  punctuation ${f(s.byClass.punctuation)}, function words ${f(s.byClass.function)}, other tokens ${f(s.byClass.other)}`,
+    `  punctuation/whitespace ${f(s.byClass.punctuation)}, function words ${f(s.byClass.function)}, other tokens ${f(s.byClass.other)}`,
   ];
+  if (r.trace.tokenText && m.layers > 1) {
+    s.byClassPerLayer.forEach((c, l) =>
+      lines.push(`  layer ${l}: punctuation/whitespace ${c.punctuation.toFixed(2)}, function words ${c.function.toFixed(2)}, other ${c.other.toFixed(2)}`),
+    );
+  }
   const domains = Object.entries(s.byDomain);
   if (domains.length > 1) lines.push(`  by domain: ${domains.map(([d, x]) => `${d} ${f(x)}`).join(', ')}`);
   return lines.join('\n');

@@ -2,7 +2,18 @@
 // register-blocked 4 rows of A x 2 rows of B (about 1.5-2.3 GFLOP/s in V8 here, vs ~0.5 unblocked).
 
 /** C[n][m] (+)= A[n][K] . B[m][K]^T, with row offsets into each array. */
-export function matmulABt(A: Float32Array, aOff: number, n: number, K: number, B: Float32Array, bOff: number, m: number, C: Float32Array, cOff: number, accumulate: boolean) {
+export function matmulABt(
+  A: Float32Array,
+  aOff: number,
+  n: number,
+  K: number,
+  B: Float32Array,
+  bOff: number,
+  m: number,
+  C: Float32Array,
+  cOff: number,
+  accumulate: boolean,
+): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const a0 = aOff + i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
