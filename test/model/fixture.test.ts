@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { summarizeTrace } from '../../model/trace-analysis.ts';
 import { readTrace } from '../../sim/trace/index.ts';
 
-describe('test/fixtures/tiny.trace (made by the real tiny model)', () => {
+describe('traces/tiny.trace (made by the real tiny model)', () => {
   it('is under 1 MB and loads with the tiny model shape, domains and token text', async () => {
-    const file = 'test/fixtures/tiny.trace';
+    const file = 'traces/tiny.trace';
     expect(fs.statSync(file).size).toBeLessThan(1_000_000);
     const trace = await readTrace(file);
     expect(trace.model).toMatchObject({ name: 'tiny', layers: 2, ffnExperts: 32, zeroExperts: 16, topk: 6 });
