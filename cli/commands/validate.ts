@@ -6,24 +6,23 @@ import { gpuCount, type Topology } from '../../sim/cluster/topology.ts';
 import { parseDocumentWithPositions } from '../../sim/config/load-yaml.ts';
 import { UsageError } from '../../sim/errors.ts';
 import { parseTopology } from '../../topologies/load.ts';
+import { resolveScenarioText, type ResolvedScenario } from '../../sim/scenario/load.ts';
 import type { CliIo } from '../main.ts';
 
 export type FileKind = 'topology' | 'scenario';
 
 /** Validates `text` (the contents of `file`) and returns the summary line, or throws a UserInputError. */
-type Validator = (text: string, file: string) => string;
+type Validator = (text: string, file: string) => Promise<string>;
 
 const validators: Record<FileKind, Validator> = {
-  topology: (text, file) => summarizeTopology(parseTopology(text, file)),
-  scenario: (_text, file) => {
-    throw new UsageError('scenario validation is not available yet', file);
-  },
+  topology: async (text, file) => summarizeTopology(parseTopology(text, file)),
+  scenario: async (text, file) => summarizeScenario(await resolveScenarioText(text, file)),
 };
 
 const readErrors: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
 
 /** Reads and validates `path`; throws UsageError (unreadable file) or ConfigError (bad content). */
-export function validateFile(path: string): { kind: FileKind; summary: string } {
+export async function validateFile(path: string): Promise<{ kind: FileKind; summary: string }> {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -32,7 +31,7 @@ export function validateFile(path: string): { kind: FileKind; summary: string } 
     throw new UsageError(`cannot read file (${readErrors[code] ?? (code || String(error))})`, path);
   }
   const kind = kindOf(text, path);
-  return { kind, summary: validators[kind](text, path) };
+  return { kind, summary: await validators[kind](text, path) };
 }
 
 /** A scenario is recognised by a top-level `workload` or `schedules` key; anything else is a topology. */
@@ -50,12 +49,20 @@ function summarizeTopology(t: Topology): string {
   );
 }
 
+function summarizeScenario(s: ResolvedScenario): string {
+  const w = s.spec.workload;
+  return (
+    `scenario ${s.spec.name}: ${w.phase} of ${s.model.name} on ${s.topology.name} (${gpuCount(s.topology)} GPUs, EP ${s.input.parallel.ep}); ` +
+    `schedules ${s.schedules.join(', ')}; routing: ${s.routing.description}`
+  );
+}
+
 export function registerValidate(program: Command, io: CliIo): void {
   program
     .command('validate')
     .description('check a topology or scenario YAML file; errors are reported as file:line:col')
     .argument('<file>', 'topology or scenario YAML file')
-    .action((file: string) => {
-      io.out(`ok: ${file}: ${validateFile(file).summary}\n`);
+    .action(async (file: string) => {
+      io.out(`ok: ${file}: ${(await validateFile(file)).summary}\n`);
     });
 }

@@ -135,10 +135,11 @@ function toInputIssues(
 
 /** The keys a strict object schema allows at `path`, unwrapping optional/default/pipe wrappers. */
 function knownKeysAt(schema: z.ZodType, path: Path): string[] | undefined {
-  let s: unknown = schema;
+  type Def = Record<string, unknown>;
+  const defOf = (x: unknown): Def | undefined => (x as { _zod?: { def?: Def } })?._zod?.def;
   const unwrap = (x: unknown): unknown => {
     for (let i = 0; i < 10; i++) {
-      const def = (x as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+      const def = defOf(x);
       if (!def) return x;
       if (def.innerType) x = def.innerType;
       else if (def.type === 'pipe' && def.in) x = def.in;
@@ -146,19 +147,27 @@ function knownKeysAt(schema: z.ZodType, path: Path): string[] | undefined {
     }
     return x;
   };
+  // Object shapes at this schema: one for an object, one per object option of a union.
+  const shapes = (x: unknown): Record<string, unknown>[] => {
+    const def = defOf(unwrap(x));
+    if (def?.type === 'object') return [def.shape as Record<string, unknown>];
+    if (def?.type === 'union') return (def.options as unknown[]).flatMap(shapes);
+    return [];
+  };
+  let s: unknown = schema;
   for (const p of path) {
-    s = unwrap(s);
-    const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
+    const def = defOf(unwrap(s));
     if (!def) return undefined;
-    if (def.type === 'object' && typeof p === 'string') s = (def.shape as Record<string, unknown>)[p];
-    else if (def.type === 'array' && typeof p === 'number') s = def.element;
-    else if (def.type === 'record') s = def.valueType;
+    if (typeof p === 'string') {
+      const withKey = shapes(s).find((shape) => p in shape);
+      if (withKey) s = withKey[p];
+      else if (def.type === 'record') s = def.valueType;
+      else return undefined;
+    } else if (def.type === 'array') s = def.element;
     else return undefined;
   }
-  s = unwrap(s);
-  const def = (s as { _zod?: { def?: Record<string, unknown> } })?._zod?.def;
-  if (def?.type !== 'object') return undefined;
-  return Object.keys(def.shape as object);
+  const keys = [...new Set(shapes(s).flatMap((shape) => Object.keys(shape)))];
+  return keys.length > 0 ? keys : undefined;
 }
 
 /** ` (did you mean "x"?)` for the closest of `known` when it is close enough, else ''. */

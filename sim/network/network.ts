@@ -79,9 +79,8 @@ export class Network {
   private memberToken: Float64Array = new Float64Array(0);
   private nextSeq = 0;
   private activeFlows = 0;
-  /** Most flows active at once in the current and in the last busy period (sets the solve budget). */
-  private busyPeak = 0;
-  private lastBusyPeak = 0;
+  /** Flows active at the last solve (with the flows active now, it sizes the change budget). */
+  private activeAtSolve = 0;
 
   // Bundles by next drain time: an indexed min-heap.
   private heap: Int32Array = new Int32Array(0);
@@ -90,7 +89,6 @@ export class Network {
 
   private solvePending = false;
   private changes = 0;
-  private changeBudget = 0;
   private tickVersion = 0;
   // Flows started this instant, re-rated together by admit().
   private admits: number[] = [];
@@ -156,9 +154,9 @@ export class Network {
     this.pushMember(b, m);
     this.weight[b]!++;
     for (let i = 0, base = b * MAX_LINKS; i < links.length; i++) this.linkWeight[this.paths.links[base + i]!]!++;
-    if (++this.activeFlows > this.busyPeak) this.busyPeak = this.activeFlows;
+    this.activeFlows++;
 
-    if (this.fraction === 0 || this.solvePending || ++this.changes >= this.changeBudget) {
+    if (this.fraction === 0 || this.solvePending || this.overBudget()) {
       this.requestSolve();
       return;
     }
@@ -309,6 +307,15 @@ export class Network {
     }
   }
 
+  /**
+   * Counts one start or drain; true once they amount to `fraction` of the flows active now or at
+   * the last solve, whichever is more, so both a collective's ramp-up and its tail re-solve
+   * geometrically (about ln(F) / fraction solves for F flows).
+   */
+  private overBudget(): boolean {
+    return ++this.changes >= Math.max(1, this.fraction * Math.max(this.activeFlows, this.activeAtSolve));
+  }
+
   private requestSolve(): void {
     this.tickVersion++; // the pending drain tick, if any, is stale now
     this.tickAt = Infinity;
@@ -342,9 +349,7 @@ export class Network {
     this.heapSize = active.length;
     for (let i = (this.heapSize >> 1) - 1; i >= 0; i--) this.siftDown(i);
     this.changes = 0;
-    // Collectives ramp up from zero flows; sizing the budget by the last busy period's peak keeps
-    // a ramp from forcing a solve per start.
-    this.changeBudget = Math.max(1, Math.floor(this.fraction * Math.max(this.activeFlows, this.lastBusyPeak)));
+    this.activeAtSolve = this.activeFlows;
     this.scheduleTick();
   };
 
@@ -367,7 +372,7 @@ export class Network {
       const slack = this.rate[b]! * 0.5;
       while (members.length > 0 && this.finishAt[members[0]!]! <= this.served[b]! + slack) {
         this.finishMember(b, this.popMember(b), now);
-        if (++this.changes >= this.changeBudget) this.requestSolve();
+        if (this.overBudget()) this.requestSolve();
       }
       if (this.weight[b] === 0) this.closeBundle(b);
       else this.updateDrain(b);
@@ -387,10 +392,7 @@ export class Network {
       this.linkWeight[l]!--;
     }
     this.weight[b]!--;
-    if (--this.activeFlows === 0) {
-      this.lastBusyPeak = this.busyPeak;
-      this.busyPeak = 0;
-    }
+    this.activeFlows--;
     const token = this.memberToken[m]!;
     this.freeMembers.push(m);
     this.events.drained(token);

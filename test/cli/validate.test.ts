@@ -96,8 +96,8 @@ describe('epsim validate FILE', () => {
 });
 
 describe('validateFile(path)', () => {
-  it('returns the kind and the summary of a topology', () => {
-    const result = validateFile('topologies/h800-1node.yaml');
+  it('returns the kind and the summary of a topology', async () => {
+    const result = await validateFile('topologies/h800-1node.yaml');
     expect(result.kind).toBe('topology');
     expect(result.summary).toMatch(/^topology h800-1node: 8 GPUs/);
   });

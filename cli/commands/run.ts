@@ -1,0 +1,44 @@
+// `epsim run SCENARIO.yaml [--out DIR] [--schedule NAME ...] [--json]`: simulate every schedule of
+// a scenario, print the comparison table and write result.json, timeline.json, trace.chrome.json.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../../sim/errors.ts';
+import { comparisonTable } from '../../sim/output/table.ts';
+import { writeDirAtomically } from '../../sim/output/write-dir.ts';
+import { loadScenario } from '../../sim/scenario/load.ts';
+import { runFiles, runScenario } from '../../sim/scenario/run.ts';
+import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/step/types.ts';
+import type { CliIo } from '../main.ts';
+
+export function registerRun(program: Command, io: CliIo): void {
+  program
+    .command('run')
+    .description('simulate every schedule of a scenario and compare them')
+    .argument('<scenario>', 'scenario YAML file')
+    .option('--out <dir>', 'output folder (default results/<scenario name>/)')
+    .option('--schedule <name...>', `only these schedules (${SCHEDULE_NAMES.join(', ')})`)
+    .option('--json', 'print result.json to stdout instead of the table')
+    .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean }) => {
+      const schedules = options.schedule?.map((name) => {
+        if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
+        return name as ScheduleName;
+      });
+      const scenario = await loadScenario(file, schedules ? { schedules } : {});
+      const log = (line: string) => (options.json ? io.err : io.out)(`${line}\n`);
+      log(`${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}`);
+      const out = runScenario(scenario, {
+        onProgress: (p) => {
+          if (p.wallMs !== undefined) log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
+        },
+      });
+      const dir = options.out ?? join('results', scenario.spec.name);
+      writeDirAtomically(dir, runFiles(out));
+      if (options.json) {
+        io.out(`${JSON.stringify(out.result, null, 2)}\n`);
+        return;
+      }
+      io.out(`\n${comparisonTable(out.result.schedules)}\n`);
+      io.out(`routing: ${scenario.routing.description}\n`);
+      io.out(`wrote ${join(dir, 'result.json')}, timeline.json, trace.chrome.json (open the last in https://ui.perfetto.dev)\n`);
+    });
+}

@@ -1,0 +1,27 @@
+// result.json: the resolved scenario, where routing came from, and one metrics entry per schedule.
+// Nothing time- or machine-dependent goes in, so the same seed gives byte-identical files.
+import { gpuCount } from '../cluster/topology.ts';
+import type { ResolvedScenario } from '../scenario/load.ts';
+import type { ScheduleMetrics } from '../step/types.ts';
+import { RESULT_FORMAT_VERSION, type ResultFile } from './formats.ts';
+
+export const EPSIM_VERSION = '0.1.0';
+
+export function toResultFile(s: ResolvedScenario, metrics: ScheduleMetrics[], refused: { name: string; reason: string }[] = []): ResultFile {
+  const t = s.topology;
+  return {
+    formatVersion: RESULT_FORMAT_VERSION,
+    scenario: { ...s.spec, file: s.file, resolved: { commSms: s.input.commSms, dp: s.input.parallel.attention.dp, allToAll: t.comm.allToAll, recomputeFraction: s.input.recomputeFraction } },
+    topology: { name: t.name, source: t.source, nodes: t.nodes, gpusPerNode: t.gpusPerNode, gpus: gpuCount(t) },
+    model: { name: s.model.name, source: s.model.source },
+    trace: {
+      kind: s.routing.kind,
+      description: s.routing.description,
+      ...(s.trace ? { file: s.trace.file, provenance: { ...s.trace.trace.provenance, model: s.trace.trace.model, tokens: s.trace.trace.tokens } } : {}),
+    },
+    schedules: metrics,
+    ...(refused.length > 0 ? { refused } : {}),
+    epsimVersion: EPSIM_VERSION,
+    seed: s.spec.seed,
+  };
+}

@@ -1,0 +1,35 @@
+// The comparison table `epsim run` prints (the dashboard shows the same columns).
+import type { ScheduleMetrics } from '../step/types.ts';
+
+export const TABLE_COLUMNS = ['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok'] as const;
+
+export function metricsRow(m: ScheduleMetrics): string[] {
+  const fmt = (x: number | undefined, digits: number) => (x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+  const step = m.stepTimeUs >= 10000 ? `${fmt(m.stepTimeUs / 1000, 2)} ms` : `${fmt(m.stepTimeUs, 1)} µs`;
+  return [
+    m.emulation ? `${m.name}*` : m.name,
+    step,
+    fmt(m.tpotMs, 2),
+    fmt(m.tokensPerSecPerUser, 1),
+    fmt(m.tokensPerSecPerGpu, 0),
+    `${fmt(m.exposedCommFraction * 100, 1)}%`,
+    m.name === 'a2a' ? '' : `${fmt(m.memoryGiBPerGpu, 1)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim(),
+    fmt(m.costUsdPerMillionTokens, 3),
+  ];
+}
+
+export function formatTable(header: readonly string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function comparisonTable(metrics: ScheduleMetrics[]): string {
+  const lines = [formatTable(TABLE_COLUMNS, metrics.map(metricsRow))];
+  for (const m of metrics) if (m.emulation) lines.push(`* ${m.name} is emulated: ${m.emulation}`);
+  const a2a = metrics.find((m) => m.name === 'a2a');
+  if (a2a) {
+    lines.push(`dispatch ${a2a.dispatchUs} µs at ${a2a.dispatchGBps} GB/s, combine ${a2a.combineUs} µs at ${a2a.combineGBps} GB/s (bottleneck bandwidth, as DeepEP reports it)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,62 @@
+// timeline.json for the dashboard: spans column-wise with string tables, plus each GPU's exposed
+// communication intervals (communication running while none of that GPU's compute does).
+import { gpuCount, type Topology } from '../cluster/topology.ts';
+import { subtract, union } from '../metrics/busy-time.ts';
+import type { Timeline } from '../ops/timeline.ts';
+import { COMM_KINDS, isCommKind } from '../schedules/op-kinds.ts';
+import { TIMELINE_FORMAT_VERSION, type TimelineFile, type TimelineSchedule } from './formats.ts';
+
+export function toTimelineFile(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): TimelineFile {
+  const tables = { kinds: new Table(), streams: new Table(), names: new Table() };
+  return {
+    formatVersion: TIMELINE_FORMAT_VERSION,
+    scenario,
+    topology: { name: topology.name, nodes: topology.nodes, gpusPerNode: topology.gpusPerNode, gpus: gpuCount(topology) },
+    ...(() => {
+      const blocks = schedules.map((s) => toBlock(s.name, s.timeline, gpuCount(topology), tables));
+      return { kinds: tables.kinds.values, commKinds: [...COMM_KINDS], streams: tables.streams.values, names: tables.names.values, schedules: blocks };
+    })(),
+  };
+}
+
+class Table {
+  readonly values: string[] = [];
+  private index = new Map<string, number>();
+  id(value: string): number {
+    let i = this.index.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.index.set(value, i);
+    }
+    return i;
+  }
+}
+
+function toBlock(name: string, timeline: Timeline, gpus: number, tables: { kinds: Table; streams: Table; names: Table }): TimelineSchedule {
+  // GPU, then stream, then start: a stable order the dashboard can rely on.
+  const spans = [...timeline.spans].sort((a, b) => a.gpu - b.gpu || a.stream.localeCompare(b.stream) || a.startNs - b.startNs || a.op - b.op);
+  const cols: TimelineSchedule['spans'] = { gpu: [], stream: [], kind: [], name: [], layer: [], microBatch: [], startNs: [], endNs: [], flops: [], bytes: [] };
+  for (const s of spans) {
+    cols.gpu.push(s.gpu);
+    cols.stream.push(tables.streams.id(s.stream));
+    cols.kind.push(tables.kinds.id(s.kind));
+    cols.name.push(tables.names.id(s.name));
+    cols.layer.push(s.layer ?? -1);
+    cols.microBatch.push(s.microBatch ?? -1);
+    cols.startNs.push(s.startNs);
+    cols.endNs.push(s.endNs);
+    cols.flops.push(s.flops);
+    cols.bytes.push(s.bytes);
+  }
+  return { name, makespanNs: timeline.makespanNs, spans: cols, exposed: exposedIntervals(spans, gpus) };
+}
+
+export function exposedIntervals(spans: Timeline['spans'], gpus: number): [number, number, number][] {
+  const compute: [number, number][][] = Array.from({ length: gpus }, () => []);
+  const comm: [number, number][][] = Array.from({ length: gpus }, () => []);
+  for (const s of spans) if (s.endNs > s.startNs) (isCommKind(s.kind) ? comm : compute)[s.gpu]!.push([s.startNs, s.endNs]);
+  const out: [number, number, number][] = [];
+  for (let g = 0; g < gpus; g++) for (const [a, b] of subtract(union(comm[g]!), union(compute[g]!))) out.push([g, a, b]);
+  return out;
+}
