@@ -18,9 +18,11 @@ export function metricsRow(m: ScheduleMetrics): string[] {
   ];
 }
 
+/** Columns of text (the schedule name) align left, numbers right. */
 export function formatTable(header: readonly string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const left = header.map((h) => h === 'schedule');
+  const line = (cells: readonly string[]) => cells.map((c, i) => (left[i] ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

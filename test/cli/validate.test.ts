@@ -83,14 +83,16 @@ describe('epsim validate FILE', () => {
     expect({ code, err }).toEqual({ code: 2, err: `error: ${file}: cannot read file (no such file)\n` });
   });
 
-  it('recognises a scenario by its workload or schedules key and says it cannot validate it yet', async () => {
+  it('recognises a scenario by its workload or schedules key and validates it as one', async () => {
     for (const [name, text] of [
       ['scenario-a.yaml', 'name: s\nworkload: { phase: decode }\n'],
       ['scenario-b.yaml', 'name: s\nschedules: [serial]\n'],
     ] as const) {
       const file = writeTemp(name, text);
       const { code, err } = await run('validate', file);
-      expect({ code, err }).toEqual({ code: 2, err: `error: ${file}: scenario validation is not available yet\n` });
+      expect(code).toBe(2);
+      expect(err).toMatch(new RegExp(`^error: ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: (topology|parallel|workload)`));
+      expect(err).not.toMatch(/\n\s+at /);
     }
   });
 });

@@ -1,0 +1,42 @@
+// A sweep worker: loads the scenario with the job's EP size (and batch), runs each schedule, and
+// posts one point per schedule. Input mistakes at this size (ep does not divide the experts, a
+// schedule refused) become the point's `error`, not a crash.
+import { parentPort } from 'node:worker_threads';
+import { formatIssue, UserInputError } from '../errors.ts';
+import type { SweepPoint } from '../output/formats.ts';
+import { simulateA2a } from '../step/simulate-a2a.ts';
+import { simulateStep } from '../step/simulate-step.ts';
+import type { ScheduleName } from '../step/types.ts';
+import { loadScenario } from './load.ts';
+import type { SweepJob, SweepMessage } from './sweep.ts';
+
+const port = parentPort!;
+const post = (m: SweepMessage) => port.postMessage(m);
+
+port.on('message', async (job: SweepJob) => {
+  const base = { ep: job.ep, ...(job.batch === undefined ? {} : { batch: job.batch }) };
+  let scenario: Awaited<ReturnType<typeof loadScenario>> | undefined;
+  let loadError: string | undefined;
+  try {
+    scenario = await loadScenario(job.file, base);
+  } catch (e) {
+    loadError = errorText(e);
+  }
+  for (const schedule of job.schedules) {
+    let point: SweepPoint;
+    try {
+      if (!scenario) throw new Error(loadError);
+      const result = schedule === 'a2a' ? simulateA2a(scenario.input) : simulateStep(scenario.input, schedule as ScheduleName);
+      point = { ...base, schedule, metrics: result.metrics };
+    } catch (e) {
+      point = { ...base, schedule, error: errorText(e) };
+    }
+    post({ kind: 'point', point });
+  }
+  post({ kind: 'done' });
+});
+
+function errorText(e: unknown): string {
+  if (e instanceof UserInputError) return e.issues.map((i) => formatIssue({ ...i, file: '' })).join('; ');
+  return e instanceof Error ? e.message : String(e);
+}

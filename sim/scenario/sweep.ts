@@ -1,0 +1,107 @@
+// `epsim sweep`: EP group sizes (and optionally batch sizes) x schedules, each (EP, batch) pair run
+// in a worker thread, then a recommendation. Pure parts (points, recommendation, CSV) are exported
+// for tests; the pool is a thin layer over worker_threads.
+import { cpus } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { SWEEP_FORMAT_VERSION, type SweepFile, type SweepPoint } from '../output/formats.ts';
+import type { ResolvedScenario } from './load.ts';
+
+/** Workers start from a JS file that registers the TypeScript loader (bin/ts-worker.js). */
+const WORKER_BOOT = new URL('../../bin/ts-worker.js', import.meta.url);
+
+export interface SweepJob {
+  file: string;
+  ep: number;
+  batch?: number;
+  schedules: string[];
+}
+
+/** What a worker sends back for one schedule of a job. */
+export type SweepMessage = { kind: 'point'; point: SweepPoint } | { kind: 'done' };
+
+export function sweepJobs(s: ResolvedScenario, eps: number[], batches?: number[]): SweepJob[] {
+  const jobs: SweepJob[] = [];
+  for (const ep of eps) for (const batch of batches ?? [undefined]) jobs.push({ file: s.file, ep, ...(batch === undefined ? {} : { batch }), schedules: [...s.schedules] });
+  return jobs;
+}
+
+/** Runs the jobs on a pool of worker threads; calls onPoint as each schedule finishes. */
+export async function runSweep(jobs: SweepJob[], onPoint: (p: SweepPoint) => void, threads = Math.min(cpus().length, jobs.length)): Promise<SweepPoint[]> {
+  const points: SweepPoint[] = [];
+  const queue = [...jobs];
+  const worker = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(WORKER_BOOT, { workerData: { module: new URL('./sweep-worker.ts', import.meta.url).href } });
+      const next = () => {
+        const job = queue.shift();
+        if (job) w.postMessage(job);
+        else void w.terminate().then(() => resolve());
+      };
+      w.on('message', (m: SweepMessage) => {
+        if (m.kind === 'point') {
+          points.push(m.point);
+          onPoint(m.point);
+        } else next();
+      });
+      w.on('error', reject);
+      next();
+    });
+  await Promise.all(Array.from({ length: Math.max(1, threads) }, worker));
+  // Workers finish in any order; the file lists points in job order.
+  const order = (p: SweepPoint) => jobs.findIndex((j) => j.ep === p.ep && j.batch === p.batch) * 100 + jobs[0]!.schedules.indexOf(p.schedule);
+  return points.sort((a, b) => order(a) - order(b));
+}
+
+export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: number): SweepFile['recommendation'] {
+  const ok = points.filter((p) => p.metrics && !p.error);
+  const fitting = ok.filter((p) => p.metrics!.fitsInMemory);
+  const rec: SweepFile['recommendation'] = {};
+  if (fitting.length === 0) {
+    rec.note = ok.length === 0 ? 'no point could run' : 'no point fits in GPU memory';
+    return rec;
+  }
+  if (phase === 'decode') {
+    const best = minBy(fitting, (p) => p.metrics!.tpotMs!);
+    rec.lowestTpot = { ep: best.ep, schedule: best.schedule, tpotMs: best.metrics!.tpotMs!, reason: 'lowest TPOT among the points that fit in memory' };
+    if (tpotTargetMs !== undefined) {
+      const under = fitting.filter((p) => p.metrics!.tpotMs! <= tpotTargetMs);
+      if (under.length > 0) {
+        const top = minBy(under, (p) => -p.metrics!.tokensPerSecPerGpu);
+        rec.bestThroughputUnderTarget = {
+          ep: top.ep,
+          schedule: top.schedule,
+          tokensPerSecPerGpu: top.metrics!.tokensPerSecPerGpu,
+          tpotTargetMs,
+          reason: `highest tokens/s per GPU with TPOT <= ${tpotTargetMs} ms`,
+        };
+      } else rec.note = `no fitting point reaches TPOT <= ${tpotTargetMs} ms`;
+    }
+  } else {
+    const best = minBy(fitting, (p) => p.metrics!.stepTimeUs);
+    rec.fastest = { ep: best.ep, schedule: best.schedule, stepTimeUs: best.metrics!.stepTimeUs, reason: 'shortest step among the points that fit in memory' };
+  }
+  return rec;
+}
+
+function minBy<T>(items: T[], key: (t: T) => number): T {
+  return items.reduce((best, x) => (key(x) < key(best) ? x : best));
+}
+
+export function toSweepFile(scenario: string, points: SweepPoint[], recommendation: SweepFile['recommendation']): SweepFile {
+  return { formatVersion: SWEEP_FORMAT_VERSION, scenario, points, recommendation };
+}
+
+const CSV_FIELDS = ['ep', 'batch', 'schedule', 'error', 'stepTimeUs', 'tpotMs', 'tokensPerSecPerUser', 'tokensPerSecPerGpu', 'exposedCommFraction', 'computeUtilization', 'memoryGiBPerGpu', 'fitsInMemory', 'costUsdPerMillionTokens', 'mfu'] as const;
+
+export function toSweepCsv(points: SweepPoint[]): string {
+  const cell = (v: unknown) => {
+    if (v === undefined || v === null) return '';
+    const s = String(v);
+    return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const rows = points.map((p) => {
+    const m = (p.metrics ?? {}) as unknown as Record<string, unknown>;
+    return CSV_FIELDS.map((f) => cell(f === 'ep' || f === 'batch' || f === 'schedule' || f === 'error' ? p[f] : m[f])).join(',');
+  });
+  return [CSV_FIELDS.join(','), ...rows].join('\n') + '\n';
+}
