@@ -29,25 +29,26 @@ export function maxMinRates(capacity: Float64Array, flowLinks: number[][]): Floa
 }
 
 /**
- * Reusable scratch space so the network's repeated solves allocate nothing per call. The links
- * sit in an indexed min-heap keyed by their current fair share (remaining / unfrozen flows); a
- * freeze only raises the shares of the other links it touches, so each touch is one sift-down.
+ * Reusable scratch space so the network's repeated solves allocate nothing per call. Links sit in
+ * a min-heap keyed by their fair share (remaining / unfrozen flows). A freeze only raises the
+ * shares of the other links it touches, so those are just marked stale: a stored key is then a
+ * lower bound of the true one, and a stale link is re-keyed only when it reaches the top.
  */
 export class FairShareSolver {
   /** Capacity left on each link after the last solve (capacity minus the rates crossing it). */
   readonly remaining: Float64Array;
   private unfrozen: Int32Array;
   private share: Float64Array;
+  private stale: Uint8Array;
   private heap: Int32Array;
-  private position: Int32Array;
   private size = 0;
 
   constructor(linkCount: number) {
     this.remaining = new Float64Array(linkCount);
     this.unfrozen = new Int32Array(linkCount);
     this.share = new Float64Array(linkCount);
+    this.stale = new Uint8Array(linkCount);
     this.heap = new Int32Array(linkCount);
-    this.position = new Int32Array(linkCount).fill(-1);
   }
 
   /**
@@ -63,7 +64,7 @@ export class FairShareSolver {
     frozen: Uint8Array,
     weights?: Int32Array,
   ): void {
-    const { remaining, unfrozen, share, heap, position } = this;
+    const { remaining, unfrozen, share, stale, heap } = this;
     const { stride, links, linkCount } = paths;
     this.size = 0;
     for (let i = 0; i < activeLinks.length; i++) {
@@ -76,14 +77,24 @@ export class FairShareSolver {
       }
       remaining[l] = capacity[l]!;
       unfrozen[l] = n;
+      stale[l] = 0;
       if (n === 0) continue;
       share[l] = capacity[l]! / n;
-      position[l] = this.size;
       heap[this.size++] = l;
     }
     for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
     while (this.size > 0) {
       const l = heap[0]!;
+      if (unfrozen[l] === 0) {
+        this.removeTop();
+        continue;
+      }
+      if (stale[l]) {
+        stale[l] = 0;
+        share[l] = remaining[l]! / unfrozen[l]!;
+        this.siftDown(0);
+        continue;
+      }
       const level = share[l]!;
       this.removeTop();
       const onLink = flowsOnLink[l]!;
@@ -99,52 +110,22 @@ export class FairShareSolver {
           const m = links[base + p]!;
           const rem = remaining[m]! - level * w;
           remaining[m] = rem > 0 ? rem : 0;
-          const left = (unfrozen[m]! -= w);
-          if (m === l) continue;
-          if (left === 0) this.remove(m);
-          else {
-            share[m] = remaining[m]! / left;
-            this.siftDown(position[m]!);
-          }
+          unfrozen[m]! -= w;
+          stale[m] = 1;
         }
       }
     }
   }
 
   private removeTop(): void {
-    this.remove(this.heap[0]!);
-  }
-
-  private remove(link: number): void {
-    const i = this.position[link]!;
-    this.position[link] = -1;
     const last = this.heap[--this.size]!;
-    if (i === this.size) return;
-    this.heap[i] = last;
-    this.position[last] = i;
-    // Shares only grow, but the moved link may be smaller than the removed one's parent chain.
-    this.siftUp(i);
-    this.siftDown(this.position[last]!);
-  }
-
-  private siftUp(i: number): void {
-    const { heap, share, position } = this;
-    const link = heap[i]!;
-    const key = share[link]!;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      const p = heap[parent]!;
-      if (share[p]! <= key) break;
-      heap[i] = p;
-      position[p] = i;
-      i = parent;
-    }
-    heap[i] = link;
-    position[link] = i;
+    if (this.size === 0) return;
+    this.heap[0] = last;
+    this.siftDown(0);
   }
 
   private siftDown(i: number): void {
-    const { heap, share, position } = this;
+    const { heap, share } = this;
     const n = this.size;
     const link = heap[i]!;
     const key = share[link]!;
@@ -155,10 +136,8 @@ export class FairShareSolver {
       const child = heap[c]!;
       if (share[child]! >= key) break;
       heap[i] = child;
-      position[child] = i;
       i = c;
     }
     heap[i] = link;
-    position[link] = i;
   }
 }

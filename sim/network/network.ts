@@ -62,6 +62,8 @@ export class Network {
   private rate: Float64Array = new Float64Array(0);
   /** Bytes served per member since the bundle formed, as of sinceNs. */
   private served: Float64Array = new Float64Array(0);
+  /** finishAt of the bundle's first member to drain (Infinity when it has none). */
+  private nextFinish: Float64Array = new Float64Array(0);
   private sinceNs: Float64Array = new Float64Array(0);
   private drainNs: Float64Array = new Float64Array(0);
   private frozen: Uint8Array = new Uint8Array(0);
@@ -286,10 +288,9 @@ export class Network {
 
   /** Recomputes when the bundle's first member drains and re-files it in the heap. */
   private updateDrain(b: number): void {
-    const top = this.members[b]![0];
-    if (top === undefined || !(this.rate[b]! > 0)) this.drainNs[b] = Infinity;
+    if (this.weight[b] === 0 || !(this.rate[b]! > 0)) this.drainNs[b] = Infinity;
     else {
-      const d = Math.ceil((this.finishAt[top]! - this.served[b]!) / this.rate[b]! - 1e-9);
+      const d = Math.ceil((this.nextFinish[b]! - this.served[b]!) / this.rate[b]! - 1e-9);
       this.drainNs[b] = this.sinceNs[b]! + (d > 0 ? d : 0);
     }
     this.heapFix(b);
@@ -331,23 +332,28 @@ export class Network {
     this.solves++;
     const now = this.engine.now;
     const active = this.active;
-    for (let i = 0; i < active.length; i++) this.advance(active[i]!, now);
-    this.solver.solve(this.capacity, this.bundlesOnLink, this.activeLinks, this.paths, this.rate, this.frozen, this.weight);
+    const count = active.length;
+    const { served, rate, sinceNs, drainNs, nextFinish, heap, heapPos } = this;
+    for (let i = 0; i < count; i++) {
+      const b = active[i]!;
+      served[b]! += rate[b]! * (now - sinceNs[b]!);
+      sinceNs[b] = now;
+    }
+    this.solver.solve(this.capacity, this.bundlesOnLink, this.activeLinks, this.paths, rate, this.frozen, this.weight);
     const solverRemaining = this.solver.remaining;
     for (let i = 0; i < this.activeLinks.length; i++) {
       const l = this.activeLinks[i]!;
       this.used[l] = this.capacity[l]! - solverRemaining[l]!;
     }
-    for (let i = 0; i < active.length; i++) {
+    for (let i = 0; i < count; i++) {
       const b = active[i]!;
-      const top = this.members[b]![0]!;
-      const d = Math.ceil((this.finishAt[top]! - this.served[b]!) / this.rate[b]! - 1e-9);
-      this.drainNs[b] = now + (d > 0 ? d : 0);
-      this.heap[i] = b;
-      this.heapPos[b] = i;
+      const d = Math.ceil((nextFinish[b]! - served[b]!) / rate[b]! - 1e-9);
+      drainNs[b] = now + (d > 0 ? d : 0);
+      heap[i] = b;
+      heapPos[b] = i;
     }
-    this.heapSize = active.length;
-    for (let i = (this.heapSize >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    this.heapSize = count;
+    for (let i = (count >> 1) - 1; i >= 0; i--) this.siftDown(i);
     this.changes = 0;
     this.activeAtSolve = this.activeFlows;
     this.scheduleTick();
@@ -368,9 +374,8 @@ export class Network {
       const b = this.heap[0]!;
       this.advance(b, now);
       // Every member whose bytes are served (within half a ns of work) drains now.
-      const members = this.members[b]!;
       const slack = this.rate[b]! * 0.5;
-      while (members.length > 0 && this.finishAt[members[0]!]! <= this.served[b]! + slack) {
+      while (this.weight[b]! > 0 && this.nextFinish[b]! <= this.served[b]! + slack) {
         this.finishMember(b, this.popMember(b), now);
         if (this.overBudget()) this.requestSolve();
       }
@@ -442,6 +447,7 @@ export class Network {
       i = p;
     }
     h[i] = m;
+    this.nextFinish[b] = this.finishAt[h[0]!]!;
   }
 
   private popMember(b: number): number {
@@ -461,6 +467,7 @@ export class Network {
       }
       h[i] = last;
     }
+    this.nextFinish[b] = n > 0 ? this.finishAt[h[0]!]! : Infinity;
     return top;
   }
 
@@ -514,20 +521,31 @@ export class Network {
   }
 
   private siftDown(i: number): void {
-    const heap = this.heap;
+    const { heap, heapPos, drainNs } = this;
     const n = this.heapSize;
     const b = heap[i]!;
+    const bd = drainNs[b]!;
     for (;;) {
       let c = 2 * i + 1;
       if (c >= n) break;
-      if (c + 1 < n && this.bundleBefore(heap[c + 1]!, heap[c]!)) c++;
-      if (!this.bundleBefore(heap[c]!, b)) break;
-      heap[i] = heap[c]!;
-      this.heapPos[heap[i]!] = i;
+      let child = heap[c]!;
+      if (c + 1 < n) {
+        const right = heap[c + 1]!;
+        const rd = drainNs[right]!;
+        const cd = drainNs[child]!;
+        if (rd < cd || (rd === cd && right < child)) {
+          c++;
+          child = right;
+        }
+      }
+      const cd = drainNs[child]!;
+      if (cd > bd || (cd === bd && child > b)) break;
+      heap[i] = child;
+      heapPos[child] = i;
       i = c;
     }
     heap[i] = b;
-    this.heapPos[b] = i;
+    heapPos[b] = i;
   }
 
   // --- slot storage ---
@@ -551,6 +569,7 @@ export class Network {
     this.weight = grow(this.weight, size);
     this.rate = grow(this.rate, size);
     this.served = grow(this.served, size);
+    this.nextFinish = grow(this.nextFinish, size);
     this.sinceNs = grow(this.sinceNs, size);
     this.drainNs = grow(this.drainNs, size);
     this.frozen = grow(this.frozen, size);

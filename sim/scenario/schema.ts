@@ -73,7 +73,7 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       /** Overrides the topology's all-to-all form. */
       allToAll: z.enum(['direct', 'two-hop']).optional(),
-      /** Share of flows between network rate re-solves (0 = exact max-min; default 0.05). */
+      /** Share of flows between network rate re-solves (0 = exact max-min; default 0.1). */
       recomputeFraction: z.number().min(0).max(1).optional(),
     })
     .optional(),

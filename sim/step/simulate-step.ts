@@ -14,7 +14,7 @@ import { planStep, type StepPlan } from '../schedules/step-plan.ts';
 import type { ScheduleName, ScheduleResult, StepInput } from './types.ts';
 
 /** Default share of flows between network rate re-solves (see sim/network/network.ts). */
-export const DEFAULT_RECOMPUTE_FRACTION = 0.05;
+export const DEFAULT_RECOMPUTE_FRACTION = 0.1;
 
 /** Why `name` cannot run this input, or undefined when it can. */
 export function scheduleRefusal(input: Pick<StepInput, 'model' | 'workload'>, name: ScheduleName): string | undefined {
