@@ -1,0 +1,46 @@
+// Every shipped scenario validates; those fast enough for CI run, and their metrics must match
+// the checked-in snapshot (a change is reviewed like code, with its reason in the commit).
+// The others (longcat-prefill, longcat-train-ep32, deepseek-v3-decode: 20 s to 2 min each on
+// 2 cores) are validated here and run by `npm run bench` / by hand.
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadScenario } from '../../sim/scenario/load.ts';
+import { runScenario } from '../../sim/scenario/run.ts';
+import type { ScheduleName } from '../../sim/step/types.ts';
+
+const shipped = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort();
+
+/** Scenarios run in CI, with the schedules that keep the suite fast. */
+const RUN: Record<string, ScheduleName[] | 'all'> = {
+  'default.yaml': 'all',
+  'a2a-deepep-ep64.yaml': 'all',
+  'longcat-decode-h800x128.yaml': ['scmoe-sbo'],
+};
+
+describe('shipped scenarios', () => {
+  it('are all here', () => {
+    expect(shipped).toEqual(
+      expect.arrayContaining(['default.yaml', 'longcat-decode-h800x128.yaml', 'longcat-prefill.yaml', 'deepseek-v3-decode.yaml', 'longcat-train-ep32.yaml']),
+    );
+  });
+
+  for (const file of shipped) {
+    it(`${file} validates and starts with a comment saying what it answers`, async () => {
+      expect(readFileSync(`scenarios/${file}`, 'utf8')).toMatch(/^# Question: \S/);
+      const s = await loadScenario(`scenarios/${file}`);
+      expect(s.spec.name).toBe(file.replace(/\.yaml$/, ''));
+    });
+  }
+
+  for (const [file, schedules] of Object.entries(RUN)) {
+    it(`${file} runs, matches its snapshot, and runs byte-identically twice`, async () => {
+      const s = await loadScenario(`scenarios/${file}`, schedules === 'all' ? {} : { schedules });
+      const first = runScenario(s).result;
+      const again = runScenario(await loadScenario(`scenarios/${file}`, schedules === 'all' ? {} : { schedules })).result;
+      expect(JSON.stringify(again)).toBe(JSON.stringify(first));
+      await expect(JSON.stringify({ schedules: first.schedules, trace: first.trace.description }, null, 2)).toMatchFileSnapshot(
+        `snapshots/${file.replace(/\.yaml$/, '')}.json`,
+      );
+    }, 120_000);
+  }
+});

@@ -1,0 +1,122 @@
+// Every rule of the scenario loader, one row each, with the exact message and its line:col.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
+import { ConfigError, formatIssue } from '../../sim/errors.ts';
+import { loadScenario, resolveScenarioText } from '../../sim/scenario/load.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'epsim-scenario-'));
+
+const GOOD = `name: small
+model: traced
+trace: traces/tiny.trace
+topology: h800-1node
+parallel:
+  ep: 8
+workload:
+  phase: decode
+  sequencesPerGpu: 4
+  contextTokens: 256
+schedules: [serial, scmoe-sbo]
+`;
+
+async function messages(text: string): Promise<string[]> {
+  try {
+    await resolveScenarioText(text, 'bad.yaml');
+  } catch (e) {
+    if (e instanceof ConfigError) return e.issues.map(formatIssue);
+    throw e;
+  }
+  return [];
+}
+
+describe('resolveScenarioText()', () => {
+  it('accepts a good scenario and fills the defaults', async () => {
+    const s = await resolveScenarioText(GOOD, 'good.yaml');
+    expect(s.spec.precision).toEqual({ weights: 'bf16', dispatch: 'fp8', combine: 'bf16' });
+    expect(s.spec.seed).toBe(1);
+    expect(s.input.parallel.attention).toEqual({ dp: 8, tp: 1 });
+    expect(s.input.commSms).toBe(s.topology.comm.sms);
+    expect(s.schedules).toEqual(['serial', 'scmoe-sbo']);
+    expect(s.routing.kind).toBe('trace');
+  });
+
+  it('defaults the schedules to every one that applies to the model and phase', async () => {
+    const s = await resolveScenarioText(GOOD.replace('schedules: [serial, scmoe-sbo]\n', ''), 'good.yaml');
+    expect(s.schedules).toEqual(['serial', 'shared-overlap', 'tbo', 'scmoe-sbo']);
+  });
+
+  const cases: [string, string, string[]][] = [
+    ['an unknown key, with a hint', GOOD.replace('  ep: 8', '  ep: 8\n  palcement: contiguous'), [
+      'bad.yaml:7:3: parallel.palcement: unknown field "palcement"; expected one of: ep, attention, placement, redundantExperts (did you mean "placement"?)',
+    ]],
+    ['a wrong type', GOOD.replace('sequencesPerGpu: 4', 'sequencesPerGpu: four'), ['bad.yaml:9:3: workload.sequencesPerGpu: expected number; got "four"']],
+    ['a bad enum value', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, sbo]'), [
+      'bad.yaml:11:21: schedules[1]: expected one of "serial"|"shared-overlap"|"tbo"|"scmoe-sbo"|"scmoe-chunked"; got "sbo"',
+    ]],
+    ['an unknown phase', GOOD.replace('phase: decode', 'phase: serve'), [
+      "bad.yaml:8:3: workload.phase: Invalid discriminator value. Expected 'decode' | 'prefill' | 'train' | 'a2a'; got \"serve\"",
+    ]],
+    ['a missing workload field', GOOD.replace('  contextTokens: 256\n', ''), ['bad.yaml:7:1: workload.contextTokens: missing required field (expected number)']],
+    ['ep not dividing the GPUs', GOOD.replace('ep: 8', 'ep: 3'), [
+      'bad.yaml:6:3: parallel.ep: must divide the number of GPUs (8 in h800-1node); got 3',
+      'bad.yaml:6:3: parallel.ep: must divide the 32 FFN experts of traced:tiny (each GPU hosts the same number); got 3',
+    ]],
+    ['dp x tp not matching the GPUs', GOOD.replace('  ep: 8', '  ep: 8\n  attention: { dp: 8, tp: 2 }'), [
+      'bad.yaml:7:3: parallel.attention: dp x tp must equal the number of GPUs (8); got 8 x 2 = 16',
+    ]],
+    ['a schedule the model cannot run', GOOD.replace('model: traced', 'model: deepseek-v3\nrouting: uniform').replace('trace: traces/tiny.trace\n', ''), [
+      "bad.yaml:11:21: schedules[1]: model 'deepseek-v3' has no ScMoE shortcut (its MoE input is not taken after a first attention block), so scmoe-sbo has nothing to overlap with; use shared-overlap or tbo",
+    ]],
+    ['a schedule for another phase', GOOD.replace('[serial, scmoe-sbo]', '[scmoe-chunked]'), [
+      "bad.yaml:11:13: schedules[0]: schedule 'scmoe-chunked' does not apply to the decode phase; schedules for decode: serial, shared-overlap, tbo, scmoe-sbo",
+    ]],
+    ['a missing trace file', GOOD.replace('traces/tiny.trace', 'traces/nope.trace'), []],
+    ['an unknown topology', GOOD.replace('h800-1node', 'h800-1nod'), [
+      'bad.yaml:4:1: topology: unknown topology preset "h800-1nod" (did you mean "h800-1node"?); available presets: h100-16node, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node',
+    ]],
+    ['a YAML syntax error', GOOD.replace('  ep: 8', '  ep: [8'), []],
+  ];
+  for (const [what, text, expected] of cases) {
+    it(`reports ${what}`, async () => {
+      const got = await messages(text);
+      expect(got.length).toBeGreaterThan(0);
+      if (expected.length > 0) expect(got).toEqual(expected);
+      else expect(got.every((m) => /^bad\.yaml:\d+:\d+: /.test(m))).toBe(true);
+    });
+  }
+
+  it('names both places it looked for a missing trace', async () => {
+    const [m] = await messages(GOOD.replace('traces/tiny.trace', 'traces/nope.trace'));
+    expect(m).toMatch(/^bad\.yaml:3:1: trace: no trace file "traces\/nope\.trace"; looked in .*traces\/nope\.trace/);
+  });
+
+  it('refuses a model/trace shape mismatch under exact mapping and says how to proceed', async () => {
+    const text = GOOD.replace('model: traced', 'model: longcat-flash').replace('ep: 8', 'ep: 8').replace('sequencesPerGpu: 4', 'sequencesPerGpu: 1');
+    const [m] = await messages(text);
+    expect(m).toMatch(/^bad\.yaml:\d+:\d+: traceMapping: .*differ in .*Set `traceMapping: fit`/);
+  });
+});
+
+describe('epsim run / validate on a bad scenario', () => {
+  it('exits 2 with file:line:col and no stack trace', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, GOOD.replace('ep: 8', 'ep: 3'));
+    for (const command of ['run', 'validate']) {
+      let err = '';
+      const code = await main([command, file], { out: () => {}, err: (t) => (err += t) });
+      expect(code).toBe(2);
+      expect(err).toContain(`error: ${file}:6:3: parallel.ep: must divide`);
+      expect(err).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('loadScenario() reads a file and resolves the trace relative to the project root', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, GOOD);
+    const s = await loadScenario(file);
+    expect(s.trace?.trace.model.ffnExperts).toBe(32);
+  });
+});
