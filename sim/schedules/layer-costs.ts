@@ -47,7 +47,9 @@ export function layerCosts(plan: StepPlan): LayerCosts {
       const key = `${mb}/${part}`;
       let c = attentionMemo.get(key);
       if (!c) {
-        c = attentionCost(model, { part, tokens: denseTokens(mb), contextTokens: context(mb), phase, tp: plan.tp, weights });
+        // MTP verification: a sequence's 1 + draft queries read its KV cache once.
+        const queriesPerSequence = w.phase === 'decode' ? 1 + (w.mtp?.draftTokens ?? 0) : 1;
+        c = attentionCost(model, { part, tokens: denseTokens(mb), contextTokens: context(mb), phase, tp: plan.tp, weights, queriesPerSequence });
         attentionMemo.set(key, c);
       }
       return c;

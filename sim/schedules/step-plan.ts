@@ -53,7 +53,10 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
   const contiguous = input.workload.phase === 'prefill' || input.workload.phase === 'train';
   // One draw per EP group, split over its ranks (uniform routing balances over the whole draw).
   const all = Array.from({ length: groups }, () => sampleStepTokens(routing, rng, ep, tokensPerGpu, contiguous)).flat();
-  const bounds = (mb: number) => [Math.floor((mb * tokensPerGpu) / microBatches), Math.floor(((mb + 1) * tokensPerGpu) / microBatches)] as const;
+  // Micro-batches split whole sequences (a decode sequence brings 1 + draft tokens).
+  const unit = queriesPerSequence(input);
+  const units = tokensPerGpu / unit;
+  const bounds = (mb: number) => [Math.floor((mb * units) / microBatches) * unit, Math.floor(((mb + 1) * units) / microBatches) * unit] as const;
   const tokens = Array.from({ length: microBatches }, (_, mb) => all.map((t) => t.subarray(...bounds(mb))));
 
   const placements = new Map<number, ExpertPlacement>();
@@ -113,6 +116,12 @@ export function layersSimulated(input: Pick<StepInput, 'model' | 'workload'>): n
   const w = input.workload;
   const stages = w.phase === 'train' ? (w.pipelineStages ?? 1) : 1;
   return Math.ceil(input.model.layers / stages);
+}
+
+/** Decode with MTP verifies 1 + draft tokens per sequence; every other phase has one per unit. */
+export function queriesPerSequence(input: Pick<StepInput, 'workload'>): number {
+  const w = input.workload;
+  return w.phase === 'decode' ? 1 + (w.mtp?.draftTokens ?? 0) : 1;
 }
 
 export function tokensPerGpuOf(input: Pick<StepInput, 'workload'>): number {

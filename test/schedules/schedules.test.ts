@@ -121,3 +121,12 @@ describe('scheduleRefusal()', () => {
     expect(SCHEDULES['shared-overlap'].applies(smallScmoe)).toMatchObject({ ok: true, emulation: expect.stringContaining('dense FFN 0') });
   });
 });
+
+describe('micro-batches split whole sequences', () => {
+  it('gives TBO 2 and 3 of 5 decode sequences with one MTP draft token each (4 and 6 tokens)', () => {
+    const input = stepInput(smallScmoe, { phase: 'decode', sequencesPerGpu: 5, contextTokens: 512, mtp: { draftTokens: 1, acceptance: 0.8 } });
+    const plan = planStep(input, 2);
+    expect([plan.tokensIn(0), plan.tokensIn(1)]).toEqual([4, 6]);
+    expect(() => build('tbo', input)).not.toThrow();
+  });
+});
