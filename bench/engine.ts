@@ -5,11 +5,11 @@ import { executeOptionsFor } from '../sim/network/cluster.ts';
 import { execute } from '../sim/ops/execute.ts';
 import { OpGraph } from '../sim/ops/op-graph.ts';
 import { createRng } from '../sim/rng.ts';
-import { toyBenchTopology } from './topology.ts';
+import { loadTopology } from '../topologies/load.ts';
 
 export function engineBench(opCount: number) {
   const rng = createRng(1);
-  const topology = toyBenchTopology(8);
+  const topology = loadTopology('h800-16node');
   const gpus = 64;
   const t0 = performance.now();
   const graph = new OpGraph();
