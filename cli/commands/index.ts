@@ -4,10 +4,12 @@ import type { CliIo } from '../main.ts';
 import { registerValidate } from './validate.ts';
 import { registerRun } from './run.ts';
 import { registerSweep } from './sweep.ts';
+import { registerServe } from './serve.ts';
+import { registerDemo } from './demo.ts';
 import { registerImportTrace } from './import-trace.ts';
 import { registerTrain } from './train.ts';
 import { registerTrace } from './trace.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerSweep, registerValidate, registerImportTrace, registerTrain, registerTrace];
+export const commands: RegisterCommand[] = [registerRun, registerSweep, registerServe, registerDemo, registerValidate, registerImportTrace, registerTrain, registerTrace];

@@ -46,6 +46,11 @@ export interface ScenarioOverrides {
   schedules?: ScheduleName[];
   /** Replace the trace path (npm start traces a freshly trained model). */
   trace?: string;
+  /**
+   * Folders the scenario may read files from (topology and trace paths). The dashboard sets it
+   * for posted YAML, so a request cannot make the server read, and echo, other files.
+   */
+  allowedDirs?: string[];
 }
 
 type Problem = { path: (string | number)[]; message: string };
@@ -70,11 +75,21 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     throw configErrorAt(text, file, problems);
   };
 
+  const allowed = (path: string) => !overrides.allowedDirs || overrides.allowedDirs.some((dir) => isInside(resolve(path), resolve(dir)));
+  const refuse = (key: string, path: string) =>
+    problems.push({ path: [key], message: `"${path}" is outside the folders this server reads (${overrides.allowedDirs!.map(display).join(', ')}); use a preset name or a file there` });
+
   let topology: Topology | undefined;
-  try {
-    topology = loadTopology(resolveTopologyName(spec.topology, file));
-  } catch (e) {
-    problems.push({ path: ['topology'], message: messageOf(e) });
+  const topologyName = resolveTopologyName(spec.topology, file);
+  if (topologyName !== spec.topology || /[\\/]|\.ya?ml$/i.test(spec.topology)) {
+    if (!allowed(topologyName)) refuse('topology', spec.topology);
+  }
+  if (problems.length === 0) {
+    try {
+      topology = loadTopology(topologyName);
+    } catch (e) {
+      problems.push({ path: ['topology'], message: messageOf(e) });
+    }
   }
 
   const phase = spec.workload.phase;
@@ -89,9 +104,10 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   }
   let trace: ResolvedScenario['trace'];
   if (needsTrace && spec.trace) {
-    const tried = candidatePaths(spec.trace, file);
+    const tried = candidatePaths(spec.trace, file).filter(allowed);
     const found = tried.find((p) => existsSync(p));
-    if (!found) problems.push({ path: ['trace'], message: `no trace file "${spec.trace}"; looked in ${tried.map(display).join(' and ')}` });
+    if (tried.length === 0) refuse('trace', spec.trace);
+    else if (!found) problems.push({ path: ['trace'], message: `no trace file "${spec.trace}"; looked in ${tried.map(display).join(' and ')}` });
     else {
       try {
         trace = { file: display(found), trace: await readTrace(found) };
@@ -219,6 +235,11 @@ function candidatePaths(path: string, scenarioFile: string): string[] {
   const nextToScenario = resolve(dirname(scenarioFile), path);
   const underProject = join(PROJECT_ROOT, path);
   return nextToScenario === underProject ? [nextToScenario] : [nextToScenario, underProject];
+}
+
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 function display(path: string): string {

@@ -1,0 +1,36 @@
+// `epsim serve [--port 8080] [--results DIR] [--host 127.0.0.1]`: the dashboard over a results folder.
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { PROJECT_ROOT } from '../../sim/scenario/load.ts';
+import { startServer } from '../../web/server.ts';
+import type { CliIo } from '../main.ts';
+import { parseIntOption } from './train.ts';
+
+export function registerServe(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('serve the dashboard (timelines, sweeps, routing) over a results folder')
+    .option('--port <port>', 'port', '8080')
+    .option('--host <host>', 'address to bind (loopback by default)', '127.0.0.1')
+    .option('--results <dir>', 'results folder', 'results')
+    .option('--max-jobs <n>', 'runs the page may start at once', '2')
+    .action(async (options: { port: string; host: string; results: string; maxJobs: string }) => {
+      const server = await startServer({
+        port: parseIntOption('--port', options.port, 0)!,
+        host: options.host,
+        resultsDir: options.results,
+        scenariosDir: join(PROJECT_ROOT, 'scenarios'),
+        maxJobs: parseIntOption('--max-jobs', options.maxJobs, 1)!,
+      });
+      io.out(`dashboard: ${server.url}  (results from ${options.results}/; Ctrl-C to stop)\n`);
+      await waitForSignal();
+      await server.close();
+    });
+}
+
+export function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+}

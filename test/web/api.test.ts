@@ -1,0 +1,146 @@
+// The dashboard's API on a real HTTP server on an ephemeral port.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../web/app.ts';
+import type { JobRunner } from '../../web/jobs.ts';
+import { makeResults } from './fixtures.ts';
+
+let resultsDir: string;
+let base: string;
+let server: Server;
+const release: (() => void)[] = [];
+
+/** A runner that waits until the test lets it go (to hold jobs open for the 429 test). */
+const heldRunner: JobRunner = (_request, emit) =>
+  new Promise((resolve) => {
+    emit({ type: 'progress', schedule: 'serial', done: 0, total: 1 });
+    release.push(() => {
+      emit({ type: 'done', result: 'default' });
+      resolve();
+    });
+  });
+
+async function listen(app: ReturnType<typeof createApp>): Promise<{ server: Server; base: string }> {
+  const s = await new Promise<Server>((resolve) => {
+    const x = app.listen(0, '127.0.0.1', () => resolve(x));
+  });
+  return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
+}
+
+beforeAll(async () => {
+  resultsDir = await makeResults();
+  ({ server, base } = await listen(createApp({ resultsDir, scenariosDir: 'scenarios', maxJobs: 1, bodyLimit: '2kb' })));
+}, 60_000);
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const get = (path: string) => fetch(base + path);
+const post = (path: string, body: unknown) => fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('dashboard API', () => {
+  it('lists the shipped scenarios with their questions, and the stored results', async () => {
+    const scenarios = await (await get('/api/scenarios')).json();
+    expect(scenarios.map((s: { name: string }) => s.name)).toContain('longcat-decode-h800x128');
+    expect(scenarios.find((s: { name: string }) => s.name === 'default').question).toMatch(/two H800 nodes/);
+    const results = await (await get('/api/results')).json();
+    expect(results).toEqual([{ name: 'default', phase: 'decode', model: 'traced:tiny', topology: 'h800-2node', schedules: ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo'], hasSweep: true }]);
+  });
+
+  it('serves a result, its timeline, sweep, summary table and routing summary', async () => {
+    expect((await (await get('/api/results/default')).json()).schedules).toHaveLength(4);
+    const timeline = await (await get('/api/results/default/timeline')).json();
+    expect(timeline.schedules.map((s: { name: string }) => s.name)).toEqual(['serial', 'shared-overlap', 'tbo', 'scmoe-sbo']);
+    expect((await (await get('/api/results/default/sweep')).json()).points).toHaveLength(8);
+    const summary = await (await get('/api/results/default/summary')).json();
+    expect(summary.columns[0]).toBe('schedule');
+    expect(summary.rows.map((r: string[]) => r[0])).toEqual(['serial', 'shared-overlap*', 'tbo', 'scmoe-sbo']);
+    const routing = await (await get('/api/results/default/routing')).json();
+    expect(routing.model.ffnExperts).toBe(32);
+    expect(routing.histogram).toHaveLength(7);
+    expect(routing.histogram.reduce((a: number, b: number) => a + b, 0)).toBe(routing.tokensInTrace * routing.model.layers);
+    expect(routing.load[0].reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('answers 404 for an unknown result and 400 for names that try to leave the folder', async () => {
+    expect((await get('/api/results/nope')).status).toBe(404);
+    for (const name of ['..%2F..%2Fetc%2Fpasswd', '..', '%2Fetc', 'a%5C..%5Cb']) expect((await get(`/api/results/${name}`)).status).toBeGreaterThanOrEqual(400);
+    const traversal = await post('/api/runs', { scenario: '../package' });
+    expect(traversal.status).toBe(400);
+    expect((await traversal.json()).error).toBe('BadName');
+  });
+
+  it('answers 400 with the CLI\'s file:line:col messages for a broken posted scenario', async () => {
+    const res = await post('/api/runs', { yaml: 'name: x\ntopology: h800-1node\nparallel: { ep: 3 }\nworkload: { phase: decode, sequencesPerGpu: 1, contextTokens: 8 }\nmodel: deepseek-v3\nrouting: uniform\n' });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toBe('ConfigError');
+    expect(body.messages).toEqual([
+      'posted.yaml:3:13: parallel.ep: must divide the number of GPUs (8 in h800-1node); got 3',
+      'posted.yaml:3:13: parallel.ep: must divide the 256 FFN experts of deepseek-v3 (each GPU hosts the same number); got 3',
+    ]);
+  });
+
+  it('refuses a body over the size limit with 413', async () => {
+    expect((await post('/api/runs', { yaml: 'x'.repeat(4000) })).status).toBe(413);
+  });
+});
+
+describe('runs', () => {
+  it('runs a shipped scenario to completion in a worker thread and stores the result', async () => {
+    const dir = await makeResultsDir();
+    const { server: s, base: b } = await listen(createApp({ resultsDir: dir, scenariosDir: 'scenarios', maxJobs: 1 }));
+    try {
+      const res = await fetch(`${b}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'default' }) });
+      expect(res.status).toBe(202);
+      const { id } = await res.json();
+      const events = await (await fetch(`${b}/api/runs/${id}/events`)).text();
+      expect(events).toMatch(/event: progress\ndata: .*"total":4/);
+      expect(events).toMatch(/event: done\ndata: \{"type":"done","result":"default"\}/);
+      expect(existsSync(join(dir, 'default', 'result.json'))).toBe(true);
+      expect((await (await fetch(`${b}/api/runs/${id}`)).json()).status).toBe('done');
+    } finally {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  }, 60_000);
+
+  it('answers 429 when the job limit is reached, with a clear message', async () => {
+    const { server: s, base: b } = await listen(createApp({ resultsDir: await makeResultsDir(), scenariosDir: 'scenarios', maxJobs: 1, runJob: heldRunner }));
+    try {
+      const start = () => fetch(`${b}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scenario: 'default' }) });
+      expect((await start()).status).toBe(202);
+      const refused = await start();
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toEqual({ error: 'TooManyRuns', message: '1 run(s) already in progress (the limit is 1); wait for one to finish' });
+      release.splice(0).forEach((f) => f());
+    } finally {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  });
+});
+
+async function makeResultsDir(): Promise<string> {
+  return mkdtempSync(join(tmpdir(), 'epsim-web-runs-'));
+}
+
+describe('posted scenarios cannot read files outside the project\'s folders', () => {
+  for (const [key, value] of [
+    ['topology', '/etc/passwd'],
+    ['topology', '../../../etc/hostname'],
+    ['trace', '/etc/passwd'],
+  ] as const) {
+    it(`refuses ${key}: ${value} without reading it`, async () => {
+      const yaml = `name: x\nmodel: traced\nrouting: trace\ntrace: traces/tiny.trace\ntopology: h800-1node\nparallel: { ep: 8 }\nworkload: { phase: decode, sequencesPerGpu: 1, contextTokens: 8 }\n`.replace(
+        key === 'topology' ? 'topology: h800-1node' : 'trace: traces/tiny.trace',
+        `${key}: ${value}`,
+      );
+      const res = await post('/api/runs', { yaml });
+      expect(res.status).toBe(400);
+      const { messages } = await res.json();
+      expect(messages.join('\n')).toMatch(new RegExp(`^posted\\.yaml:\\d+:\\d+: ${key}: "${value.replace(/[./]/g, '\\$&')}" is outside the folders this server reads`));
+      expect(messages.join('\n')).not.toMatch(/root:|vm|EPSIMTRC/);
+    });
+  }
+});
