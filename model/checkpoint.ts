@@ -9,6 +9,7 @@
 //   optimizer.json/.bin  { step } + Adam m then v per parameter, in manifest order
 //   train-log.jsonl      one JSON object per logged step / evaluation
 //   state.json           { step, totalSteps, done, ... } (written last; its presence marks a whole checkpoint)
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -160,6 +161,16 @@ function unpack(file: string, manifest: ManifestEntry[], wanted: Map<string, num
     out.set(name, tf.tensor(values.subarray(e.offset, e.offset + size), shape, 'float32'));
   }
   return out;
+}
+
+/** sha256 (hex) of a checkpoint's weights.bin: names exact weights (a fine-tune records its base's). */
+export function weightsSha256(dir: string): string {
+  const file = path.join(dir, 'weights.bin');
+  try {
+    return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  } catch {
+    throw new UsageError('missing checkpoint file', file);
+  }
 }
 
 /** Reads the run config only (cheap: no tensors). */

@@ -1,6 +1,8 @@
 // Model and training configuration: the shape of the LongCat-style MoE transformer, how it is
 // trained, and validation at construction (every bad field is reported, by name, with its value).
 import { UserInputError, type InputIssue } from '../sim/errors.ts';
+import { CORPUS_DOMAINS, type CorpusDomain } from './corpus/sources.ts';
+import type { FusionOrigin } from './fusion/recipe.ts';
 
 /** The network's shape. Names follow BRIEF.md (N, Z, K, K_e, D, m). */
 export interface ModelConfig {
@@ -85,12 +87,33 @@ export interface TrainConfig {
   validationBytes: number;
   /** Share of the corpus (whole documents) held out for validation. */
   validationFraction: number;
+  /**
+   * Train and validate on this one domain's slice of the corpus only (a domain fine-tune,
+   * `epsim train --from BASE --domain NAME`); absent = every domain.
+   */
+  domain?: CorpusDomain;
 }
 
 export interface RunConfig {
   model: ModelConfig;
   train: TrainConfig;
   seed: number;
+  /** Where the starting weights came from when not from a fresh init (provenance only). */
+  origin?: RunOrigin;
+}
+
+/** A checkpoint that started from another one: a domain fine-tune, or a fusion (model/fusion/). */
+export type RunOrigin = FineTuneOrigin | FusionOrigin;
+
+export interface FineTuneOrigin {
+  kind: 'fine-tune';
+  /** The base checkpoint directory, as given to --from. */
+  base: string;
+  /** The base's optimizer steps when the fine-tune started. */
+  baseStep: number;
+  /** sha256 of the base's weights.bin, so fusion can check it gets the same base. */
+  baseWeightsSha256: string;
+  domain: CorpusDomain;
 }
 
 /** Thrown when a model or training config is inconsistent; one issue per bad field. */
@@ -187,6 +210,9 @@ export function trainConfigIssues(config: TrainConfig, file = ''): InputIssue[] 
   }
   if (!(config.validationFraction > 0 && config.validationFraction < 1)) {
     bad('validationFraction', `must be in (0, 1); got ${JSON.stringify(config.validationFraction)}`);
+  }
+  if (config.domain !== undefined && !(CORPUS_DOMAINS as readonly string[]).includes(config.domain)) {
+    bad('domain', `must be one of ${CORPUS_DOMAINS.join(', ')}; got ${JSON.stringify(config.domain)}`);
   }
   return issues;
 }

@@ -1,5 +1,5 @@
 // Validation: mean next-token cross-entropy (nats/token) over fixed windows, without gradients,
-// plus the routing figures on those tokens.
+// plus the routing figures on those tokens and the tokens each FFN expert received per MoE layer.
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from './batches.ts';
 import type { RoutingChoice } from './layers/router.ts';
@@ -10,6 +10,8 @@ import { forward, type MoeModel } from './transformer.ts';
 export interface EvalResult extends RoutingStats {
   loss: number;
   tokens: number;
+  /** Per MoE layer, tokens routed to each FFN expert (length ffnExperts), over all windows. */
+  ffnLoads: Int32Array[];
 }
 
 export function evaluate(model: MoeModel, batches: readonly TokenBatch[]): EvalResult {
@@ -27,5 +29,11 @@ export function evaluate(model: MoeModel, batches: readonly TokenBatch[]): EvalR
     loss.dispose();
     tokens += n;
   }
-  return { loss: tokens ? sum / tokens : NaN, tokens, ...routingStats(choices, model.config.ffnExperts) };
+  const c = model.config;
+  const ffnLoads = Array.from({ length: c.layers }, () => new Int32Array(c.ffnExperts));
+  choices.forEach((choice, i) => {
+    const loads = ffnLoads[i % c.layers];
+    for (const e of choice.experts) if (e < c.ffnExperts) loads[e]++;
+  });
+  return { loss: tokens ? sum / tokens : NaN, tokens, ...routingStats(choices, c.ffnExperts), ffnLoads };
 }

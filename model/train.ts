@@ -1,15 +1,19 @@
 // The training run: data, model, Adam, periodic atomic checkpoints, resume, and the final
 // validation loss next to the unigram baseline. Reports progress through an event callback
-// (no console output here; the CLI draws the progress bar).
+// (no console output here; the CLI draws the progress bar). With `from` + `domain` it is a domain
+// fine-tune: the base checkpoint's weights, router biases and tokenizer, a fresh Adam state and a
+// shorter, gentler schedule (fineTuneTrainConfig), on one domain's slice of the corpus.
 import * as path from 'node:path';
 import { UsageError } from '../sim/errors.ts';
 import { initBackend, type BackendChoice, type BackendInfo } from './backend/index.ts';
 import { sampleBatch, validationBatches, type TokenBatch } from './batches.ts';
-import { hasCheckpoint, readCheckpoint, readCheckpointConfig, writeCheckpoint, type RunState } from './checkpoint.ts';
-import { validateRunConfig, type RunConfig } from './config.ts';
+import { hasCheckpoint, readCheckpoint, readCheckpointConfig, weightsSha256, writeCheckpoint, type RunState } from './checkpoint.ts';
+import { validateRunConfig, type RunConfig, type TrainConfig } from './config.ts';
+import { CORPUS_DOMAINS, type CorpusDocument, type CorpusDomain } from './corpus/index.ts';
 import { evaluate, type EvalResult } from './evaluate.ts';
 import { learningRateAt } from './lr-schedule.ts';
 import { createAdamState, disposeAdamState, type AdamState } from './optimizer.ts';
+import { resolveCheckpointDir } from './trace-model.ts';
 import { countParams } from './params.ts';
 import { presetConfig } from './presets.ts';
 import type { BpeTokenizer } from './tokenizer/index.ts';
@@ -27,8 +31,12 @@ export interface TrainOptions {
   config?: RunConfig;
   /** Total steps; overrides the preset, and extends a finished run when larger. */
   steps?: number;
-  /** Seed for a new run (default: the preset's). */
+  /** Seed for a new run (default: the preset's, or the base's for a fine-tune). */
   seed?: number;
+  /** Fine-tune: the base run (or checkpoint) directory to start from; needs `domain`. */
+  from?: string;
+  /** Fine-tune: the corpus domain to train on (speech, prose or code). */
+  domain?: string;
   backend?: BackendChoice;
   onEvent?: (event: TrainEvent) => void;
 }
@@ -71,10 +79,46 @@ export interface TrainResult {
   wallSeconds: number;
   /** Mean training throughput of this session (0 when nothing was trained). */
   tokensPerSec: number;
+  /** The domain a fine-tune trained and validated on (absent: every domain). */
+  domain?: string;
 }
 
 export function checkpointDirOf(outDir: string): string {
   return path.join(outDir, 'checkpoint');
+}
+
+/** Steps of a domain fine-tune when --steps is not given. */
+export const FINE_TUNE_DEFAULT_STEPS = 100;
+/** A fine-tune's peak learning rate as a share of the base run's. */
+export const FINE_TUNE_LR_FRACTION = 1 / 3;
+
+/**
+ * A fine-tune's training config: the base's, on one domain, for `steps` steps, with peak learning
+ * rate FINE_TUNE_LR_FRACTION x the base's and a warm-up of at most a tenth of the steps (Adam
+ * starts from zero moments, so it needs a short warm-up again). Everything else (batch, Adam
+ * settings, losses, the budget controller's rate) is the base's.
+ */
+export function fineTuneTrainConfig(base: TrainConfig, steps: number, domain: CorpusDomain): TrainConfig {
+  return {
+    ...base,
+    steps,
+    learningRate: base.learningRate * FINE_TUNE_LR_FRACTION,
+    warmupSteps: Math.min(base.warmupSteps, Math.ceil(steps / 10)),
+    checkpointEvery: Math.min(base.checkpointEvery, steps),
+    domain,
+  };
+}
+
+function checkDomain(domain: string | undefined): CorpusDomain | undefined {
+  if (domain !== undefined && !(CORPUS_DOMAINS as readonly string[]).includes(domain)) {
+    throw new UsageError(`--domain must be one of ${CORPUS_DOMAINS.join(', ')}; got '${domain}'`);
+  }
+  return domain as CorpusDomain | undefined;
+}
+
+/** The documents a run trains and validates on: all of them, or its domain's. */
+function domainSlice(docs: CorpusDocument[], domain: CorpusDomain | undefined): CorpusDocument[] {
+  return domain === undefined ? docs : docs.filter((d) => d.domain === domain);
 }
 
 interface Session {
@@ -91,6 +135,10 @@ function openSession(opts: TrainOptions, backend: BackendInfo, corpusHash: strin
   const dir = checkpointDirOf(opts.outDir);
   if (hasCheckpoint(dir)) {
     const { run } = readCheckpointConfig(dir);
+    if (opts.domain !== undefined && opts.domain !== run.train.domain) {
+      const holds = run.train.domain ? `a fine-tune on ${run.train.domain}` : 'a run on every domain';
+      throw new UsageError(`holds ${holds}, not on ${opts.domain}; choose another --out`, opts.outDir);
+    }
     if (opts.preset && opts.preset !== run.model.name) {
       throw new UsageError(`holds a '${run.model.name}' checkpoint, not '${opts.preset}'; choose another --out`, opts.outDir);
     }
@@ -102,6 +150,7 @@ function openSession(opts: TrainOptions, backend: BackendInfo, corpusHash: strin
     const state: RunState = { ...c.state, totalSteps, done: c.state.done && c.state.step >= totalSteps };
     return { run: c.run, tokenizer: c.tokenizer, model: c.model, optimizer: c.optimizer, state, log: c.log, resumedFrom: c.state.step };
   }
+  if (opts.from !== undefined) return openFineTune(opts, opts.from, backend, corpusHash);
   const base = opts.config ?? presetConfig(opts.preset ?? 'tiny');
   const run = validateRunConfig({
     model: { ...base.model },
@@ -114,17 +163,47 @@ function openSession(opts: TrainOptions, backend: BackendInfo, corpusHash: strin
   return { run, tokenizer, model, optimizer: createAdamState(model.params), state, log: [], resumedFrom: null };
 }
 
+/** A new fine-tune session: the base's weights, biases and tokenizer, fresh Adam moments. */
+function openFineTune(opts: TrainOptions, from: string, backend: BackendInfo, corpusHash: string): Session {
+  const domain = checkDomain(opts.domain)!;
+  const baseDir = resolveCheckpointDir(from);
+  const c = readCheckpoint(baseDir);
+  disposeAdamState(c.optimizer);
+  const steps = opts.steps ?? FINE_TUNE_DEFAULT_STEPS;
+  const run = validateRunConfig({
+    model: { ...c.run.model },
+    train: fineTuneTrainConfig(c.run.train, steps, domain),
+    seed: opts.seed ?? c.run.seed,
+    origin: { kind: 'fine-tune', base: baseDir, baseStep: c.state.step, baseWeightsSha256: weightsSha256(baseDir), domain },
+  });
+  const model = { ...c.model, config: run.model };
+  const state: RunState = { step: 0, totalSteps: steps, done: false, backend: backend.name, wallSeconds: 0, corpusHash };
+  return { run, tokenizer: c.tokenizer, model, optimizer: createAdamState(model.params), state, log: [], resumedFrom: null };
+}
+
+/** The run config a call will use, read before any tensor is made (for the corpus split). */
+function plannedRun(opts: TrainOptions, checkpointDir: string): RunConfig {
+  if (hasCheckpoint(checkpointDir)) return readCheckpointConfig(checkpointDir).run;
+  if (opts.from !== undefined) return readCheckpointConfig(resolveCheckpointDir(opts.from)).run;
+  return opts.config ?? presetConfig(opts.preset ?? 'tiny');
+}
+
 /** Trains (or resumes, or reports a finished run) and returns the final figures. */
 export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
   if (opts.steps !== undefined && !(Number.isInteger(opts.steps) && opts.steps > 0)) {
     throw new UsageError(`--steps must be a positive integer; got ${opts.steps}`);
   }
+  checkDomain(opts.domain);
+  if ((opts.from === undefined) !== (opts.domain === undefined)) {
+    throw new UsageError(opts.from === undefined ? '--domain needs --from BASE_DIR (the checkpoint to fine-tune)' : `--from needs --domain (${CORPUS_DOMAINS.join(', ')})`);
+  }
+  if (opts.from !== undefined && (opts.preset !== undefined || opts.config !== undefined)) {
+    throw new UsageError('--from fine-tunes the base with its own config; drop --preset');
+  }
   const emit = opts.onEvent ?? (() => {});
   const backend = await initBackend(opts.backend ?? 'auto');
   const checkpointDir = checkpointDirOf(opts.outDir);
-  const planned = hasCheckpoint(checkpointDir)
-    ? readCheckpointConfig(checkpointDir).run
-    : (opts.config ?? presetConfig(opts.preset ?? 'tiny'));
+  const planned = plannedRun(opts, checkpointDir);
   const split = loadSplit(planned.train.validationFraction);
   const s = openSession(opts, backend, split.hash, (run) => fitTokenizer(split.train, run.model, run.train));
   try {
@@ -133,8 +212,12 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
     }
     const { run, model } = s;
     const t = run.train;
-    const train = encodeByDomain(s.tokenizer, split.train, Math.floor(t.trainBytes / 3));
-    const validation = encodeByDomain(s.tokenizer, split.validation, Math.floor(t.validationBytes / 3));
+    const origin = run.origin;
+    if (s.resumedFrom === null && origin?.kind === 'fine-tune') {
+      emit({ type: 'note', message: `fine-tuning ${origin.base} (step ${origin.baseStep}) on the ${origin.domain} slice of the corpus` });
+    }
+    const train = encodeByDomain(s.tokenizer, domainSlice(split.train, t.domain), Math.floor(t.trainBytes / 3));
+    const validation = encodeByDomain(s.tokenizer, domainSlice(split.validation, t.domain), Math.floor(t.validationBytes / 3));
     const valBatches = validationBatches(validation.streams, model.config.contextLength, t.evalSequences, t.batchSize);
     const unigramLoss = unigramCrossEntropy(unigramLogProbs(train.streams, model.config.vocabSize), valBatches.map((b) => b.targets));
     emit({
@@ -193,6 +276,7 @@ export async function trainModel(opts: TrainOptions): Promise<TrainResult> {
       loadImbalance: final.loadImbalance,
       wallSeconds: s.state.wallSeconds,
       tokensPerSec: sessionTokens > 0 ? sessionTokens / seconds : 0,
+      ...(t.domain !== undefined ? { domain: t.domain } : {}),
     };
   } finally {
     disposeModel(s.model);

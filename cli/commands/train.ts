@@ -1,9 +1,12 @@
 // `epsim train [--preset tiny|longcat-shape] [--steps N] [--backend ...] [--out DIR] [--seed S]`:
 // trains the MoE model (resuming from DIR's checkpoint when there is one) with a progress bar on a
 // terminal, plain log lines otherwise, and ends with validation loss next to the unigram baseline.
+// `--from BASE_DIR --domain NAME` fine-tunes a trained checkpoint on one domain of the corpus.
+import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/errors.ts';
+import { CORPUS_DOMAINS } from '../../model/corpus/sources.ts';
 import { BACKEND_CHOICES, isBackendChoice } from '../../model/backend/index.ts';
 import { PRESET_NAMES } from '../../model/presets.ts';
 import { trainModel, type TrainEvent, type TrainResult } from '../../model/train.ts';
@@ -15,6 +18,15 @@ export interface TrainCommandOptions {
   backend: string;
   out?: string;
   seed?: string;
+  from?: string;
+  domain?: string;
+}
+
+/** Default run directory of a fine-tune: `runs/<base run name>-<domain>`, e.g. runs/tiny-code. */
+export function fineTuneOutDir(from: string, domain: string): string {
+  let base = path.resolve(from);
+  if (path.basename(base) === 'checkpoint') base = path.dirname(base);
+  return path.join('runs', `${path.basename(base)}-${domain}`);
 }
 
 export function parseIntOption(name: string, value: string | undefined, min: number): number | undefined {
@@ -103,7 +115,7 @@ export function formatTrainResult(r: TrainResult): string {
   return [
     `${r.alreadyDone ? 'finished earlier' : 'done'}: ${r.preset} trained for ${r.steps} steps on ${r.backend} ` +
       `(${formatDuration(r.wallSeconds)} of training${r.tokensPerSec ? `, ${Math.round(r.tokensPerSec)} tok/s this session` : ''})`,
-    `validation loss ${r.validationLoss.toFixed(4)} nats/token (${verdict} the unigram baseline ${r.unigramLoss.toFixed(4)})`,
+    `validation loss ${r.validationLoss.toFixed(4)} nats/token${r.domain ? ` on ${r.domain}` : ''} (${verdict} the unigram baseline ${r.unigramLoss.toFixed(4)})`,
     `FFN experts per token on validation: ${r.ffnPerTokenMean.toFixed(2)} ± ${r.ffnPerTokenStd.toFixed(2)} (std across tokens); ` +
       `expert-load imbalance (max/mean) ${r.loadImbalance.toFixed(2)}`,
     `checkpoint: ${r.checkpointDir}`,
@@ -118,7 +130,9 @@ export function registerTrain(program: Command, io: CliIo): void {
     .option('--steps <n>', "total optimizer steps (default: the preset's)")
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .option('--out <dir>', 'run directory (default runs/<preset>)')
-    .option('--seed <s>', "seed for a new run (default: the preset's)")
+    .option('--seed <s>', "seed for a new run (default: the preset's, or the base's with --from)")
+    .option('--from <dir>', 'fine-tune this trained run (or checkpoint) directory instead of starting from scratch; needs --domain')
+    .option('--domain <name>', `with --from: the corpus domain to fine-tune on: ${CORPUS_DOMAINS.join(' | ')} (default --steps 100, --out runs/<base>-<domain>)`)
     .action(async (o: TrainCommandOptions) => {
       if (!isBackendChoice(o.backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got '${o.backend}'`);
       if (o.preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(o.preset)) {
@@ -126,10 +140,19 @@ export function registerTrain(program: Command, io: CliIo): void {
       }
       const steps = parseIntOption('--steps', o.steps, 1);
       const seed = parseIntOption('--seed', o.seed, 0);
-      const outDir = o.out ?? `runs/${o.preset ?? 'tiny'}`;
+      const outDir = o.out ?? (o.from !== undefined && o.domain !== undefined ? fineTuneOutDir(o.from, o.domain) : `runs/${o.preset ?? 'tiny'}`);
       const reporter = createTrainReporter(io, Boolean(process.stdout.isTTY));
       try {
-        const result = await trainModel({ outDir, preset: o.preset, steps, seed, backend: o.backend, onEvent: reporter.onEvent });
+        const result = await trainModel({
+          outDir,
+          preset: o.preset,
+          steps,
+          seed,
+          from: o.from,
+          domain: o.domain,
+          backend: o.backend,
+          onEvent: reporter.onEvent,
+        });
         reporter.stop();
         io.out(formatTrainResult(result) + '\n');
       } finally {
