@@ -9,7 +9,8 @@ import { registerDemo } from './demo.ts';
 import { registerImportTrace } from './import-trace.ts';
 import { registerTrain } from './train.ts';
 import { registerTrace } from './trace.ts';
+import { registerFuse } from './fuse.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerSweep, registerServe, registerDemo, registerValidate, registerImportTrace, registerTrain, registerTrace];
+export const commands: RegisterCommand[] = [registerRun, registerSweep, registerServe, registerDemo, registerValidate, registerImportTrace, registerTrain, registerTrace, registerFuse];

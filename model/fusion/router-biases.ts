@@ -1,0 +1,62 @@
+// The router selection biases of a fused model. They are not weights learned by gradient but the
+// budget controller's state (bias-controller.ts), each expert's set calibrated to that expert's
+// router weights and its training data, so they are handled apart from the task vectors:
+//   average:      b = b_base + sum_i w_i (b_i - b_base) (no normalise/drop/erase: they are offsets
+//                 on a common logit scale, and dropping a bias entry would just move an expert);
+//   base:         the base's biases;
+//   recalibrate:  start from the average, then run the budget controller on mixed-domain training
+//                 batches with the fused weights frozen (forward only, no gradient), so the biases
+//                 fit the fused router weights the way a training run would have left them.
+import * as tf from '@tensorflow/tfjs';
+import { expertLoads, updateBiases } from '../bias-controller.ts';
+import type { TokenBatch } from '../batches.ts';
+import type { RoutingChoice } from '../layers/router.ts';
+import { routingStats } from '../routing-stats.ts';
+import { forward, type MoeModel } from '../transformer.ts';
+import { combineTaskVectors } from './combine.ts';
+import { applyTaskVector, taskVector } from './task-vectors.ts';
+
+/** Per MoE layer, b_base + sum_i w_i (b_i - b_base). */
+export function averageBiases(base: readonly Float32Array[], experts: readonly (readonly Float32Array[])[], weights: readonly number[]): Float32Array[] {
+  return base.map((b, l) =>
+    applyTaskVector(
+      b,
+      combineTaskVectors(
+        experts.map((e) => taskVector(e[l], b)),
+        weights,
+      ),
+    ),
+  );
+}
+
+export interface RecalibrationResult {
+  steps: number;
+  /** FFN experts per token on the first and the last calibration batch. */
+  ffnPerTokenFirst: number;
+  ffnPerTokenLast: number;
+}
+
+/**
+ * Runs the budget controller over `batches` (one update per batch, rate `mu`, as in training),
+ * updating model.routerBiases in place; the weights do not change.
+ */
+export function recalibrateBiases(model: MoeModel, batches: Iterable<TokenBatch>, mu: number): RecalibrationResult {
+  const c = model.config;
+  let steps = 0;
+  let first = NaN;
+  let last = NaN;
+  for (const batch of batches) {
+    const choices: RoutingChoice[] = [];
+    tf.tidy(() => {
+      for (const m of forward(model, batch.inputs, batch.batch, batch.seq, { routingOnly: true }).moe) choices.push(m.choice);
+    });
+    const tokens = batch.batch * batch.seq;
+    choices.forEach((choice, l) => {
+      model.routerBiases[l] = updateBiases(model.routerBiases[l], expertLoads(choice.experts, c.ffnExperts + c.zeroExperts), tokens, c, mu);
+    });
+    last = routingStats(choices, c.ffnExperts).ffnPerTokenMean;
+    if (steps === 0) first = last;
+    steps++;
+  }
+  return { steps, ffnPerTokenFirst: first, ffnPerTokenLast: last };
+}
