@@ -39,7 +39,8 @@ export function registerSweep(program: Command, io: CliIo): void {
       const dir = options.out ?? join('results', scenario.spec.name);
       writeAtomically(dir, 'sweep.json', `${JSON.stringify(toSweepFile(scenario.spec.name, points, rec), null, 2)}\n`);
       writeAtomically(dir, 'sweep.csv', toSweepCsv(points));
-      io.out(`\n${sweepTable(points)}\n\n${describeRecommendation(rec)}\nwrote ${join(dir, 'sweep.csv')} and sweep.json\n`);
+      const a2a = points.filter((p) => p.metrics?.dispatchGBps !== undefined).map((p) => `  EP ${p.ep}: dispatch ${p.metrics!.dispatchUs} µs at ${p.metrics!.dispatchGBps} GB/s, combine ${p.metrics!.combineUs} µs at ${p.metrics!.combineGBps} GB/s`);
+      io.out(`\n${sweepTable(points)}\n${a2a.length ? `\nbandwidth as DeepEP counts it:\n${a2a.join('\n')}\n` : ''}\n${describeRecommendation(rec)}\nwrote ${join(dir, 'sweep.csv')} and sweep.json\n`);
     });
 }
 

@@ -14,7 +14,7 @@ export interface ResultFile {
   topology: { name: string; source: string; nodes: number; gpusPerNode: number; gpus: number };
   model: { name: string; source: string };
   /** Where routing came from: trace file + provenance, a statistical fit of it, or uniform. */
-  trace: { kind: 'trace' | 'fitted' | 'uniform'; description: string; file?: string; provenance?: Record<string, unknown> };
+  trace: { kind: 'trace' | 'fitted' | 'uniform' | 'random'; description: string; file?: string; provenance?: Record<string, unknown> };
   schedules: ScheduleMetrics[];
   /** Schedules listed in the scenario that could not run, and why. */
   refused?: { name: string; reason: string }[];

@@ -4,8 +4,8 @@
 import type { Rng } from '../rng.ts';
 
 export interface RoutingSource {
-  /** 'trace' | 'fitted' | 'uniform', reported in results so nobody mistakes one for another. */
-  kind: 'trace' | 'fitted' | 'uniform';
+  /** Reported in results so nobody mistakes one for another ('random': an EP-library benchmark's routing). */
+  kind: 'trace' | 'fitted' | 'uniform' | 'random';
   /** One line saying what it is (e.g. "trace traces/x.trace, 4 layers cycled to 28"). */
   description: string;
   ffnExperts: number;

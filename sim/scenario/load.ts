@@ -12,6 +12,7 @@ import type { ModelPreset } from '../models/model-preset.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/presets.ts';
 import type { RoutingSource } from '../replay/routing-source.ts';
 import { traceRoutingSource } from '../replay/trace-source.ts';
+import { randomRoutingSource } from '../replay/random-source.ts';
 import { uniformRoutingSource } from '../replay/uniform-source.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/simulate-step.ts';
 import { a2aModel } from '../step/simulate-a2a.ts';
@@ -142,7 +143,16 @@ export async function resolveScenarioText(text: string, file: string, overrides:
 
   let routing: RoutingSource;
   const shape = { modelLayers: phase === 'a2a' ? 1 : moeLayerCount(model), ffnExperts: model.moe.ffnExperts, zeroExperts: model.moe.zeroExperts, topk: model.moe.topk };
-  if (spec.routing === 'uniform' || !trace) {
+  if (spec.routing === 'random') {
+    if (shape.zeroExperts > 0) problems.push({ path: ['routing'], message: `random routing has no zero experts; ${model.name} has ${shape.zeroExperts}` });
+    const groups = Math.max(1, spec.parallel.ep / topology!.gpusPerNode);
+    try {
+      routing = randomRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, topk: shape.topk, groups, seed: spec.seed });
+    } catch (e) {
+      problems.push({ path: ['routing'], message: messageOf(e) });
+    }
+    if (problems.length > 0) fail();
+  } else if (spec.routing === 'uniform' || !trace) {
     routing = uniformRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, zeroExperts: shape.zeroExperts, topk: shape.topk });
   } else {
     try {

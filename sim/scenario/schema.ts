@@ -39,8 +39,11 @@ export const scenarioSchema = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-" (it names the results folder)'),
   /** Model preset; not used by the a2a phase. */
   model: z.enum(MODEL_NAMES).optional(),
-  /** Where routing comes from: a recorded trace, or perfectly balanced (what other simulators assume). */
-  routing: z.enum(['trace', 'uniform']).default('trace'),
+  /**
+   * Where routing comes from: a recorded trace; perfectly balanced (what other simulators
+   * assume); or random with group-limited top-k (how EP libraries benchmark their kernels).
+   */
+  routing: z.enum(['trace', 'uniform', 'random']).default('trace'),
   trace: z.string().min(1).optional(),
   /** exact: replay the trace as recorded (shapes must match); fit: sample a statistical fit of it. */
   traceMapping: z.enum(['exact', 'fit']).default('exact'),

@@ -91,7 +91,7 @@ export function toSweepFile(scenario: string, points: SweepPoint[], recommendati
   return { formatVersion: SWEEP_FORMAT_VERSION, scenario, points, recommendation };
 }
 
-const CSV_FIELDS = ['ep', 'batch', 'schedule', 'error', 'stepTimeUs', 'tpotMs', 'tokensPerSecPerUser', 'tokensPerSecPerGpu', 'exposedCommFraction', 'computeUtilization', 'memoryGiBPerGpu', 'fitsInMemory', 'costUsdPerMillionTokens', 'mfu'] as const;
+const CSV_FIELDS = ['ep', 'batch', 'schedule', 'error', 'stepTimeUs', 'tpotMs', 'tokensPerSecPerUser', 'tokensPerSecPerGpu', 'exposedCommFraction', 'computeUtilization', 'memoryGiBPerGpu', 'fitsInMemory', 'costUsdPerMillionTokens', 'mfu', 'dispatchUs', 'combineUs', 'dispatchGBps', 'combineGBps'] as const;
 
 export function toSweepCsv(points: SweepPoint[]): string {
   const cell = (v: unknown) => {

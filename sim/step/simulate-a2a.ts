@@ -1,8 +1,9 @@
 // The `a2a` workload: one dispatch then one combine alone, shaped like the EP libraries' own
 // benchmarks (tokens per GPU, hidden size, top-k, expert count), so the network model can be held
-// against measured kernels. Bandwidth is reported the way DeepEP does ("bottleneck bandwidth"):
-// bytes each GPU moves over its bottleneck link class (RDMA when the EP group spans nodes, counting
-// a token once per destination node; NVLink otherwise) divided by the kernel time.
+// against measured kernels. Bandwidth is reported with DeepEP's own definitions
+// (tests/test_internode.py, test_intranode.py): across nodes, "RDMA" bytes = tokens x distinct
+// nodes each token's experts are on, its own node included; inside a node, "NVL" bytes = tokens
+// each GPU receives, its own included; both divided by the kernel time.
 import type { ModelPreset } from '../models/model-preset.ts';
 import { round } from '../metrics/per-layer.ts';
 import { executeOptionsFor } from '../network/cluster.ts';
@@ -69,19 +70,26 @@ export function simulateA2a(input: StepInput): ScheduleResult {
   };
 }
 
-/** Tokens a GPU sends over its bottleneck link class, averaged over GPUs. */
+/** Tokens counted the way DeepEP's benchmarks count bytes (see the header), averaged over GPUs. */
 function meanBottleneckTokens(plan: ReturnType<typeof planStep>): number {
+  const { routing } = plan.input;
+  const gpn = plan.topology.gpusPerNode;
+  const out = new Uint16Array(routing.topk);
   let total = 0;
   for (let group = 0; group < plan.groups; group++) {
     const t = plan.traffic(0, 0, group);
-    const gpus = plan.groupGpus(group);
-    const firstNode = Math.floor(gpus[0]! / plan.topology.gpusPerNode);
-    for (let r = 0; r < t.ep; r++) {
-      if (t.nodesInGroup > 1) {
-        const ownNode = Math.floor(gpus[r]! / plan.topology.gpusPerNode) - firstNode;
-        for (let n = 0; n < t.nodesInGroup; n++) if (n !== ownNode) total += t.tokensToNode[r * t.nodesInGroup + n]!;
-      } else {
-        for (let d = 0; d < t.ep; d++) if (d !== r) total += t.tokensToRank[r * t.ep + d]!;
+    if (t.nodesInGroup <= 1) {
+      for (let i = 0; i < t.tokensToRank.length; i++) total += t.tokensToRank[i]!;
+      continue;
+    }
+    const placement = plan.placement(0);
+    const seen = new Set<number>();
+    for (const gpu of plan.groupGpus(group)) {
+      for (const token of plan.tokens[0]![gpu]!) {
+        routing.expertsOf(token, 0, out);
+        seen.clear();
+        for (const e of out) if (e < routing.ffnExperts) seen.add(Math.floor((group * plan.ep + placement.replicasOf[e]![0]!) / gpn));
+        total += seen.size;
       }
     }
   }

@@ -129,6 +129,6 @@ describe('recommend()', () => {
   it('writes one CSV row per point, errors included', () => {
     const csv = toSweepCsv(points).trim().split('\n');
     expect(csv).toHaveLength(6);
-    expect(csv[5]).toBe('64,,serial,refused,,,,,,,,,,');
+    expect(csv[5]).toBe('64,,serial,refused,,,,,,,,,,,,,,');
   });
 });
