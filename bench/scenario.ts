@@ -1,0 +1,33 @@
+// Scenario speed: wall time of one decode step of longcat-decode-h800x128 (128 GPUs, 28 layers,
+// real-trace routing) per schedule, and of an EP sweep of 5 sizes x 4 schedules in worker threads.
+// Usage: node bin/run-ts.js bench/scenario.ts [--no-sweep]
+import { loadScenario } from '../sim/scenario/load.ts';
+import { recommend, runSweep, sweepJobs } from '../sim/scenario/sweep.ts';
+import { simulateStep } from '../sim/step/simulate-step.ts';
+import type { ScheduleName } from '../sim/step/types.ts';
+
+const file = 'scenarios/longcat-decode-h800x128.yaml';
+const t0 = performance.now();
+const scenario = await loadScenario(file);
+const loadMs = performance.now() - t0;
+console.log(`${file}: loaded in ${loadMs.toFixed(0)} ms (trace read, statistical fit set up lazily)`);
+for (const name of scenario.schedules) {
+  const t = performance.now();
+  const r = simulateStep(scenario.input, name as ScheduleName);
+  console.log(
+    `  ${name.padEnd(15)} one decode step simulated in ${(performance.now() - t).toFixed(0).padStart(5)} ms ` +
+      `(${r.timeline.stats.flowsStarted.toLocaleString()} flows, ${r.timeline.stats.rateSolves} rate solves, ${r.timeline.spans.length.toLocaleString()} spans); ` +
+      `step ${(r.metrics.stepTimeUs / 1000).toFixed(2)} ms`,
+  );
+}
+
+if (!process.argv.includes('--no-sweep')) {
+  const eps = [8, 16, 32, 64, 128];
+  const t = performance.now();
+  const points = await runSweep(sweepJobs(scenario, eps), () => {});
+  const rec = recommend(points, 'decode', scenario.spec.sweep?.tpotTargetMs);
+  console.log(
+    `  EP sweep ${eps.join(', ')} x ${scenario.schedules.length} schedules (${points.length} points, worker threads): ` +
+      `${((performance.now() - t) / 1000).toFixed(1)} s; recommended EP ${rec.lowestTpot?.ep} with ${rec.lowestTpot?.schedule}`,
+  );
+}
