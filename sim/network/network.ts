@@ -10,10 +10,9 @@
 //
 // Cost: a rate solve is O(B·k·log L) for B active bundles of k links. With `recomputeFraction` = 0
 // every start and drain triggers a solve (exact max-min). With f > 0, solves wait until a share f
-// of the active flows has started or drained since the last one; meanwhile a drained flow's
-// bandwidth stays unused, a flow joining a bundle shares that bundle's rate (plus what its links
-// have left), and a flow on a new route takes an equal share of each link, slowing the bundles
-// already there. Rates stay feasible (no link is ever over capacity). bench/network.ts measures
+// of the active flows has drained since the last one (or, when the network was idle, started);
+// meanwhile a drained flow's bandwidth stays unused, and the flows that start in one instant take
+// an equal share of each link they cross, slowing the bundles already there (admit()). Rates stay feasible (no link is ever over capacity). bench/network.ts measures
 // the error against exact.
 import type { Engine } from '../engine/engine.ts';
 import { LATE, NORMAL } from '../engine/event-queue.ts';
@@ -158,7 +157,9 @@ export class Network {
     for (let i = 0, base = b * MAX_LINKS; i < links.length; i++) this.linkWeight[this.paths.links[base + i]!]!++;
     this.activeFlows++;
 
-    if (this.fraction === 0 || this.solvePending || this.overBudget()) {
+    // Starts count towards the re-solve budget only when the network was idle at the last solve
+    // (a collective's first burst); later starts are admitted with equal shares.
+    if (this.fraction === 0 || this.solvePending || (this.activeAtSolve === 0 && this.overBudget())) {
       this.requestSolve();
       return;
     }
