@@ -88,7 +88,7 @@ export function checkpointDirOf(outDir: string): string {
 }
 
 /** Steps of a domain fine-tune when --steps is not given. */
-export const FINE_TUNE_DEFAULT_STEPS = 100;
+export const FINE_TUNE_DEFAULT_STEPS = 150;
 /** A fine-tune's peak learning rate as a share of the base run's. */
 export const FINE_TUNE_LR_FRACTION = 1 / 3;
 
@@ -135,10 +135,6 @@ function openSession(opts: TrainOptions, backend: BackendInfo, corpusHash: strin
   const dir = checkpointDirOf(opts.outDir);
   if (hasCheckpoint(dir)) {
     const { run } = readCheckpointConfig(dir);
-    if (opts.domain !== undefined && opts.domain !== run.train.domain) {
-      const holds = run.train.domain ? `a fine-tune on ${run.train.domain}` : 'a run on every domain';
-      throw new UsageError(`holds ${holds}, not on ${opts.domain}; choose another --out`, opts.outDir);
-    }
     if (opts.preset && opts.preset !== run.model.name) {
       throw new UsageError(`holds a '${run.model.name}' checkpoint, not '${opts.preset}'; choose another --out`, opts.outDir);
     }
@@ -183,7 +179,14 @@ function openFineTune(opts: TrainOptions, from: string, backend: BackendInfo, co
 
 /** The run config a call will use, read before any tensor is made (for the corpus split). */
 function plannedRun(opts: TrainOptions, checkpointDir: string): RunConfig {
-  if (hasCheckpoint(checkpointDir)) return readCheckpointConfig(checkpointDir).run;
+  if (hasCheckpoint(checkpointDir)) {
+    const { run } = readCheckpointConfig(checkpointDir);
+    if (opts.domain !== undefined && opts.domain !== run.train.domain) {
+      const holds = run.train.domain ? `a fine-tune on ${run.train.domain}` : 'a run on every domain';
+      throw new UsageError(`holds ${holds}, not on ${opts.domain}; choose another --out`, opts.outDir);
+    }
+    return run;
+  }
   if (opts.from !== undefined) return readCheckpointConfig(resolveCheckpointDir(opts.from)).run;
   return opts.config ?? presetConfig(opts.preset ?? 'tiny');
 }

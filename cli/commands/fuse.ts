@@ -8,7 +8,8 @@ import { UsageError } from '../../sim/errors.ts';
 import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../../model/backend/index.ts';
 import { compareModels, type Comparison } from '../../model/fusion/compare-models.ts';
 import { fuseCheckpoints, type FuseResult } from '../../model/fusion/fuse-checkpoints.ts';
-import { DEFAULT_FUSION_RECIPE, describeRecipe, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, type FusionRecipe } from '../../model/fusion/recipe.ts';
+import { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, type FusionRecipe } from '../../model/fusion/recipe.ts';
+import { SIGN_ELECTIONS } from '../../model/fusion/erase.ts';
 import type { CliIo } from '../main.ts';
 import { parseIntOption } from './train.ts';
 
@@ -19,6 +20,8 @@ interface FuseCommandOptions {
   weights: string;
   dropRate?: string;
   erase?: boolean;
+  signElection: string;
+  eraseMean: string;
   normalize: boolean;
   seed?: string;
   routerBiases: string;
@@ -123,6 +126,8 @@ export function registerFuse(program: Command, io: CliIo): void {
     .option('--weights <how>', `expert weights: ${FUSION_WEIGHTINGS.join(' | ')} (performance: by each expert's validation gain on its own domain)`, d.weights)
     .option('--drop-rate <p>', 'DARE: share of each task vector entries zeroed at random, survivors x 1/(1-p) (default 0 = off)')
     .option('--erase', 'erase the minority sign where the experts disagree (default off)')
+    .option('--sign-election <rule>', `with --erase: ${SIGN_ELECTIONS.join(' | ')} (count: one vote per expert, ties by the weighted sum; mass: the weighted sum, as TIES)`, d.signElection)
+    .option('--erase-mean <how>', `with --erase: ${ERASE_MEANS.join(' | ')} (survivors: average what the erase kept over its own weights, as TIES; all: erased entries count as 0)`, d.eraseMean)
     .option('--no-normalize', 'skip the per-tensor L2 normalisation of the task vectors')
     .option('--seed <s>', `seed of the drop masks and the recalibration batches (default ${d.seed})`)
     .option('--router-biases <mode>', `router selection biases: ${ROUTER_BIAS_MODES.join(' | ')}`, d.routerBiases)
@@ -135,6 +140,8 @@ export function registerFuse(program: Command, io: CliIo): void {
         weights: o.weights as FusionRecipe['weights'],
         dropRate: parseRate('--drop-rate', o.dropRate) ?? d.dropRate,
         erase: Boolean(o.erase),
+        signElection: o.signElection as FusionRecipe['signElection'],
+        eraseMean: o.eraseMean as FusionRecipe['eraseMean'],
         seed: parseIntOption('--seed', o.seed, 0) ?? d.seed,
         routerBiases: o.routerBiases as FusionRecipe['routerBiases'],
         recalibrationSteps: parseIntOption('--recalibration-steps', o.recalibrationSteps, 0) ?? d.recalibrationSteps,

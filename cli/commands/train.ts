@@ -132,7 +132,7 @@ export function registerTrain(program: Command, io: CliIo): void {
     .option('--out <dir>', 'run directory (default runs/<preset>)')
     .option('--seed <s>', "seed for a new run (default: the preset's, or the base's with --from)")
     .option('--from <dir>', 'fine-tune this trained run (or checkpoint) directory instead of starting from scratch; needs --domain')
-    .option('--domain <name>', `with --from: the corpus domain to fine-tune on: ${CORPUS_DOMAINS.join(' | ')} (default --steps 100, --out runs/<base>-<domain>)`)
+    .option('--domain <name>', `with --from: the corpus domain to fine-tune on: ${CORPUS_DOMAINS.join(' | ')} (default --steps 150, --out runs/<base>-<domain>)`)
     .action(async (o: TrainCommandOptions) => {
       if (!isBackendChoice(o.backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got '${o.backend}'`);
       if (o.preset !== undefined && !(PRESET_NAMES as readonly string[]).includes(o.preset)) {

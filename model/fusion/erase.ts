@@ -1,12 +1,16 @@
 // Step 4 of the fusion (LongCat-Flash-Thinking 2.3, after SCE/TIES): where the experts disagree
-// in sign on an entry, the minority side is erased. The elected sign of entry j is the sign more
-// experts' (non-zero) updates take, each expert one vote, whatever its size: the article's example
-// (+0.2, +0.25, -0.8) erases the -0.8. When the vote is tied (always the case for two experts that
-// disagree) the sign of the weighted sum sum_i w_i tau_ij decides (TIES's election); when that is
-// exactly 0 too, nothing is erased. Pure.
+// in sign on an entry, the minority side is erased. Two elections:
+//   count (default): the sign more experts' non-zero updates take, each expert one vote whatever
+//     its size, as in the article's example (+0.2, +0.25, -0.8 erases the -0.8). A tied vote
+//     (always the case for two experts that disagree) falls back to the mass rule;
+//   mass: the sign of the weighted sum sum_i w_i tau_ij (TIES), which would keep the -0.8.
+// When the deciding sum is exactly 0 there is no elected sign and nothing is erased. Pure.
+
+export const SIGN_ELECTIONS = ['count', 'mass'] as const;
+export type SignElection = (typeof SIGN_ELECTIONS)[number];
 
 /** Per entry: +1 or -1, or 0 when there is no election (all zero, or tied in count and in sum). */
-export function electSigns(taus: readonly Float32Array[], weights: readonly number[]): Int8Array {
+export function electSigns(taus: readonly Float32Array[], weights: readonly number[], election: SignElection = 'count'): Int8Array {
   const n = taus[0]?.length ?? 0;
   const signs = new Int8Array(n);
   for (let j = 0; j < n; j++) {
@@ -18,7 +22,7 @@ export function electSigns(taus: readonly Float32Array[], weights: readonly numb
       else if (v < 0) votes--;
       mass += weights[i] * v;
     }
-    signs[j] = votes !== 0 ? Math.sign(votes) : (Math.sign(mass) as -1 | 0 | 1);
+    signs[j] = election === 'count' && votes !== 0 ? Math.sign(votes) : (Math.sign(mass) as -1 | 0 | 1);
   }
   return signs;
 }

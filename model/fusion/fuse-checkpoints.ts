@@ -57,8 +57,10 @@ export interface FuseResult {
   seconds: number;
 }
 
-/** Bytes of train text per domain encoded for the bias recalibration batches. */
-const RECALIBRATION_BYTES_PER_DOMAIN = 400_000;
+/** Train text per domain encoded for the recalibration batches: ~2 bytes per token they read, 20-400 KB. */
+function recalibrationBytesPerDomain(steps: number, batch: number, seq: number): number {
+  return Math.min(400_000, Math.max(20_000, 2 * steps * batch * seq));
+}
 
 function checkOutDir(outDir: string, inputs: readonly CheckpointLook[]): string {
   const dir = checkpointDirOf(outDir);
@@ -100,11 +102,12 @@ export async function fuseCheckpoints(opts: FuseOptions): Promise<FuseResult> {
   const base = loadModel(baseLook.dir);
   let fused: MoeModel | undefined;
   try {
-    const split = loadSplit(base.run.train.validationFraction);
+    const needsCorpus = recipe.weights === 'performance' || (recipe.routerBiases === 'recalibrate' && recipe.recalibrationSteps > 0);
+    const split = needsCorpus ? loadSplit(base.run.train.validationFraction) : undefined;
     let sets: DomainValidation[] = [];
     let baseLoss = new Map<CorpusDomain, number>();
     if (recipe.weights === 'performance') {
-      sets = domainValidationSets(base.tokenizer, split.validation, base.run, base.run.train.evalSequences);
+      sets = domainValidationSets(base.tokenizer, split!.validation, base.run, base.run.train.evalSequences);
       const wanted = sets.filter((s) => domains.includes(s.domain));
       baseLoss = new Map([...evaluateByDomain(base.model, wanted)].map(([d, r]) => [d, r.loss]));
     }
@@ -142,12 +145,13 @@ export async function fuseCheckpoints(opts: FuseOptions): Promise<FuseResult> {
     };
     let recalibration: RecalibrationResult | undefined;
     if (recipe.routerBiases === 'recalibrate' && recipe.recalibrationSteps > 0) {
-      const train = encodeByDomain(base.tokenizer, split.train, RECALIBRATION_BYTES_PER_DOMAIN);
       const t = base.run.train;
+      const seq = base.model.config.contextLength;
+      const train = encodeByDomain(base.tokenizer, split!.train, recalibrationBytesPerDomain(recipe.recalibrationSteps, t.batchSize, seq));
       const batches = function* (): Generator<TokenBatch> {
-        for (let s = 0; s < recipe.recalibrationSteps; s++) yield sampleBatch(train.streams, t.batchSize, base.model.config.contextLength, recipe.seed, s);
+        for (let s = 0; s < recipe.recalibrationSteps; s++) yield sampleBatch(train.streams, t.batchSize, seq, recipe.seed, s);
       };
-      recalibration = recalibrateBiases(fused, batches(), t.biasRate);
+      recalibration = recalibrateBiases(fused, batches(), t.biasRate, recipe.recalibrationSteps);
     }
 
     const experts: FusedExpert[] = expertLooks.map((e, i) => ({

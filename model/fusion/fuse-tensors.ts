@@ -1,6 +1,7 @@
 // The fusion pipeline over named tensors (Float32Arrays, no tfjs): for every tensor, task vectors
 // tau_i = theta_i - theta_base, then normalise (per tensor), drop (DARE, rescaled), erase (sign
-// election), combine with the weights, and theta_fused = theta_base + delta. Each step is skipped
+// election), combine with the weights (over the survivors of the erase, or over all experts), and
+// theta_fused = theta_base + delta. Each step is skipped
 // when the recipe switches it off. The drop mask of expert i on tensor `name` comes from
 // createRng(`${seed}:${name}:${i}`), so it does not depend on the order tensors are visited in.
 import { createRng } from '../../sim/rng.ts';
@@ -11,7 +12,7 @@ import { normalizeTaskVectors } from './normalize.ts';
 import type { FusionRecipe } from './recipe.ts';
 import { applyTaskVector, l2Norm, taskVector } from './task-vectors.ts';
 
-export type TensorSteps = Pick<FusionRecipe, 'normalize' | 'dropRate' | 'erase' | 'seed'>;
+export type TensorSteps = Pick<FusionRecipe, 'normalize' | 'dropRate' | 'erase' | 'seed'> & Partial<Pick<FusionRecipe, 'signElection' | 'eraseMean'>>;
 
 export interface TensorFusionStats {
   name: string;
@@ -44,12 +45,12 @@ export function fuseTensor(
   let erased: Uint8Array[] | undefined;
   let erasedCount = 0;
   if (steps.erase) {
-    const r = eraseMinority(taus, electSigns(taus, weights));
+    const r = eraseMinority(taus, electSigns(taus, weights, steps.signElection ?? 'count'));
     taus = r.vectors;
     erased = r.erased;
     erasedCount = r.count;
   }
-  const delta = combineTaskVectors(taus, weights, erased);
+  const delta = combineTaskVectors(taus, weights, steps.eraseMean === 'all' ? undefined : erased);
   return { fused: applyTaskVector(base, delta), stats: { name, entries: base.length, norms, dropped, erased: erasedCount } };
 }
 

@@ -3,17 +3,22 @@
 // averaging. The recipe is recorded in the fused checkpoint's config.json (run.origin).
 import { UsageError } from '../../sim/errors.ts';
 import type { CorpusDomain } from '../corpus/sources.ts';
+import { SIGN_ELECTIONS, type SignElection } from './erase.ts';
 
 export const FUSION_WEIGHTINGS = ['uniform', 'performance'] as const;
 /** uniform: w_i = 1/n; performance: w_i proportional to expert i's validation-loss gain on its own domain. */
 export type FusionWeighting = (typeof FUSION_WEIGHTINGS)[number];
 
+export const ERASE_MEANS = ['survivors', 'all'] as const;
+export type EraseMean = (typeof ERASE_MEANS)[number];
+
 export const ROUTER_BIAS_MODES = ['recalibrate', 'average', 'base'] as const;
 /**
  * The router selection biases are controller state, not learned weights, so they are not fused
  * like a task vector. recalibrate: start from their weighted average, then run the budget
- * controller (bias-controller.ts) on mixed-domain training batches with the fused weights frozen;
- * average: base + sum_i w_i (b_i - b_base); base: the base's biases unchanged.
+ * controller (bias-controller.ts, its rate decaying linearly to 0) on mixed-domain training
+ * batches with the fused weights frozen; average: base + sum_i w_i (b_i - b_base); base: the
+ * base's biases unchanged.
  */
 export type RouterBiasMode = (typeof ROUTER_BIAS_MODES)[number];
 
@@ -33,10 +38,17 @@ export interface FusionRecipe {
   dropRate: number;
   /**
    * Erase: per entry, elect a sign (the side more experts take; on a tie in count, the sign of the
-   * weighted sum) and zero the entries of the minority side; the survivors are averaged over their
-   * own weights (a disjoint mean). Default false.
+   * weighted sum) and zero the entries of the minority side. Default false.
    */
   erase: boolean;
+  /**
+   * After erasing: 'survivors' averages an entry's surviving updates over their own weights (the
+   * disjoint mean of TIES and mergekit's SCE); 'all' keeps every expert's weight in the
+   * denominator, erased ones counting as 0. Default 'survivors'.
+   */
+  eraseMean: EraseMean;
+  /** How erase elects the sign: 'count' (one vote per expert, the article's rule) or 'mass' (TIES). Default 'count'. */
+  signElection: SignElection;
   /** Seed of the drop masks (createRng(`${seed}:${tensor}:${expert}`)). Default 1. */
   seed: number;
   /** Router selection biases: see RouterBiasMode. Default 'recalibrate'. */
@@ -50,6 +62,8 @@ export const DEFAULT_FUSION_RECIPE: Readonly<FusionRecipe> = {
   weights: 'uniform',
   dropRate: 0,
   erase: false,
+  eraseMean: 'survivors',
+  signElection: 'count',
   seed: 1,
   routerBiases: 'recalibrate',
   recalibrationSteps: 100,
@@ -71,6 +85,10 @@ export function resolveRecipe(partial: Partial<FusionRecipe> = {}): FusionRecipe
     problems.push(`--weights must be one of ${FUSION_WEIGHTINGS.join(', ')}; got '${r.weights}'`);
   }
   if (!(Number.isFinite(r.dropRate) && r.dropRate >= 0 && r.dropRate < 1)) problems.push(`--drop-rate must be in [0, 1); got ${r.dropRate}`);
+  if (!(ERASE_MEANS as readonly string[]).includes(r.eraseMean)) problems.push(`--erase-mean must be one of ${ERASE_MEANS.join(', ')}; got '${r.eraseMean}'`);
+  if (!(SIGN_ELECTIONS as readonly string[]).includes(r.signElection)) {
+    problems.push(`--sign-election must be one of ${SIGN_ELECTIONS.join(', ')}; got '${r.signElection}'`);
+  }
   if (!Number.isInteger(r.seed)) problems.push(`--seed must be an integer; got ${r.seed}`);
   if (!(ROUTER_BIAS_MODES as readonly string[]).includes(r.routerBiases)) {
     problems.push(`--router-biases must be one of ${ROUTER_BIAS_MODES.join(', ')}; got '${r.routerBiases}'`);
@@ -84,7 +102,7 @@ export function resolveRecipe(partial: Partial<FusionRecipe> = {}): FusionRecipe
 
 /** One line naming the steps that are on, e.g. "normalise + drop 0.3 + erase, uniform weights". */
 export function describeRecipe(r: FusionRecipe): string {
-  const steps = [r.normalize ? 'normalise' : '', r.dropRate > 0 ? `drop ${r.dropRate}` : '', r.erase ? 'erase' : ''].filter(Boolean);
+  const steps = [r.normalize ? 'normalise' : '', r.dropRate > 0 ? `drop ${r.dropRate}` : '', r.erase ? `erase${r.signElection === 'count' ? '' : ` (${r.signElection} election)`}${r.eraseMean === 'survivors' ? '' : ' (mean over all)'}` : ''].filter(Boolean);
   const biases = r.routerBiases === 'recalibrate' ? `recalibrated biases (${r.recalibrationSteps} steps)` : `${r.routerBiases} biases`;
   return `${steps.length ? steps.join(' + ') : 'plain task-vector average'}, ${r.weights} weights, ${biases}`;
 }

@@ -2,6 +2,7 @@
 // average baseline, a hand-worked normalise + erase example, and determinism of the drop.
 import { describe, expect, it } from 'vitest';
 import { fuseParams, fuseTensor, type TensorSteps } from '../../../model/fusion/fuse-tensors.ts';
+import { averageBiases } from '../../../model/fusion/router-biases.ts';
 
 const f32 = (...xs: number[]) => Float32Array.from(xs);
 const ALL_ON: TensorSteps = { normalize: true, dropRate: 0.4, erase: true, seed: 3 };
@@ -48,6 +49,8 @@ describe('fuseTensor()', () => {
     const r = fuseTensor('w', base, [f32(3, 4), f32(0, -1)], [0.5, 0.5], { normalize: true, dropRate: 0, erase: true, seed: 1 });
     expect(r.fused).toEqual(f32(0.9, -3));
     expect(r.stats).toEqual({ name: 'w', entries: 2, norms: [5, 1], dropped: 0, erased: 1 });
+    // With --erase-mean all the erased 2.4 still counts in the denominator: entry 1 -> -3/2.
+    expect(fuseTensor('w', base, [f32(3, 4), f32(0, -1)], [0.5, 0.5], { normalize: true, dropRate: 0, erase: true, eraseMean: 'all', seed: 1 }).fused).toEqual(f32(0.9, -1.5));
     // The same without normalising: entry 0 -> 3/2; entry 1 is 4 vs -1, '+' wins -> (4/2) / (1/2) = 4.
     expect(fuseTensor('w', base, [f32(3, 4), f32(0, -1)], [0.5, 0.5], { normalize: false, dropRate: 0, erase: true, seed: 1 }).fused).toEqual(f32(1.5, 4));
   });
@@ -82,5 +85,17 @@ describe('fuseParams()', () => {
     expect(r.dropped).toBe(0);
     expect(r.erased).toBe(r.perTensor.reduce((n, t) => n + t.erased, 0));
     expect(r.perTensor.map((t) => t.name)).toEqual(['embed', 'L0.moe.router', 'final.norm']);
+  });
+});
+
+describe('averageBiases()', () => {
+  it('moves each MoE layer\'s biases by the weighted mean of the experts\' changes, nothing else', () => {
+    const base = [f32(0, 1, -1), f32(2, 2, 2)];
+    const experts = [
+      [f32(1, 1, -1), f32(2, 4, 2)],
+      [f32(-1, 3, -1), f32(2, 2, 0)],
+    ];
+    expect(averageBiases(base, experts, [0.75, 0.25])).toEqual([f32(0.5, 1.5, -1), f32(2, 3.5, 1.5)]);
+    expect(averageBiases(base, [base, base], [0.5, 0.5])).toEqual(base);
   });
 });

@@ -89,6 +89,13 @@ describe('electSigns() and eraseMinority()', () => {
     expect(r.count).toBe(1);
   });
 
+  it("with the mass election (TIES) keeps the article's -0.8 instead: (0.2 + 0.25 - 0.8) / 3 < 0", () => {
+    const taus = [f32(0.2), f32(0.25), f32(-0.8)];
+    const signs = electSigns(taus, uniformWeights(3), 'mass');
+    expect(signs).toEqual(Int8Array.from([-1]));
+    expect(eraseMinority(taus, signs).vectors).toEqual([f32(0), f32(0), f32(-0.8)]);
+  });
+
   it('per entry, on a hand-made 3 x 4 example', () => {
     const taus = [f32(1, -1, 0.5, 0), f32(2, -3, -0.5, 0), f32(-1, 1, 0, 0)];
     // entry 0: 2 up vs 1 down -> +; entry 1: 2 down vs 1 up -> -;
