@@ -179,8 +179,9 @@ export async function fuseCheckpoints(opts: FuseOptions): Promise<FuseResult> {
         tokenizer: base.tokenizer,
         model: fused,
         optimizer,
-        state: { step: 0, totalSteps: 0, done: true, backend: tf.getBackend(), wallSeconds: seconds, corpusHash: base.state.corpusHash },
-        log: [{ type: 'fusion', ...origin.stats, ...(recalibration ? { recalibration } : {}) }],
+        // wallSeconds counts training only (`epsim train --out` can continue from here); the fusion's own time is in the log.
+        state: { step: 0, totalSteps: 0, done: true, backend: tf.getBackend(), wallSeconds: 0, corpusHash: base.state.corpusHash },
+        log: [{ type: 'fusion', seconds: Number(seconds.toFixed(3)), ...origin.stats, ...(recalibration ? { recalibration } : {}) }],
       });
     } finally {
       disposeAdamState(optimizer);
