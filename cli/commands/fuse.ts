@@ -124,7 +124,7 @@ export function registerFuse(program: Command, io: CliIo): void {
     .requiredOption('--experts <dirs>', 'comma-separated domain expert checkpoints (epsim train --from BASE --domain NAME)')
     .requiredOption('--out <dir>', 'run directory for the fused checkpoint (written to <dir>/checkpoint)')
     .option('--weights <how>', `expert weights: ${FUSION_WEIGHTINGS.join(' | ')} (performance: by each expert's validation gain on its own domain)`, d.weights)
-    .option('--drop-rate <p>', 'DARE: share of each task vector's entries zeroed at random, survivors x 1/(1-p) (default 0 = off)')
+    .option('--drop-rate <p>', "DARE: share of each task vector's entries zeroed at random, survivors x 1/(1-p) (default 0 = off)")
     .option('--erase', 'erase the minority sign where the experts disagree (default off)')
     .option('--sign-election <rule>', `with --erase: ${SIGN_ELECTIONS.join(' | ')} (count: one vote per expert, ties by the weighted sum; mass: the weighted sum, as TIES)`, d.signElection)
     .option('--erase-mean <how>', `with --erase: ${ERASE_MEANS.join(' | ')} (survivors: average what the erase kept over its own weights, as TIES; all: erased entries count as 0)`, d.eraseMean)
