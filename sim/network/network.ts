@@ -22,6 +22,8 @@ import { FairShareSolver, type FlowPaths } from './max-min.ts';
 export interface NetworkOptions {
   /** Share of active flows that may start or drain before rates are re-solved (0 = exact). */
   recomputeFraction?: number;
+  /** Flows the caller expects at most at once (sizes the tables up front; they grow past it). */
+  expectedFlows?: number;
 }
 
 /** Called with the token given to startFlow. */
@@ -123,8 +125,9 @@ export class Network {
     for (let l = 0; l < links; l++) {
       if (!(capacityBytesPerNs[l]! > 0)) throw new SimInvariantError(`link ${l} has capacity ${capacityBytesPerNs[l]}; must be > 0`);
     }
-    this.growBundles(64);
-    this.growMembers(256);
+    const expected = Math.max(64, Math.min(options.expectedFlows ?? 0, 1 << 20));
+    this.growBundles(expected);
+    this.growMembers(expected);
   }
 
   get stats() {

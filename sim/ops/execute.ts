@@ -143,7 +143,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
         if (flows.dst[f] !== flows.src[f]) arrived(flows.dstPart[f]!);
       },
     },
-    { recomputeFraction: options.recomputeFraction },
+    { recomputeFraction: options.recomputeFraction, expectedFlows: largestCollective(graph) },
   );
 
   const arrived = (part: OpId) => {
@@ -209,6 +209,13 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
     linkBytes: network.linkBytes,
     stats: { events: engine.eventsProcessed, ops: n, ...network.stats },
   };
+}
+
+/** Flows of the largest collective: about the most flows that are ever in flight at once. */
+function largestCollective(graph: OpGraph): number {
+  let most = 0;
+  for (const c of graph.collectives) most = Math.max(most, c.spec.flows.length);
+  return most;
 }
 
 function stuckError(graph: OpGraph, startNs: Float64Array, endNs: Float64Array, pendingDeps: Int32Array, partPending: Int32Array) {
