@@ -39,9 +39,13 @@
 // popularity of experts that a large share of tokens pick; rho is fitted on counts, and the
 // discreteness of counts makes the resampled correlation come out a little below rho.
 //
-// Sampling is eager per layer but lazy across layers: the first expertsOf() for a model layer
-// draws that layer's picks for the whole token pool (poolTokens tokens, default 65536) from an
-// rng seeded by (seed, layer), so results do not depend on the order layers are asked for.
+// Sampling is lazy in blocks of 1024 pool tokens: the first expertsOf() for a token draws its
+// block's latent difficulties (rng seeded by (seed, block)) and, per model layer, that block's
+// picks (rng seeded by (seed, layer, block)), so results do not depend on the order in which
+// tokens and layers are asked for. Pool tokens are independent draws from the fit, so a step
+// takes one run of consecutive pool tokens from a random start (decode included): a 2,048-token
+// decode step then samples 2 or 3 blocks per layer instead of the whole pool (65,536 tokens by
+// default), which took 1.7 s per scenario load on the 28-layer LongCat model.
 import { createRng, type Rng } from '../rng.ts';
 import type { RoutingTrace } from '../trace/routing-trace.ts';
 import type { RoutingSource } from './routing-source.ts';
@@ -144,7 +148,12 @@ export interface FittedRoutingSource extends RoutingSource {
   ffnCountPmf(layer: number): Float64Array;
   /** Sampling weight of each FFN expert at model layer `layer` (sums to 1). */
   expertWeights(layer: number): Float64Array;
+  /** Every pool token's picks at model layer `layer`, [token][k] (samples the whole pool: for tests and analysis). */
+  poolLayer(layer: number): Uint16Array;
 }
+
+/** Pool tokens sampled together (one rng per block and layer). */
+export const FIT_BLOCK_TOKENS = 1024;
 
 const DEFAULT_POOL = 65536;
 
@@ -189,36 +198,53 @@ export function fittedRoutingSource(fit: RoutingFit, model: SimulatedMoeShape, o
     return w;
   };
 
-  // The shared latent difficulty of every pool token.
-  const latent = new Float64Array(pool);
-  {
-    const rng = createRng(`${options.seed}:fit:latent`);
-    for (let i = 0; i < pool; i++) latent[i] = gaussian(rng);
-  }
+  // Per block: the shared latent difficulty of its tokens; per layer: which blocks are drawn.
+  const blocks = Math.ceil(pool / FIT_BLOCK_TOKENS);
+  const latentBlocks: (Float64Array | undefined)[] = new Array(blocks);
+  const latentOf = (block: number): Float64Array => {
+    let lat = latentBlocks[block];
+    if (lat) return lat;
+    const rng = createRng(`${options.seed}:fit:latent:${block}`);
+    lat = new Float64Array(blockSize(block));
+    for (let i = 0; i < lat.length; i++) lat[i] = gaussian(rng);
+    latentBlocks[block] = lat;
+    return lat;
+  };
+  const blockSize = (block: number) => Math.min(FIT_BLOCK_TOKENS, pool - block * FIT_BLOCK_TOKENS);
 
   const columns: (Uint16Array | undefined)[] = new Array(lm);
-  const column = (l: number): Uint16Array => {
+  const drawn: (Uint8Array | undefined)[] = new Array(lm);
+  const aliases: (Alias | undefined)[] = new Array(lm);
+  /** Layer `l`'s column with block `block` drawn. */
+  const columnWith = (l: number, block: number): Uint16Array => {
     let col = columns[l];
-    if (col) return col;
-    col = sampleLayer(l);
-    columns[l] = col;
+    let done = drawn[l];
+    if (!col || !done) {
+      col = columns[l] = new Uint16Array(pool * k);
+      done = drawn[l] = new Uint8Array(blocks);
+    }
+    if (!done[block]) {
+      sampleBlock(l, block, col);
+      done[block] = 1;
+    }
     return col;
   };
 
-  function sampleLayer(l: number): Uint16Array {
-    const rng = createRng(`${options.seed}:fit:layer:${l}`);
+  function sampleBlock(l: number, block: number, out: Uint16Array): void {
+    const rng = createRng(`${options.seed}:fit:layer:${l}:block:${block}`);
     const cdf = cdfByTraceLayer[traceLayerOf(l)]!;
-    const alias = buildAlias(weightsOf(l));
-    const out = new Uint16Array(pool * k);
+    const alias = (aliases[l] ??= buildAlias(weightsOf(l)));
+    const latent = latentOf(block);
     const zeroIds = new Uint16Array(z);
     for (let i = 0; i < z; i++) zeroIds[i] = n + i;
     const a = Math.sqrt(rho);
     const b = Math.sqrt(1 - rho);
-    for (let t = 0; t < pool; t++) {
-      const u = normalCdf(a * latent[t]! + b * gaussian(rng));
+    const first = block * FIT_BLOCK_TOKENS;
+    for (let i = 0; i < latent.length; i++) {
+      const u = normalCdf(a * latent[i]! + b * gaussian(rng));
       let f = 0;
       while (f < k && cdf[f]! < u) f++;
-      const base = t * k;
+      const base = (first + i) * k;
       // f distinct FFN experts by popularity.
       for (let j = 0; j < f; j++) {
         let e = -1;
@@ -242,7 +268,6 @@ export function fittedRoutingSource(fit: RoutingFit, model: SimulatedMoeShape, o
         out[base + j] = zeroIds[j - f]!;
       }
     }
-    return out;
   }
 
   const ts = fit.traceShape;
@@ -269,14 +294,16 @@ export function fittedRoutingSource(fit: RoutingFit, model: SimulatedMoeShape, o
     traceLayerOf,
     ffnCountPmf: (l) => pmfByTraceLayer[traceLayerOf(l)]!.slice(),
     expertWeights: (l) => weightsOf(l).slice(),
-    sampleTokens(rng: Rng, count: number, contiguous: boolean): Int32Array {
-      return samplePositions(rng, pool, count, contiguous);
-    },
-    layerTable: column,
+    // Pool tokens are independent draws, so one run is as random as scattered picks (see header).
+    sampleTokens: (rng: Rng, count: number) => samplePositions(rng, pool, count, true),
     expertsOf(token: number, layer: number, out: Uint16Array): void {
-      const col = column(layer);
+      const col = columnWith(layer, Math.floor(token / FIT_BLOCK_TOKENS));
       const base = token * k;
       for (let j = 0; j < k; j++) out[j] = col[base + j]!;
+    },
+    poolLayer(layer: number): Uint16Array {
+      for (let block = 0; block < blocks; block++) columnWith(layer, block);
+      return columns[layer]!;
     },
   };
 }

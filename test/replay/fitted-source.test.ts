@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { countPmf, fitRoutingTrace, fittedRoutingSource, rescaleSortedShares, type FittedRoutingSource } from '../../sim/replay/fitted-source.ts';
+import { countPmf, FIT_BLOCK_TOKENS, fitRoutingTrace, fittedRoutingSource, rescaleSortedShares, type FittedRoutingSource } from '../../sim/replay/fitted-source.ts';
+import { createRng } from '../../sim/rng.ts';
 import { randomTrace, traceFromRows } from './fixtures.ts';
 
 const shape = { layers: 4, ffnExperts: 16, zeroExperts: 8, topk: 4 };
@@ -11,7 +12,7 @@ const POOL = 20000;
 
 /** FFN picks per pool token at `layer`. */
 function ffnCounts(src: FittedRoutingSource, layer: number): Float64Array {
-  const t = src.layerTable!(layer);
+  const t = src.poolLayer(layer);
   const k = src.topk;
   const c = new Float64Array(t.length / k);
   for (let i = 0; i < t.length; i++) if (t[i]! < src.ffnExperts) c[Math.floor(i / k)]!++;
@@ -39,7 +40,7 @@ function ranking(counts: ArrayLike<number>): number[] {
 }
 function pickCounts(src: FittedRoutingSource, layer: number): Float64Array {
   const c = new Float64Array(src.ffnExperts);
-  for (const e of src.layerTable!(layer)) if (e < src.ffnExperts) c[e]!++;
+  for (const e of src.poolLayer(layer)) if (e < src.ffnExperts) c[e]!++;
   return c;
 }
 /** Typed-array equality without vitest's slow element-wise diff. */
@@ -99,10 +100,24 @@ describe('fittedRoutingSource() on the traced shape', () => {
 
   it('is deterministic for a seed, whatever order layers are asked in, and differs across seeds', () => {
     const again = fittedRoutingSource(fit, same, { seed: 7, poolTokens: POOL });
-    expect(sameBytes(again.layerTable!(3), src.layerTable!(3))).toBe(true);
-    expect(sameBytes(again.layerTable!(0), src.layerTable!(0))).toBe(true);
+    expect(sameBytes(again.poolLayer(3), src.poolLayer(3))).toBe(true);
+    expect(sameBytes(again.poolLayer(0), src.poolLayer(0))).toBe(true);
     const other = fittedRoutingSource(fit, same, { seed: 8, poolTokens: POOL });
-    expect(sameBytes(other.layerTable!(0), src.layerTable!(0))).toBe(false);
+    expect(sameBytes(other.poolLayer(0), src.poolLayer(0))).toBe(false);
+  });
+
+  it('draws a token the same whether its block is sampled alone or with the whole pool', () => {
+    const lazy = fittedRoutingSource(fit, same, { seed: 7, poolTokens: POOL });
+    const token = 5 * FIT_BLOCK_TOKENS + 17;
+    const alone = new Uint16Array(4);
+    lazy.expertsOf(token, 2, alone);
+    expect(Array.from(alone)).toEqual(Array.from(src.poolLayer(2).subarray(token * 4, token * 4 + 4)));
+  });
+
+  it('takes a step as one run of pool tokens, wrapping at the end of the pool', () => {
+    const small = fittedRoutingSource(fit, same, { seed: 7, poolTokens: 10 });
+    const picks = Array.from(small.sampleTokens(createRng(3), 25, false));
+    for (let i = 1; i < picks.length; i++) expect(picks[i]).toBe((picks[i - 1]! + 1) % 10);
   });
 
   it('describes what was fitted and from what', () => {
