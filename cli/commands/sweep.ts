@@ -63,13 +63,14 @@ function sweepTable(points: SweepPoint[]): string {
 }
 
 function describeRecommendation(r: ReturnType<typeof recommend>): string {
+  const at = (p: { ep: number; batch?: number; schedule: string }) => `EP ${p.ep}${p.batch === undefined ? '' : `, batch ${p.batch},`} with ${p.schedule}`;
   const lines: string[] = [];
-  if (r.lowestTpot) lines.push(`recommended (lowest TPOT that fits): EP ${r.lowestTpot.ep} with ${r.lowestTpot.schedule}, TPOT ${r.lowestTpot.tpotMs} ms`);
+  if (r.lowestTpot) lines.push(`recommended (lowest TPOT that fits): ${at(r.lowestTpot)}, TPOT ${r.lowestTpot.tpotMs} ms`);
   if (r.bestThroughputUnderTarget) {
     const b = r.bestThroughputUnderTarget;
-    lines.push(`recommended (most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms): EP ${b.ep} with ${b.schedule}, ${b.tokensPerSecPerGpu} tokens/s per GPU`);
+    lines.push(`recommended (most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms): ${at(b)}, ${b.tokensPerSecPerGpu} tokens/s per GPU`);
   }
-  if (r.fastest) lines.push(`recommended (shortest step that fits): EP ${r.fastest.ep} with ${r.fastest.schedule}, ${r.fastest.stepTimeUs} µs`);
+  if (r.fastest) lines.push(`recommended (shortest step that fits): ${at(r.fastest)}, ${r.fastest.stepTimeUs} µs`);
   if (r.note) lines.push(`note: ${r.note}`);
   return lines.join('\n');
 }

@@ -63,11 +63,12 @@ export interface SweepFile {
   formatVersion: typeof SWEEP_FORMAT_VERSION;
   scenario: string;
   points: SweepPoint[];
+  /** Each pick names its point: ep, schedule, and batch when the sweep varies the batch size. */
   recommendation: {
-    lowestTpot?: { ep: number; schedule: string; tpotMs: number; reason: string };
-    bestThroughputUnderTarget?: { ep: number; schedule: string; tokensPerSecPerGpu: number; tpotTargetMs: number; reason: string };
+    lowestTpot?: { ep: number; batch?: number; schedule: string; tpotMs: number; reason: string };
+    bestThroughputUnderTarget?: { ep: number; batch?: number; schedule: string; tokensPerSecPerGpu: number; tpotTargetMs: number; reason: string };
     /** Prefill/train sweeps: the fastest fitting point by step time. */
-    fastest?: { ep: number; schedule: string; stepTimeUs: number; reason: string };
+    fastest?: { ep: number; batch?: number; schedule: string; stepTimeUs: number; reason: string };
     note?: string;
   };
 }

@@ -62,14 +62,13 @@ export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: nu
   }
   if (phase === 'decode') {
     const best = minBy(fitting, (p) => p.metrics!.tpotMs!);
-    rec.lowestTpot = { ep: best.ep, schedule: best.schedule, tpotMs: best.metrics!.tpotMs!, reason: 'lowest TPOT among the points that fit in memory' };
+    rec.lowestTpot = { ...where(best), tpotMs: best.metrics!.tpotMs!, reason: 'lowest TPOT among the points that fit in memory' };
     if (tpotTargetMs !== undefined) {
       const under = fitting.filter((p) => p.metrics!.tpotMs! <= tpotTargetMs);
       if (under.length > 0) {
         const top = minBy(under, (p) => -p.metrics!.tokensPerSecPerGpu);
         rec.bestThroughputUnderTarget = {
-          ep: top.ep,
-          schedule: top.schedule,
+          ...where(top),
           tokensPerSecPerGpu: top.metrics!.tokensPerSecPerGpu,
           tpotTargetMs,
           reason: `highest tokens/s per GPU with TPOT <= ${tpotTargetMs} ms`,
@@ -78,9 +77,14 @@ export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: nu
     }
   } else {
     const best = minBy(fitting, (p) => p.metrics!.stepTimeUs);
-    rec.fastest = { ep: best.ep, schedule: best.schedule, stepTimeUs: best.metrics!.stepTimeUs, reason: 'shortest step among the points that fit in memory' };
+    rec.fastest = { ...where(best), stepTimeUs: best.metrics!.stepTimeUs, reason: 'shortest step among the points that fit in memory' };
   }
   return rec;
+}
+
+/** A point's coordinates: EP size, schedule, and the batch size when the sweep varies it. */
+function where(p: SweepPoint): { ep: number; batch?: number; schedule: string } {
+  return { ep: p.ep, ...(p.batch === undefined ? {} : { batch: p.batch }), schedule: p.schedule };
 }
 
 function minBy<T>(items: T[], key: (t: T) => number): T {

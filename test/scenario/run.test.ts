@@ -126,6 +126,17 @@ describe('recommend()', () => {
   it('picks the shortest step for prefill and training', () => {
     expect(recommend(points, 'prefill').fastest).toMatchObject({ ep: 32, schedule: 'scmoe-sbo' });
   });
+  it('names the batch size of the recommended point when the sweep varies it, and only then', () => {
+    const batched: SweepPoint[] = [
+      { ep: 32, batch: 8, schedule: 'scmoe-sbo', metrics: m(9, 1100) },
+      { ep: 32, batch: 16, schedule: 'scmoe-sbo', metrics: m(10, 1900) },
+      { ep: 32, batch: 32, schedule: 'scmoe-sbo', metrics: m(14, 2600) },
+    ];
+    const r = recommend(batched, 'decode', 12);
+    expect(r.lowestTpot).toEqual({ ep: 32, batch: 8, schedule: 'scmoe-sbo', tpotMs: 9, reason: 'lowest TPOT among the points that fit in memory' });
+    expect(r.bestThroughputUnderTarget).toMatchObject({ ep: 32, batch: 16, tokensPerSecPerGpu: 1900 });
+    expect(recommend(points, 'decode').lowestTpot).not.toHaveProperty('batch');
+  });
   it('writes one CSV row per point, errors included', () => {
     const csv = toSweepCsv(points).trim().split('\n');
     expect(csv).toHaveLength(6);
