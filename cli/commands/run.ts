@@ -16,13 +16,10 @@ export function registerRun(program: Command, io: CliIo): void {
     .description('simulate every schedule of a scenario and compare them')
     .argument('<scenario>', 'scenario YAML file')
     .option('--out <dir>', 'output folder (default results/<scenario name>/)')
-    .option('--schedule <name...>', `only these schedules (${SCHEDULE_NAMES.join(', ')})`)
+    .option('--schedule <name...>', `only these schedules, space- or comma-separated (${SCHEDULE_NAMES.join(', ')})`)
     .option('--json', 'print result.json to stdout instead of the table')
     .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean }) => {
-      const schedules = options.schedule?.map((name) => {
-        if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
-        return name as ScheduleName;
-      });
+      const schedules = options.schedule ? parseSchedules(options.schedule) : undefined;
       const scenario = await loadScenario(file, schedules ? { schedules } : {});
       const log = (line: string) => (options.json ? io.err : io.out)(`${line}\n`);
       log(`${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}`);
@@ -41,4 +38,13 @@ export function registerRun(program: Command, io: CliIo): void {
       io.out(`routing: ${scenario.routing.description}\n`);
       io.out(`wrote ${join(dir, 'result.json')}, timeline.json, trace.chrome.json (open the last in https://ui.perfetto.dev)\n`);
     });
+}
+
+/** `--schedule tbo scmoe-sbo` and `--schedule tbo,scmoe-sbo` both work; repeats are dropped. */
+function parseSchedules(values: string[]): ScheduleName[] {
+  const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  for (const name of names) {
+    if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
+  }
+  return [...new Set(names)] as ScheduleName[];
 }

@@ -61,8 +61,8 @@ export async function loadScenario(file: string, overrides: ScenarioOverrides = 
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read scenario file "${file}"`, file);
+  } catch (error) {
+    throw new UsageError(`cannot read scenario file "${file}" (${readFailure(error)})`, file);
   }
   return resolveScenarioText(text, file, overrides);
 }
@@ -260,4 +260,13 @@ function display(path: string): string {
 function messageOf(e: unknown): string {
   if (e instanceof UserInputError) return e.issues.map((i) => formatIssue({ ...i, path: i.path })).join('; ');
   return e instanceof Error ? e.message : String(e);
+}
+
+/** Why a file could not be read, in words (not an errno code). */
+function readFailure(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EISDIR') return 'it is a folder';
+  if (code === 'EACCES') return 'permission denied';
+  return code ?? String(error);
 }

@@ -73,6 +73,19 @@ describe('epsim run', () => {
     expect(err).toBe("error: unknown schedule 'sbo'; schedules: serial, shared-overlap, tbo, scmoe-sbo, scmoe-chunked\n");
   });
 
+  it('--schedule takes names space- or comma-separated, in the order given', async () => {
+    const { code, out } = await cli('run', file, '--out', join(dir, 'c'), '--json', '--schedule', 'scmoe-sbo,serial');
+    expect(code).toBe(0);
+    expect(JSON.parse(out).schedules.map((s: ScheduleMetrics) => s.name)).toEqual(['scmoe-sbo', 'serial']);
+  });
+
+  it('says why a scenario file cannot be read', async () => {
+    expect((await cli('run', join(dir, 'nope.yaml'))).err).toBe(`error: ${join(dir, 'nope.yaml')}: cannot read scenario file "${join(dir, 'nope.yaml')}" (no such file)\n`);
+    const folder = await cli('run', dir);
+    expect(folder.code).toBe(2);
+    expect(folder.err).toMatch(/cannot read scenario file .* \(it is a folder\)\n$/);
+  });
+
   it('runScenario() reports progress per schedule', async () => {
     const s = await resolveScenarioText(SMALL, 'small.yaml');
     const seen: string[] = [];
