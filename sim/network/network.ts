@@ -24,6 +24,8 @@ export interface NetworkOptions {
   recomputeFraction?: number;
   /** Flows the caller expects at most at once (sizes the tables up front; they grow past it). */
   expectedFlows?: number;
+  /** Route ids the caller passes to startFlow are below this: bundles are then found by array index, not a Map. */
+  routeIds?: number;
 }
 
 /** Called with the token given to startFlow. */
@@ -55,6 +57,8 @@ export class Network {
   // Bundles (one per active route), in reusable slots.
   private slots = 0;
   private readonly freeBundles: number[] = [];
+  /** Open bundle by route id (when ids are bounded), else by key in bundleOf. */
+  private readonly bundleByRoute: Int32Array;
   private readonly bundleOf = new Map<string | number, number>();
   private key: (string | number)[] = [];
   private paths: FlowPaths = { stride: MAX_LINKS, links: new Int32Array(0), linkCount: new Uint8Array(0) };
@@ -125,6 +129,7 @@ export class Network {
     for (let l = 0; l < links; l++) {
       if (!(capacityBytesPerNs[l]! > 0)) throw new SimInvariantError(`link ${l} has capacity ${capacityBytesPerNs[l]}; must be > 0`);
     }
+    this.bundleByRoute = new Int32Array(Math.min(options.routeIds ?? 0, 1 << 24)).fill(-1);
     const expected = Math.max(64, Math.min(options.expectedFlows ?? 0, 1 << 20));
     this.growBundles(expected);
     this.growMembers(expected);
@@ -134,8 +139,12 @@ export class Network {
     return { rateSolves: this.solves, flowsStarted: this.flowsStarted };
   }
 
-  /** Starts a transfer now over `links` (empty = local copy: only the latency is paid). */
-  startFlow(links: readonly number[], bytes: number, latencyNs: number, token: number): void {
+  /**
+   * Starts a transfer now over `links` (empty = local copy: only the latency is paid). `routeId`
+   * names the route when the caller has one (a number per route, e.g. src * gpus + dst; flows with
+   * the same id must have the same links): it saves building a key from the links per flow.
+   */
+  startFlow(links: readonly number[], bytes: number, latencyNs: number, token: number, routeId?: number): void {
     const now = this.engine.now;
     if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new SimInvariantError(`[t=${now} ns] flow of ${bytes} bytes`);
     if (links.length > MAX_LINKS) throw new SimInvariantError(`a route of ${links.length} links; at most ${MAX_LINKS}`);
@@ -145,9 +154,9 @@ export class Network {
       this.engine.after(Math.ceil(latencyNs), this.onArrive, NORMAL, token);
       return;
     }
-    const key = routeKey(links);
-    let b = this.bundleOf.get(key);
-    if (b === undefined) b = this.openBundle(key, links, now);
+    const key = routeId ?? links.join(',');
+    let b = typeof key === 'number' && key < this.bundleByRoute.length ? this.bundleByRoute[key]! : (this.bundleOf.get(key) ?? -1);
+    if (b < 0) b = this.openBundle(key, links, now);
     else this.advance(b, now);
     const m = this.allocateMember();
     this.finishAt[m] = this.served[b]! + bytes;
@@ -234,7 +243,8 @@ export class Network {
 
   private openBundle(key: string | number, links: readonly number[], now: number): number {
     const b = this.freeBundles.pop() ?? this.newBundleSlot();
-    this.bundleOf.set(key, b);
+    if (typeof key === 'number' && key < this.bundleByRoute.length) this.bundleByRoute[key] = b;
+    else this.bundleOf.set(key, b);
     this.key[b] = key;
     const base = b * MAX_LINKS;
     this.paths.linkCount[b] = links.length;
@@ -254,7 +264,7 @@ export class Network {
     this.served[b] = 0;
     this.sinceNs[b] = now;
     this.drainNs[b] = Infinity;
-    this.members[b] = [];
+    // members[b] is empty here: a bundle closes only when its last member drains, and the array is reused.
     this.activePos[b] = this.active.length;
     this.active.push(b);
     this.heapInsert(b);
@@ -272,7 +282,9 @@ export class Network {
       this.activePos[last] = pos;
     }
     this.heapRemove(b);
-    this.bundleOf.delete(this.key[b]!);
+    const key = this.key[b]!;
+    if (typeof key === 'number' && key < this.bundleByRoute.length) this.bundleByRoute[key] = -1;
+    else this.bundleOf.delete(key);
     this.freeBundles.push(b);
   }
 
@@ -592,13 +604,6 @@ export class Network {
     this.memberLatency = grow(this.memberLatency, size);
     this.memberToken = grow(this.memberToken, size);
   }
-}
-
-/** A small integer (a V8 Smi, fast as a Map key) for routes of one or two links below 2^15, else a string. */
-function routeKey(links: readonly number[]): string | number {
-  if (links.length === 2 && links[0]! < 32768 && links[1]! < 32768) return links[0]! * 32768 + links[1]!;
-  if (links.length === 1) return -1 - links[0]!;
-  return links.join(',');
 }
 
 function grow<A extends Float64Array | Int32Array | Uint8Array>(a: A, size: number): A {

@@ -120,7 +120,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const release = (f: number) => {
     if (--flowWaiting[f]! > 0) return;
     const r = options.route(flows.src[f]!, flows.dst[f]!);
-    network.startFlow(r.links, flows.bytes[f]!, r.latencyNs * flows.latencySteps[f]!, f);
+    network.startFlow(r.links, flows.bytes[f]!, r.latencyNs * flows.latencySteps[f]!, f, flows.src[f]! * options.gpus + flows.dst[f]!);
   };
 
   const releaseFollowers = (f: number, onDrain: number) => {
@@ -143,7 +143,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
         if (flows.dst[f] !== flows.src[f]) arrived(flows.dstPart[f]!);
       },
     },
-    { recomputeFraction: options.recomputeFraction, expectedFlows: largestCollective(graph) },
+    { recomputeFraction: options.recomputeFraction, expectedFlows: largestCollective(graph), routeIds: options.gpus * options.gpus },
   );
 
   const arrived = (part: OpId) => {
