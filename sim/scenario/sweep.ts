@@ -25,10 +25,15 @@ export function sweepJobs(s: ResolvedScenario, eps: number[], batches?: number[]
   return jobs;
 }
 
-/** Runs the jobs on a pool of worker threads; calls onPoint as each schedule finishes. */
-export async function runSweep(jobs: SweepJob[], onPoint: (p: SweepPoint) => void, threads = Math.min(cpus().length, jobs.length)): Promise<SweepPoint[]> {
+/**
+ * Runs the jobs on a pool of worker threads; calls onPoint as each schedule finishes. Each
+ * schedule of a job is its own task, largest EP group first (the most flows, so the longest), so
+ * the threads stay busy to the end instead of one finishing the biggest EP size alone.
+ */
+export async function runSweep(jobs: SweepJob[], onPoint: (p: SweepPoint) => void, threads = cpus().length): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
-  const queue = [...jobs];
+  const queue = sweepTasks(jobs);
+  threads = Math.min(threads, queue.length);
   const worker = () =>
     new Promise<void>((resolve, reject) => {
       const w = new Worker(WORKER_BOOT, { workerData: { module: new URL('./sweep-worker.ts', import.meta.url).href } });
@@ -50,6 +55,12 @@ export async function runSweep(jobs: SweepJob[], onPoint: (p: SweepPoint) => voi
   // Workers finish in any order; the file lists points in job order.
   const order = (p: SweepPoint) => jobs.findIndex((j) => j.ep === p.ep && j.batch === p.batch) * 100 + jobs[0]!.schedules.indexOf(p.schedule);
   return points.sort((a, b) => order(a) - order(b));
+}
+
+/** One task per (job, schedule), by EP size descending; ties keep the jobs' order. */
+export function sweepTasks(jobs: SweepJob[]): SweepJob[] {
+  const tasks = jobs.flatMap((job) => job.schedules.map((schedule) => ({ ...job, schedules: [schedule] })));
+  return tasks.sort((a, b) => b.ep - a.ep);
 }
 
 export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: number): SweepFile['recommendation'] {

@@ -6,7 +6,7 @@ import { main } from '../../cli/main.ts';
 import type { SweepPoint } from '../../sim/output/formats.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
-import { recommend, toSweepCsv } from '../../sim/scenario/sweep.ts';
+import { recommend, sweepTasks, toSweepCsv } from '../../sim/scenario/sweep.ts';
 import type { ScheduleMetrics } from '../../sim/step/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-run-'));
@@ -149,6 +149,10 @@ describe('recommend()', () => {
     expect(r.lowestTpot).toEqual({ ep: 32, batch: 8, schedule: 'scmoe-sbo', tpotMs: 9, reason: 'lowest TPOT among the points that fit in memory' });
     expect(r.bestThroughputUnderTarget).toMatchObject({ ep: 32, batch: 16, tokensPerSecPerGpu: 1900 });
     expect(recommend(points, 'decode').lowestTpot).not.toHaveProperty('batch');
+  });
+  it('splits a sweep into one task per schedule, largest EP size first', () => {
+    const jobs = [8, 32, 16].map((ep) => ({ file: 'x.yaml', ep, schedules: ['serial', 'tbo'] }));
+    expect(sweepTasks(jobs).map((t) => `${t.ep} ${t.schedules.join()}`)).toEqual(['32 serial', '32 tbo', '16 serial', '16 tbo', '8 serial', '8 tbo']);
   });
   it('writes one CSV row per point, errors included', () => {
     const csv = toSweepCsv(points).trim().split('\n');
