@@ -47,13 +47,24 @@ export function printAllToAll(r: ReturnType<typeof allToAllBench>): void {
   );
 }
 
+/** Best wall time of `runs` (the machine is shared: the best run is the least disturbed one). */
+function bestOf(runs: number, run: () => ReturnType<typeof allToAllBench>): ReturnType<typeof allToAllBench> {
+  let best = run();
+  for (let i = 1; i < runs; i++) {
+    const r = run();
+    if (r.wallMs < best.wallMs) best = r;
+  }
+  return best;
+}
+
 export function networkBench(quick: boolean): void {
   const f = DEFAULT_RECOMPUTE_FRACTION;
-  // Warm up the JIT on the 128-GPU case (what a long simulation runs at), then measure.
+  // Warm up the JIT on the 128-GPU case (what a long simulation runs at), then measure; up to
+  // 128 GPUs the figure is the best of 3 runs.
   for (let i = 0; i < 3; i++) allToAllBench(firstNodes('h800-16node', 16), 'direct', f);
   for (const nodes of quick ? [1, 4, 16] : [1, 2, 4, 8, 16]) {
-    printAllToAll(allToAllBench(firstNodes('h800-16node', nodes), 'direct', f));
-    if (nodes <= 4) printAllToAll(allToAllBench(firstNodes('h800-16node', nodes), 'direct', 0));
+    printAllToAll(bestOf(3, () => allToAllBench(firstNodes('h800-16node', nodes), 'direct', f)));
+    if (nodes <= 4) printAllToAll(bestOf(3, () => allToAllBench(firstNodes('h800-16node', nodes), 'direct', 0)));
   }
   printAllToAll(allToAllBench(loadTopology('h800-16node'), 'two-hop', f));
   if (!quick) {
