@@ -117,7 +117,7 @@ function toInputIssues(
   const path = zi.path.filter((p): p is string | number => typeof p !== 'symbol');
   const issue = (p: Path, message: string): InputIssue => ({ file: '', ...locate(p), path: formatPath(p), message });
   if (zi.code === 'unrecognized_keys' && zi.keys) {
-    const known = knownKeysAt(schema, path);
+    const known = knownKeysAt(schema, path, valueAt(data, path));
     return zi.keys.map((key) => {
       const hint = known ? `; expected one of: ${known.join(', ')}${didYouMean(key, known)}` : '';
       return issue([...path, key], `unknown field "${key}"${hint}`);
@@ -130,11 +130,17 @@ function toInputIssues(
   // zod names only the received type ("received string"); the value itself is more useful.
   const message = zi.message.replace(/^Invalid (input|option): /, '').replace(/, received \w+$/, '');
   const got = / got /.test(message) ? '' : `; got ${describeValue(value)}`;
-  return [issue(path, `${message}${got}`)];
+  const options = zi.values?.filter((v): v is string => typeof v === 'string');
+  const hint = typeof value === 'string' && options && options.length > 0 ? closestOption(value, options) : '';
+  return [issue(path, `${message}${got}${hint}`)];
 }
 
-/** The keys a strict object schema allows at `path`, unwrapping optional/default/pipe wrappers. */
-function knownKeysAt(schema: z.ZodType, path: Path): string[] | undefined {
+/**
+ * The keys a strict object schema allows at `path`, unwrapping optional/default/pipe wrappers. At
+ * a union of objects (a discriminated union), only the options whose literal fields match `value`
+ * count: a decode workload's typo lists decode's fields, not every phase's.
+ */
+function knownKeysAt(schema: z.ZodType, path: Path, value?: unknown): string[] | undefined {
   type Def = Record<string, unknown>;
   const defOf = (x: unknown): Def | undefined => (x as { _zod?: { def?: Def } })?._zod?.def;
   const unwrap = (x: unknown): unknown => {
@@ -166,8 +172,32 @@ function knownKeysAt(schema: z.ZodType, path: Path): string[] | undefined {
     } else if (def.type === 'array') s = def.element;
     else return undefined;
   }
-  const keys = [...new Set(shapes(s).flatMap((shape) => Object.keys(shape)))];
+  const all = shapes(s);
+  const matching = all.filter((shape) => literalsMatch(shape, value));
+  const keys = [...new Set((matching.length > 0 ? matching : all).flatMap((shape) => Object.keys(shape)))];
   return keys.length > 0 ? keys : undefined;
+}
+
+/** True when every literal-valued field of `shape` (a union's discriminator) equals that field of `value`. */
+function literalsMatch(shape: Record<string, unknown>, value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return false;
+  for (const [key, field] of Object.entries(shape)) {
+    const def = (field as { _zod?: { def?: { type?: string; values?: unknown[] } } })?._zod?.def;
+    if (def?.type === 'literal' && !def.values?.includes((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/**
+ * A did-you-mean for an enum value: the only option having it as a dash-separated part ("sbo" ->
+ * "scmoe-sbo", not the nearer "tbo"), else the closest option, else the only one containing it.
+ */
+function closestOption(value: string, options: string[]): string {
+  const v = value.toLowerCase();
+  const only = (list: string[]) => (list.length === 1 ? ` (did you mean "${list[0]}"?)` : '');
+  const byPart = only(options.filter((o) => o.toLowerCase().split('-').includes(v)));
+  if (byPart) return byPart;
+  return didYouMean(value, options) || only(options.filter((o) => o.toLowerCase().includes(v)));
 }
 
 /** ` (did you mean "x"?)` for the closest of `known` when it is close enough, else ''. */

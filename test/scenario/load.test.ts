@@ -52,9 +52,12 @@ describe('resolveScenarioText()', () => {
     ['an unknown key, with a hint', GOOD.replace('  ep: 8', '  ep: 8\n  palcement: contiguous'), [
       'bad.yaml:7:3: parallel.palcement: unknown field "palcement"; expected one of: ep, attention, placement, redundantExperts (did you mean "placement"?)',
     ]],
+    ['an unknown workload key, hinting only the fields of its phase', GOOD.replace('contextTokens: 256', 'contextTokens: 256\n  tokensPerGpu: 64'), [
+      'bad.yaml:11:3: workload.tokensPerGpu: unknown field "tokensPerGpu"; expected one of: phase, sequencesPerGpu, contextTokens, mtp',
+    ]],
     ['a wrong type', GOOD.replace('sequencesPerGpu: 4', 'sequencesPerGpu: four'), ['bad.yaml:9:3: workload.sequencesPerGpu: expected number; got "four"']],
     ['a bad enum value', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, sbo]'), [
-      'bad.yaml:11:21: schedules[1]: expected one of "serial"|"shared-overlap"|"tbo"|"scmoe-sbo"|"scmoe-chunked"; got "sbo"',
+      'bad.yaml:11:21: schedules[1]: expected one of "serial"|"shared-overlap"|"tbo"|"scmoe-sbo"|"scmoe-chunked"; got "sbo" (did you mean "scmoe-sbo"?)',
     ]],
     ['an unknown phase', GOOD.replace('phase: decode', 'phase: serve'), [
       "bad.yaml:8:3: workload.phase: Invalid discriminator value. Expected 'decode' | 'prefill' | 'train' | 'a2a'; got \"serve\"",
