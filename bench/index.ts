@@ -13,6 +13,7 @@ const benches: { file: string; args: string[]; what: string; slow?: boolean }[] 
   { file: 'bench/network.ts', args: [], what: 'network model: all-to-all among 8 to 1024 GPUs' },
   { file: 'bench/replay.ts', args: [], what: 'trace replay: traffic building throughput' },
   { file: 'bench/scenario.ts', args: [], what: 'scenarios: one decode step per schedule, and an EP sweep' },
+  { file: 'bench/dashboard.ts', args: [], what: 'dashboard: the LongCat decode timeline in headless Chromium (ready, draw, zoom)' },
   { file: 'bench/tokenizer.ts', args: [], what: 'BPE tokenizer: training time, bytes/token, encode speed' },
   { file: 'bench/model-train.ts', args: [], what: 'model: training tokens/s per preset and backend', slow: true },
   { file: 'bench/model-trace.ts', args: [], what: 'model: tracing tokens/s per preset and backend', slow: true },
