@@ -37,6 +37,9 @@ export interface StepPlan {
   groupGpus(group: number): number[];
 }
 
+/** Tokens of routing history a load-aware placement is planned from (at least; more for big steps). */
+export const PLACEMENT_HISTORY_TOKENS = 8192;
+
 export function planStep(input: StepInput, microBatches: number): StepPlan {
   const { model, topology, parallel, routing } = input;
   const gpus = gpuCount(topology);
@@ -59,13 +62,19 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
   const bounds = (mb: number) => [Math.floor((mb * units) / microBatches) * unit, Math.floor(((mb + 1) * units) / microBatches) * unit] as const;
   const tokens = Array.from({ length: microBatches }, (_, mb) => all.map((t) => t.subarray(...bounds(mb))));
 
+  // Load-aware placement is planned from history, as EPLB plans from recent batches: a separate
+  // sample of the routing source with its own seeded rng, never the step's own tokens (which a
+  // real placement cannot know in advance).
+  let history: Int32Array | undefined;
+  const historyTokens = () =>
+    (history ??= routing.sampleTokens(createRng(`${input.seed}:placement-history`), Math.max(PLACEMENT_HISTORY_TOKENS, gpus * tokensPerGpu), contiguous));
   const placements = new Map<number, ExpertPlacement>();
   const placement = (moeLayer: number): ExpertPlacement => {
     let p = placements.get(moeLayer);
     if (!p) {
       p = parallel.placement === 'contiguous'
         ? contiguousPlacement(routing.ffnExperts, ep)
-        : loadAwarePlacement(expertLoadFromSource(routing, moeLayer, concat(all)), ep, parallel.redundantExperts);
+        : loadAwarePlacement(expertLoadFromSource(routing, moeLayer, historyTokens()), ep, parallel.redundantExperts);
       placements.set(moeLayer, p);
     }
     return p;
@@ -136,14 +145,4 @@ export function tokensPerGpuOf(input: Pick<StepInput, 'workload'>): number {
     case 'a2a':
       return w.tokensPerGpu;
   }
-}
-
-function concat(arrays: Int32Array[]): Int32Array {
-  const out = new Int32Array(arrays.reduce((n, a) => n + a.length, 0));
-  let at = 0;
-  for (const a of arrays) {
-    out.set(a, at);
-    at += a.length;
-  }
-  return out;
 }

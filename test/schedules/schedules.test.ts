@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SCHEDULES } from '../../sim/schedules/index.ts';
 import { Emitter } from '../../sim/schedules/emitter.ts';
 import { layerCosts } from '../../sim/schedules/layer-costs.ts';
-import { planStep } from '../../sim/schedules/step-plan.ts';
+import { PLACEMENT_HISTORY_TOKENS, planStep } from '../../sim/schedules/step-plan.ts';
+import { contiguousPlacement, expertLoadFromSource, rankLoadOf } from '../../sim/replay/placement.ts';
+import { traceRoutingSource } from '../../sim/replay/trace-source.ts';
+import { createRng } from '../../sim/rng.ts';
+import { randomTrace } from '../replay/fixtures.ts';
 import type { OpGraph } from '../../sim/ops/op-graph.ts';
 import { scheduleRefusal } from '../../sim/step/simulate-step.ts';
 import type { ScheduleName, StepInput } from '../../sim/step/types.ts';
@@ -128,5 +132,39 @@ describe('micro-batches split whole sequences', () => {
     const plan = planStep(input, 2);
     expect([plan.tokensIn(0), plan.tokensIn(1)]).toEqual([4, 6]);
     expect(() => build('tbo', input)).not.toThrow();
+  });
+});
+
+describe('load-aware placement', () => {
+  const trace = randomTrace({ layers: 2, ffnExperts: 32, zeroExperts: 16, topk: 6, tokens: 4000, seed: 5, skew: 1.5 });
+  const routing = traceRoutingSource(trace, { mapping: 'exact' });
+  const loadAware = (sequencesPerGpu: number, seed = 1) =>
+    planStep(
+      stepInput(smallScmoe, { phase: 'decode', sequencesPerGpu, contextTokens: 512 }, {
+        routing,
+        seed,
+        parallel: { ep: 16, attention: { dp: 16, tp: 1 }, placement: 'load-aware', redundantExperts: 0 },
+      }),
+      1,
+    );
+
+  it('is planned from a history sample, not from the step it serves (EPLB cannot see the future)', () => {
+    // Different steps (2 vs 8 sequences per GPU, both under the history size) get the same placement.
+    const small = loadAware(2);
+    const large = loadAware(8);
+    expect(small.tokens[0]![0]).not.toEqual(large.tokens[0]![0]);
+    expect(small.placement(0)).toEqual(large.placement(0));
+    expect(small.placement(0).kind).toBe('load-aware');
+  });
+
+  it('balances the history it was planned from better than contiguous blocks do', () => {
+    const plan = loadAware(8);
+    const history = routing.sampleTokens(createRng('1:placement-history'), PLACEMENT_HISTORY_TOKENS, false);
+    const load = expertLoadFromSource(routing, 0, history);
+    const maxOverMean = (p: ReturnType<typeof plan.placement>) => {
+      const perRank = rankLoadOf(p, load);
+      return Math.max(...perRank) / (perRank.reduce((a, b) => a + b, 0) / perRank.length);
+    };
+    expect(maxOverMean(plan.placement(0))).toBeLessThan(maxOverMean(contiguousPlacement(32, 16)));
   });
 });
