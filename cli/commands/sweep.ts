@@ -40,7 +40,10 @@ export function registerSweep(program: Command, io: CliIo): void {
       writeAtomically(dir, 'sweep.json', `${JSON.stringify(toSweepFile(scenario.spec.name, points, rec), null, 2)}\n`);
       writeAtomically(dir, 'sweep.csv', toSweepCsv(points));
       const a2a = points.filter((p) => p.metrics?.dispatchGBps !== undefined).map((p) => `  EP ${p.ep}: dispatch ${p.metrics!.dispatchUs} µs at ${p.metrics!.dispatchGBps} GB/s, combine ${p.metrics!.combineUs} µs at ${p.metrics!.combineGBps} GB/s`);
-      io.out(`\n${sweepTable(points)}\n${a2a.length ? `\nbandwidth as DeepEP counts it:\n${a2a.join('\n')}\n` : ''}\n${describeRecommendation(rec)}\nwrote ${join(dir, 'sweep.csv')} and sweep.json\n`);
+      // One footnote per emulated schedule (the same at every EP size), as `epsim run` prints.
+      const emulated = new Map(points.flatMap((p) => (p.metrics?.emulation ? [[p.schedule, p.metrics.emulation] as const] : [])));
+      const notes = [...emulated].map(([name, why]) => `* ${name} is emulated: ${why}\n`).join('');
+      io.out(`\n${sweepTable(points)}\n${notes}${a2a.length ? `\nbandwidth as DeepEP counts it:\n${a2a.join('\n')}\n` : ''}\n${describeRecommendation(rec)}\nwrote ${join(dir, 'sweep.csv')} and sweep.json\n`);
     });
 }
 

@@ -108,6 +108,15 @@ describe('epsim sweep', () => {
     expect(readFileSync(join(outDir, 'sweep.csv'), 'utf8').split('\n')[0]).toMatch(/^ep,batch,schedule,error,stepTimeUs,tpotMs/);
   }, 60_000);
 
+  it('footnotes an emulated schedule once, as epsim run does', async () => {
+    const file = join(dir, 'sweep-emulated.yaml');
+    writeFileSync(file, SMALL.replace('schedules: [serial, scmoe-sbo]', 'schedules: [shared-overlap]'));
+    const { code, out } = await cli('sweep', file, '--out', join(dir, 'sweep-emulated'));
+    expect(code).toBe(0);
+    expect(out.match(/^ *\d+ +shared-overlap\* /gm)).toHaveLength(2);
+    expect(out.match(/^\* shared-overlap is emulated: .*dense FFN 0/gm)).toHaveLength(1);
+  }, 60_000);
+
   it('lists a point that cannot run with its reason', async () => {
     const file = join(dir, 'sweep-bad.yaml');
     writeFileSync(file, SMALL);
