@@ -73,6 +73,11 @@ export class Network {
   private drainNs: Float64Array = new Float64Array(0);
   private frozen: Uint8Array = new Uint8Array(0);
   private members: number[][] = [];
+  /**
+   * The bundle's only member while it has one (-1 otherwise); most bundles never have more (a
+   * direct all-to-all has one flow per GPU pair), so their member heap is never touched.
+   */
+  private solo: Int32Array = new Int32Array(0);
   private readonly active: number[] = [];
   private activePos: Int32Array = new Int32Array(0);
 
@@ -454,6 +459,16 @@ export class Network {
 
   private pushMember(b: number, m: number): void {
     const h = this.members[b]!;
+    const only = this.solo[b]!;
+    if (only < 0 && h.length === 0) {
+      this.solo[b] = m;
+      this.nextFinish[b] = this.finishAt[m]!;
+      return;
+    }
+    if (only >= 0) {
+      h.push(only);
+      this.solo[b] = -1;
+    }
     let i = h.length;
     h.push(m);
     while (i > 0) {
@@ -467,6 +482,12 @@ export class Network {
   }
 
   private popMember(b: number): number {
+    const only = this.solo[b]!;
+    if (only >= 0) {
+      this.solo[b] = -1;
+      this.nextFinish[b] = Infinity;
+      return only;
+    }
     const h = this.members[b]!;
     const top = h[0]!;
     const last = h.pop()!;
@@ -589,6 +610,9 @@ export class Network {
     this.sinceNs = grow(this.sinceNs, size);
     this.drainNs = grow(this.drainNs, size);
     this.frozen = grow(this.frozen, size);
+    const solo = new Int32Array(size).fill(-1);
+    solo.set(this.solo);
+    this.solo = solo;
     this.admitting = grow(this.admitting, size);
     this.target = grow(this.target, size);
     this.activePos = grow(this.activePos, size);
