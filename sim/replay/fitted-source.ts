@@ -200,6 +200,7 @@ export function fittedRoutingSource(fit: RoutingFit, model: SimulatedMoeShape, o
 
   // Per block: the shared latent difficulty of its tokens; per layer: which blocks are drawn.
   const blocks = Math.ceil(pool / FIT_BLOCK_TOKENS);
+  const blockSize = (block: number) => Math.min(FIT_BLOCK_TOKENS, pool - block * FIT_BLOCK_TOKENS);
   const latentBlocks: (Float64Array | undefined)[] = new Array(blocks);
   const latentOf = (block: number): Float64Array => {
     let lat = latentBlocks[block];
@@ -210,7 +211,6 @@ export function fittedRoutingSource(fit: RoutingFit, model: SimulatedMoeShape, o
     latentBlocks[block] = lat;
     return lat;
   };
-  const blockSize = (block: number) => Math.min(FIT_BLOCK_TOKENS, pool - block * FIT_BLOCK_TOKENS);
 
   const columns: (Uint16Array | undefined)[] = new Array(lm);
   const drawn: (Uint8Array | undefined)[] = new Array(lm);

@@ -1,6 +1,6 @@
 // A sweep worker: loads the scenario with the job's EP size (and batch), runs each schedule of
-// the job, and posts one point per schedule. Input mistakes at this size (ep does not divide the experts, a
-// schedule refused) become the point's `error`, not a crash.
+// the job, and posts one point per schedule. Input mistakes at this size (ep does not divide the
+// experts, a schedule refused) become the point's `error`, not a crash.
 import { parentPort } from 'node:worker_threads';
 import { formatIssue, UserInputError } from '../errors.ts';
 import type { SweepPoint } from '../output/formats.ts';

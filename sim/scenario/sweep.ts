@@ -1,5 +1,5 @@
-// `epsim sweep`: EP group sizes (and optionally batch sizes) x schedules, each (EP, batch) pair run
-// in a worker thread, then a recommendation. Pure parts (points, recommendation, CSV) are exported
+// `epsim sweep`: EP group sizes (and optionally batch sizes) x schedules, each point run as a
+// task on a pool of worker threads, then a recommendation. Pure parts (points, recommendation, CSV) are exported
 // for tests; the pool is a thin layer over worker_threads.
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
