@@ -72,12 +72,13 @@ export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: nu
     return rec;
   }
   if (phase === 'decode') {
-    const best = minBy(fitting, (p) => p.metrics!.tpotMs!);
+    // TPOT is rounded to the µs in metrics; the step time (same tokens per step) breaks its ties.
+    const best = minBy(fitting, (p) => [p.metrics!.tpotMs!, p.metrics!.stepTimeUs]);
     rec.lowestTpot = { ...where(best), tpotMs: best.metrics!.tpotMs!, reason: 'lowest TPOT among the points that fit in memory' };
     if (tpotTargetMs !== undefined) {
       const under = fitting.filter((p) => p.metrics!.tpotMs! <= tpotTargetMs);
       if (under.length > 0) {
-        const top = minBy(under, (p) => -p.metrics!.tokensPerSecPerGpu);
+        const top = minBy(under, (p) => [-p.metrics!.tokensPerSecPerGpu]);
         rec.bestThroughputUnderTarget = {
           ...where(top),
           tokensPerSecPerGpu: top.metrics!.tokensPerSecPerGpu,
@@ -87,7 +88,7 @@ export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: nu
       } else rec.note = `no fitting point reaches TPOT <= ${tpotTargetMs} ms`;
     }
   } else {
-    const best = minBy(fitting, (p) => p.metrics!.stepTimeUs);
+    const best = minBy(fitting, (p) => [p.metrics!.stepTimeUs]);
     rec.fastest = { ...where(best), stepTimeUs: best.metrics!.stepTimeUs, reason: 'shortest step among the points that fit in memory' };
   }
   return rec;
@@ -98,8 +99,13 @@ function where(p: SweepPoint): { ep: number; batch?: number; schedule: string } 
   return { ep: p.ep, ...(p.batch === undefined ? {} : { batch: p.batch }), schedule: p.schedule };
 }
 
-function minBy<T>(items: T[], key: (t: T) => number): T {
-  return items.reduce((best, x) => (key(x) < key(best) ? x : best));
+/** The first item with the smallest key, keys compared element by element. */
+function minBy<T>(items: T[], key: (t: T) => number[]): T {
+  const less = (a: number[], b: number[]) => {
+    for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+    return false;
+  };
+  return items.reduce((best, x) => (less(key(x), key(best)) ? x : best));
 }
 
 export function toSweepFile(scenario: string, points: SweepPoint[], recommendation: SweepFile['recommendation']): SweepFile {

@@ -141,6 +141,13 @@ describe('recommend()', () => {
     expect(r.lowestTpot).toMatchObject({ ep: 32, schedule: 'scmoe-sbo', tpotMs: 9 });
     expect(r.bestThroughputUnderTarget).toMatchObject({ ep: 64, schedule: 'scmoe-sbo', tokensPerSecPerGpu: 1300 });
   });
+  it('breaks a tie in (rounded) TPOT by the step time', () => {
+    const tied: SweepPoint[] = [
+      { ep: 8, schedule: 'serial', metrics: m(0.047, 900, true, 47.41) },
+      { ep: 8, schedule: 'scmoe-sbo', metrics: m(0.047, 910, true, 46.9) },
+    ];
+    expect(recommend(tied, 'decode').lowestTpot).toMatchObject({ schedule: 'scmoe-sbo' });
+  });
   it('says so when nothing meets the target or fits', () => {
     expect(recommend(points, 'decode', 5).note).toBe('no fitting point reaches TPOT <= 5 ms');
     expect(recommend([points[0]!], 'decode').note).toBe('no point fits in GPU memory');
