@@ -71,7 +71,7 @@ function describeRecommendation(r: ReturnType<typeof recommend>): string {
   if (r.lowestTpot) lines.push(`recommended (lowest TPOT that fits): ${at(r.lowestTpot)}, TPOT ${r.lowestTpot.tpotMs} ms`);
   if (r.bestThroughputUnderTarget) {
     const b = r.bestThroughputUnderTarget;
-    lines.push(`recommended (most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms): ${at(b)}, ${b.tokensPerSecPerGpu} tokens/s per GPU`);
+    lines.push(`recommended (most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms): ${at(b)}, ${Math.round(b.tokensPerSecPerGpu).toLocaleString('en-US')} tokens/s per GPU`);
   }
   if (r.fastest) lines.push(`recommended (shortest step that fits): ${at(r.fastest)}, ${r.fastest.stepTimeUs} µs`);
   if (r.note) lines.push(`note: ${r.note}`);

@@ -31,7 +31,7 @@ export function drawSweep(element, sweep) {
   if (rec.lowestTpot) notes.push(`lowest TPOT that fits: ${at(rec.lowestTpot)} (${rec.lowestTpot.tpotMs} ms)`);
   if (rec.bestThroughputUnderTarget) {
     const b = rec.bestThroughputUnderTarget;
-    notes.push(`most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms: ${at(b)} (${b.tokensPerSecPerGpu})`);
+    notes.push(`most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms: ${at(b)} (${Math.round(b.tokensPerSecPerGpu).toLocaleString('en-US')} tokens/s per GPU)`);
   }
   if (rec.fastest) notes.push(`shortest step that fits: ${at(rec.fastest)}`);
   if (rec.note) notes.push(rec.note);
