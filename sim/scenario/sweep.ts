@@ -1,13 +1,12 @@
-// `epsim sweep`: EP group sizes (and optionally batch sizes) x schedules, each point run as a
-// task on a pool of worker threads, then a recommendation. Pure parts (points, recommendation, CSV) are exported
-// for tests; the pool is a thin layer over worker_threads.
+// `epsim sweep`: EP group sizes (and optionally batch sizes) x schedules, each point a task on a
+// pool of worker threads (worker-pool.ts), then a recommendation. The pure parts (tasks,
+// recommendation, CSV) are exported for tests.
 import { cpus } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { SWEEP_FORMAT_VERSION, type SweepFile, type SweepPoint } from '../output/formats.ts';
 import type { ResolvedScenario } from './load.ts';
+import { runOnWorkers } from './worker-pool.ts';
 
-/** Workers start from a JS file that registers the TypeScript loader (bin/ts-worker.js). */
-const WORKER_BOOT = new URL('../../bin/ts-worker.js', import.meta.url);
+const WORKER_MODULE = new URL('./sweep-worker.ts', import.meta.url);
 
 export interface SweepJob {
   file: string;
@@ -32,26 +31,11 @@ export function sweepJobs(s: ResolvedScenario, eps: number[], batches?: number[]
  */
 export async function runSweep(jobs: SweepJob[], onPoint: (p: SweepPoint) => void, threads = cpus().length): Promise<SweepPoint[]> {
   const points: SweepPoint[] = [];
-  const queue = sweepTasks(jobs);
-  threads = Math.min(threads, queue.length);
-  const worker = () =>
-    new Promise<void>((resolve, reject) => {
-      const w = new Worker(WORKER_BOOT, { workerData: { module: new URL('./sweep-worker.ts', import.meta.url).href } });
-      const next = () => {
-        const job = queue.shift();
-        if (job) w.postMessage(job);
-        else void w.terminate().then(() => resolve());
-      };
-      w.on('message', (m: SweepMessage) => {
-        if (m.kind === 'point') {
-          points.push(m.point);
-          onPoint(m.point);
-        } else next();
-      });
-      w.on('error', reject);
-      next();
-    });
-  await Promise.all(Array.from({ length: Math.max(1, threads) }, worker));
+  await runOnWorkers<SweepJob, SweepMessage>(WORKER_MODULE, sweepTasks(jobs), threads, (m) => {
+    if (m.kind !== 'point') return;
+    points.push(m.point);
+    onPoint(m.point);
+  });
   // Workers finish in any order; the file lists points in job order.
   const order = (p: SweepPoint) => jobs.findIndex((j) => j.ep === p.ep && j.batch === p.batch) * 100 + jobs[0]!.schedules.indexOf(p.schedule);
   return points.sort((a, b) => order(a) - order(b));
