@@ -1,12 +1,14 @@
-// `epsim run SCENARIO.yaml [--out DIR] [--schedule NAME ...] [--json]`: simulate every schedule of
+// `epsim run SCENARIO.yaml [--out DIR] [--schedule NAME ...] [--json] [--threads N]`: simulate every schedule of
 // a scenario, print the comparison table and write result.json, timeline.json, trace.chrome.json.
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { gpuCount } from '../../sim/cluster/topology.ts';
 import { UsageError } from '../../sim/errors.ts';
 import { comparisonTable } from '../../sim/output/table.ts';
 import { writeDirAtomically } from '../../sim/output/write-dir.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
-import { runFiles, runScenario } from '../../sim/scenario/run.ts';
+import { runFiles, runScenario, runScenarioOnWorkers, type RunProgress } from '../../sim/scenario/run.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/step/types.ts';
 import type { CliIo } from '../main.ts';
 
@@ -18,16 +20,23 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--out <dir>', 'output folder (default results/<scenario name>/)')
     .option('--schedule <name...>', `only these schedules, space- or comma-separated (${SCHEDULE_NAMES.join(', ')})`)
     .option('--json', 'print result.json to stdout instead of the table')
-    .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean }) => {
+    .option('--threads <n>', 'worker threads, one schedule each (default: one per core for 64+ GPUs, else 1)')
+    .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean; threads?: string }) => {
       const schedules = options.schedule ? parseSchedules(options.schedule) : undefined;
-      const scenario = await loadScenario(file, schedules ? { schedules } : {});
+      const threadsAsked = options.threads === undefined ? undefined : parseThreads(options.threads);
+      const overrides = schedules ? { schedules } : {};
+      const scenario = await loadScenario(file, overrides);
       const log = (line: string) => (options.json ? io.err : io.out)(`${line}\n`);
-      log(`${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}`);
-      const out = runScenario(scenario, {
-        onProgress: (p) => {
-          if (p.wallMs !== undefined) log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
-        },
-      });
+      // A worker costs about a second to start; it pays off where one schedule takes seconds.
+      const threads = Math.min(threadsAsked ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
+      log(
+        `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}` +
+          (threads > 1 ? ` (${threads} worker threads)` : ''),
+      );
+      const onProgress = (p: RunProgress) => {
+        if (p.wallMs !== undefined) log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
+      };
+      const out = threads > 1 ? await runScenarioOnWorkers(scenario, { file, overrides }, threads, { onProgress }) : runScenario(scenario, { onProgress });
       const dir = options.out ?? join('results', scenario.spec.name);
       writeDirAtomically(dir, runFiles(out));
       if (options.json) {
@@ -47,4 +56,10 @@ function parseSchedules(values: string[]): ScheduleName[] {
     if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   }
   return [...new Set(names)] as ScheduleName[];
+}
+
+function parseThreads(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads: expected a positive integer, got "${text}"`);
+  return n;
 }

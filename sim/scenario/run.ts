@@ -9,7 +9,8 @@ import type { ChromeTrace } from '../output/chrome-trace.ts';
 import { simulateA2a } from '../step/simulate-a2a.ts';
 import { simulateStep } from '../step/simulate-step.ts';
 import type { ScheduleName, ScheduleResult } from '../step/types.ts';
-import type { ResolvedScenario } from './load.ts';
+import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
+import { runOnWorkers } from './worker-pool.ts';
 
 export interface RunProgress {
   schedule: string;
@@ -29,16 +30,67 @@ export interface RunOutput {
 }
 
 export function runScenario(s: ResolvedScenario, options: { onProgress?: (p: RunProgress) => void } = {}): RunOutput {
-  const results: { name: string; result: ScheduleResult }[] = [];
+  const results = new Map<string, ScheduleResult>();
   const wallMs: Record<string, number> = {};
   s.schedules.forEach((name, i) => {
     options.onProgress?.({ schedule: name, done: i, total: s.schedules.length });
     const t0 = performance.now();
-    const result = name === 'a2a' ? simulateA2a(s.input) : simulateStep(s.input, name as ScheduleName);
+    results.set(name, name === 'a2a' ? simulateA2a(s.input) : simulateStep(s.input, name as ScheduleName));
     wallMs[name] = performance.now() - t0;
-    results.push({ name, result });
     options.onProgress?.({ schedule: name, done: i + 1, total: s.schedules.length, wallMs: wallMs[name] });
   });
+  return assembleRun(s, results, wallMs);
+}
+
+/** Where a worker loads the scenario from: the same file (or posted text) and overrides as `s`. */
+export interface ScenarioSource {
+  file: string;
+  text?: string;
+  overrides: ScenarioOverrides;
+}
+
+export interface ScheduleTask {
+  source: ScenarioSource;
+  schedule: string;
+}
+
+export type ScheduleMessage =
+  | { kind: 'result'; name: string; result: ScheduleResult; wallMs: number }
+  | { kind: 'error'; name: string; message: string }
+  | { kind: 'done' };
+
+const SCHEDULE_WORKER = new URL('./schedule-worker.ts', import.meta.url);
+
+/**
+ * runScenario with the schedules on up to `threads` worker threads, each loading the scenario
+ * from `source`. The output is byte-identical to runScenario's (each schedule is deterministic
+ * and the files list schedules in the scenario's order); only progress arrives in finishing order.
+ */
+export async function runScenarioOnWorkers(
+  s: ResolvedScenario,
+  source: ScenarioSource,
+  threads: number,
+  options: { onProgress?: (p: RunProgress) => void } = {},
+): Promise<RunOutput> {
+  const results = new Map<string, ScheduleResult>();
+  const wallMs: Record<string, number> = {};
+  const errors: string[] = [];
+  const total = s.schedules.length;
+  const tasks = s.schedules.map((schedule): ScheduleTask => ({ source, schedule }));
+  await runOnWorkers<ScheduleTask, ScheduleMessage>(SCHEDULE_WORKER, tasks, threads, (m) => {
+    if (m.kind === 'error') errors.push(`${m.name}: ${m.message}`);
+    if (m.kind !== 'result') return;
+    results.set(m.name, m.result);
+    wallMs[m.name] = m.wallMs;
+    options.onProgress?.({ schedule: m.name, done: results.size, total, wallMs: m.wallMs });
+  });
+  if (errors.length > 0) throw new Error(`simulation failed: ${errors.join('; ')}`);
+  return assembleRun(s, results, wallMs);
+}
+
+/** The three outputs from every schedule's result, in the scenario's schedule order. */
+function assembleRun(s: ResolvedScenario, byName: Map<string, ScheduleResult>, wallMs: Record<string, number>): RunOutput {
+  const results = s.schedules.map((name) => ({ name, result: byName.get(name)! }));
   const timelines = results.map((r) => ({ name: r.name, timeline: r.result.timeline }));
   return {
     result: toResultFile(s, results.map((r) => r.result.metrics)),

@@ -61,6 +61,19 @@ describe('epsim run', () => {
     expect(readFileSync(join(a, 'timeline.json'), 'utf8')).toBe(readFileSync(join(b, 'timeline.json'), 'utf8'));
   });
 
+  it('writes the same files with the schedules on worker threads (--threads 2)', async () => {
+    const one = join(dir, 'threads-1');
+    const two = join(dir, 'threads-2');
+    expect((await cli('run', file, '--out', one, '--threads', '1')).code).toBe(0);
+    const parallel = await cli('run', file, '--out', two, '--threads', '2');
+    expect(parallel.code).toBe(0);
+    expect(parallel.out).toMatch(/\(2 worker threads\)/);
+    for (const name of ['result.json', 'timeline.json', 'trace.chrome.json']) {
+      expect(readFileSync(join(two, name), 'utf8')).toBe(readFileSync(join(one, name), 'utf8'));
+    }
+    expect((await cli('run', file, '--threads', '0')).err).toBe('error: --threads: expected a positive integer, got "0"\n');
+  }, 60_000);
+
   it('--json prints result.json and --schedule picks schedules', async () => {
     const { code, out } = await cli('run', file, '--out', join(dir, 'j'), '--json', '--schedule', 'serial');
     expect(code).toBe(0);

@@ -1,0 +1,29 @@
+// A worker for `epsim run` on several threads: loads the scenario (kept for the next task), runs
+// one schedule and posts its result (metrics and timeline), or the error, then `done`.
+import { parentPort } from 'node:worker_threads';
+import { simulateA2a } from '../step/simulate-a2a.ts';
+import { simulateStep } from '../step/simulate-step.ts';
+import type { ScheduleName } from '../step/types.ts';
+import { loadScenario, resolveScenarioText, type ResolvedScenario } from './load.ts';
+import type { ScheduleMessage, ScheduleTask } from './run.ts';
+
+const port = parentPort!;
+const post = (m: ScheduleMessage) => port.postMessage(m);
+let last: { key: string; scenario: Promise<ResolvedScenario> } | undefined;
+
+port.on('message', async (task: ScheduleTask) => {
+  const key = JSON.stringify([task.source.file, task.source.text, task.source.overrides]);
+  if (last?.key !== key) {
+    const { file, text, overrides } = task.source;
+    last = { key, scenario: text === undefined ? loadScenario(file, overrides) : resolveScenarioText(text, file, overrides) };
+  }
+  try {
+    const s = await last.scenario;
+    const t0 = performance.now();
+    const result = task.schedule === 'a2a' ? simulateA2a(s.input) : simulateStep(s.input, task.schedule as ScheduleName);
+    post({ kind: 'result', name: task.schedule, result, wallMs: performance.now() - t0 });
+  } catch (e) {
+    post({ kind: 'error', name: task.schedule, message: e instanceof Error ? e.message : String(e) });
+  }
+  post({ kind: 'done' });
+});
