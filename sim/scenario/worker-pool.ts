@@ -19,15 +19,24 @@ export async function runOnWorkers<Task, Message extends PoolMessage>(
   const worker = () =>
     new Promise<void>((resolve, reject) => {
       const w = new Worker(WORKER_BOOT, { workerData: { module: module.href } });
+      let finished = false;
       const next = () => {
         const task = queue.shift();
         if (task !== undefined) w.postMessage(task);
-        else void w.terminate().then(() => resolve());
+        else {
+          finished = true;
+          void w.terminate().then(() => resolve());
+        }
       };
-      w.on('message', (m: Message) => (m.kind === 'done' ? next() : onMessage(m)));
-      w.on('error', (e) => {
+      const fail = (e: Error) => {
         queue.length = 0; // the other workers finish their task and stop
         reject(e);
+      };
+      w.on('message', (m: Message) => (m.kind === 'done' ? next() : onMessage(m)));
+      w.on('error', fail);
+      // A worker that exits on its own (process.exit, a crash without an 'error') must not hang the pool.
+      w.on('exit', (code) => {
+        if (!finished) fail(new Error(`a worker thread stopped (exit code ${code}) before finishing its tasks`));
       });
       next();
     });
