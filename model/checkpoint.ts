@@ -50,7 +50,7 @@ export interface Checkpoint {
   log: Record<string, unknown>[];
 }
 
-interface ManifestEntry {
+export interface ManifestEntry {
   name: string;
   shape: number[];
   /** Offset in float32 elements. */
@@ -173,6 +173,11 @@ export function weightsSha256(dir: string): string {
   }
 }
 
+/** The weights manifest (name, shape, offset of every parameter): cheap, no tensors. */
+export function readWeightsManifest(dir: string): ManifestEntry[] {
+  return (readJson(path.join(dir, 'weights.json')) as { params: ManifestEntry[] }).params;
+}
+
 /** Reads the run config only (cheap: no tensors). */
 export function readCheckpointConfig(dir: string): { run: RunConfig; state: RunState } {
   if (!recoverCheckpoint(dir)) throw new UsageError('no checkpoint here (expected config.json, weights.bin, state.json ...)', dir);
@@ -196,9 +201,7 @@ export function readCheckpoint(dir: string): Checkpoint {
     throw new UsageError(`vocabSize ${tokenizer.vocabSize} is larger than config.json's ${run.model.vocabSize}`, tokFile);
   }
   const specs = new Map(paramSpecs(run.model).map((s) => [s.name, s.shape]));
-  const wFile = path.join(dir, 'weights.json');
-  const wManifest = (readJson(wFile) as { params: ManifestEntry[] }).params;
-  const params: ParamMap = unpack(path.join(dir, 'weights.bin'), wManifest, specs);
+  const params: ParamMap = unpack(path.join(dir, 'weights.bin'), readWeightsManifest(dir), specs);
   const bFile = path.join(dir, 'router-biases.json');
   const biases = (readJson(bFile) as { layers: number[][] }).layers;
   const nExperts = run.model.ffnExperts + run.model.zeroExperts;

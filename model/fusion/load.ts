@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../../sim/errors.ts';
-import { readCheckpointConfig, weightsSha256, type RunState } from '../checkpoint.ts';
+import { readCheckpointConfig, readWeightsManifest, weightsSha256, type RunState } from '../checkpoint.ts';
 import type { RunConfig } from '../config.ts';
 import type { ParamMap } from '../params.ts';
 import { resolveCheckpointDir } from '../trace-model.ts';
@@ -20,13 +20,7 @@ export interface CheckpointLook extends FusionCandidate {
 export function lookAtCheckpoint(dir: string): CheckpointLook {
   const ckpt = resolveCheckpointDir(dir);
   const { run, state } = readCheckpointConfig(ckpt);
-  const manifestFile = path.join(ckpt, 'weights.json');
-  let manifest: { name: string; shape: number[] }[];
-  try {
-    manifest = (JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { params: { name: string; shape: number[] }[] }).params;
-  } catch (e) {
-    throw new UsageError(`cannot read the weights manifest: ${(e as Error).message}`, manifestFile);
-  }
+  const manifest = readWeightsManifest(ckpt);
   const tokenizerFile = path.join(ckpt, 'tokenizer.json');
   let tokenizer: string;
   try {
