@@ -1,13 +1,13 @@
 // `epsim sweep SCENARIO.yaml [--ep 8,16,32] [--out DIR]`: EP sizes (and batch sizes from the
 // scenario's sweep.batch) x schedules in worker threads, a table, sweep.csv + sweep.json, and a
 // recommendation.
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/errors.ts';
 import type { SweepPoint } from '../../sim/output/formats.ts';
-import { formatTable, metricsRow, TABLE_COLUMNS } from '../../sim/output/table.ts';
+import { emulationNotes, formatTable, metricsRow, TABLE_COLUMNS } from '../../sim/output/table.ts';
+import { writeDirAtomically } from '../../sim/output/write-dir.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { recommend, runSweep, sweepJobs, toSweepCsv, toSweepFile } from '../../sim/scenario/sweep.ts';
 import type { CliIo } from '../main.ts';
@@ -25,7 +25,8 @@ export function registerSweep(program: Command, io: CliIo): void {
       const jobs = sweepJobs(scenario, eps, scenario.spec.sweep?.batch);
       const total = jobs.length * scenario.schedules.length;
       io.out(`${scenario.spec.name}: ${total} points (EP ${eps.join(', ')}${scenario.spec.sweep?.batch ? `; batch ${scenario.spec.sweep.batch.join(', ')}` : ''} x ${scenario.schedules.join(', ')})\n`);
-      const bar = process.stdout.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} points | ETA {eta_formatted} | {last}', hideCursor: true }, Presets.shades_classic) : undefined;
+      // cli-progress draws on stderr: a bar only when that is a terminal, plain lines in logs and pipes.
+      const bar = process.stderr.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} points | ETA {eta_formatted} | {last}', hideCursor: true }, Presets.shades_classic) : undefined;
       bar?.start(total, 0, { last: '' });
       let done = 0;
       const points = await runSweep(jobs, (p) => {
@@ -33,16 +34,15 @@ export function registerSweep(program: Command, io: CliIo): void {
         const label = `ep ${p.ep}${p.batch !== undefined ? ` batch ${p.batch}` : ''} ${p.schedule}`;
         if (bar) bar.update(done, { last: label });
         else io.out(`  [${done}/${total}] ${label}${p.error ? `: ${p.error}` : ''}\n`);
-      });
-      bar?.stop();
+      }).finally(() => bar?.stop());
       const rec = recommend(points, scenario.spec.workload.phase, scenario.spec.sweep?.tpotTargetMs);
       const dir = options.out ?? join('results', scenario.spec.name);
-      writeAtomically(dir, 'sweep.json', `${JSON.stringify(toSweepFile(scenario.spec.name, points, rec), null, 2)}\n`);
-      writeAtomically(dir, 'sweep.csv', toSweepCsv(points));
+      writeDirAtomically(dir, {
+        'sweep.json': `${JSON.stringify(toSweepFile(scenario.spec.name, points, rec), null, 2)}\n`,
+        'sweep.csv': toSweepCsv(points),
+      });
       const a2a = points.filter((p) => p.metrics?.dispatchGBps !== undefined).map((p) => `  EP ${p.ep}: dispatch ${p.metrics!.dispatchUs} µs at ${p.metrics!.dispatchGBps} GB/s, combine ${p.metrics!.combineUs} µs at ${p.metrics!.combineGBps} GB/s`);
-      // One footnote per emulated schedule (the same at every EP size), as `epsim run` prints.
-      const emulated = new Map(points.flatMap((p) => (p.metrics?.emulation ? [[p.schedule, p.metrics.emulation] as const] : [])));
-      const notes = [...emulated].map(([name, why]) => `* ${name} is emulated: ${why}\n`).join('');
+      const notes = emulationNotes(points.flatMap((p) => (p.metrics ? [p.metrics] : []))).map((n) => `${n}\n`).join('');
       io.out(`\n${sweepTable(points)}\n${notes}${a2a.length ? `\nbandwidth as DeepEP counts it:\n${a2a.join('\n')}\n` : ''}\n${describeRecommendation(rec)}\nwrote ${join(dir, 'sweep.csv')} and sweep.json\n`);
     });
 }
@@ -76,11 +76,4 @@ function describeRecommendation(r: ReturnType<typeof recommend>): string {
   if (r.fastest) lines.push(`recommended (shortest step that fits): ${at(r.fastest)}, ${r.fastest.stepTimeUs} µs`);
   if (r.note) lines.push(`note: ${r.note}`);
   return lines.join('\n');
-}
-
-function writeAtomically(dir: string, name: string, content: string): void {
-  mkdirSync(dir, { recursive: true });
-  const temp = join(dir, `.${name}.tmp-${process.pid}`);
-  writeFileSync(temp, content);
-  renameSync(temp, join(dir, name));
 }

@@ -27,11 +27,17 @@ export function formatTable(header: readonly string[], rows: string[][]): string
 }
 
 export function comparisonTable(metrics: ScheduleMetrics[]): string {
-  const lines = [formatTable(TABLE_COLUMNS, metrics.map(metricsRow))];
-  for (const m of metrics) if (m.emulation) lines.push(`* ${m.name} is emulated: ${m.emulation}`);
+  const lines = [formatTable(TABLE_COLUMNS, metrics.map(metricsRow)), ...emulationNotes(metrics)];
   const a2a = metrics.find((m) => m.name === 'a2a');
   if (a2a) {
     lines.push(`dispatch ${a2a.dispatchUs} µs at ${a2a.dispatchGBps} GB/s, combine ${a2a.combineUs} µs at ${a2a.combineGBps} GB/s (bottleneck bandwidth, as DeepEP reports it)`);
   }
   return lines.join('\n');
+}
+
+/** The footnote for each schedule marked `name*` in a table (once per schedule, however many rows). */
+export function emulationNotes(metrics: readonly ScheduleMetrics[]): string[] {
+  const why = new Map<string, string>();
+  for (const m of metrics) if (m.emulation && !why.has(m.name)) why.set(m.name, m.emulation);
+  return [...why].map(([name, emulation]) => `* ${name} is emulated: ${emulation}`);
 }
