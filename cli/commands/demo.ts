@@ -23,7 +23,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     .action(async (options: { serve: boolean; port: string; runs: string }) => {
       const port = parseIntOption('--port', options.port, 0)!;
       io.out('1/3 model: the tiny LongCat-style MoE on the bundled corpus\n');
-      const reporter = createTrainReporter(io, Boolean(process.stdout.isTTY));
+      const reporter = createTrainReporter(io, Boolean(process.stderr.isTTY));
       const model = await ensureDefaultModel({ runsDir: options.runs, log: (line) => io.out(`  ${line}\n`), onTrainEvent: reporter.onEvent });
       reporter.stop();
 

@@ -54,7 +54,7 @@ function stepLine(e: Extract<TrainEvent, { type: 'step' }>): string {
   );
 }
 
-/** Renders training events: a cli-progress bar on a TTY, else a log line every `every` steps. */
+/** Renders training events: a cli-progress bar (drawn on stderr) when `tty`, else a log line every `every` steps. */
 export function createTrainReporter(io: CliIo, tty: boolean): { onEvent: (e: TrainEvent) => void; stop: () => void } {
   let bar: SingleBar | undefined;
   let every = 10;
@@ -62,11 +62,10 @@ export function createTrainReporter(io: CliIo, tty: boolean): { onEvent: (e: Tra
     bar?.stop();
     bar = undefined;
   };
+  // A message ends the bar (it would draw over the line), then prints plainly.
   const say = (line: string) => {
-    if (bar) {
-      stop();
-      io.out(line + '\n');
-    } else io.out(line + '\n');
+    stop();
+    io.out(line + '\n');
   };
   const onEvent = (e: TrainEvent) => {
     switch (e.type) {
@@ -141,7 +140,7 @@ export function registerTrain(program: Command, io: CliIo): void {
       const steps = parseIntOption('--steps', o.steps, 1);
       const seed = parseIntOption('--seed', o.seed, 0);
       const outDir = o.out ?? (o.from !== undefined && o.domain !== undefined ? fineTuneOutDir(o.from, o.domain) : `runs/${o.preset ?? 'tiny'}`);
-      const reporter = createTrainReporter(io, Boolean(process.stdout.isTTY));
+      const reporter = createTrainReporter(io, Boolean(process.stderr.isTTY));
       try {
         const result = await trainModel({
           outDir,
