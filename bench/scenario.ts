@@ -1,9 +1,12 @@
 // Scenario speed: wall time of one decode step of longcat-decode-h800x128 (128 GPUs, 28 layers,
-// real-trace routing) per schedule, and of an EP sweep of 5 sizes x 4 schedules in worker threads.
+// real-trace routing) per schedule, and of default.yaml's; what the batched rate re-solve costs
+// in accuracy on the LongCat step (scmoe-sbo at the default fraction against a 5x finer one; exact
+// max-min, fraction 0, would take minutes there); and an EP sweep of 5 sizes x 4 schedules in
+// worker threads.
 // Usage: node bin/run-ts.js bench/scenario.ts [--no-sweep]
 import { loadScenario } from '../sim/scenario/load.ts';
 import { recommend, runSweep, sweepJobs } from '../sim/scenario/sweep.ts';
-import { simulateStep } from '../sim/step/simulate-step.ts';
+import { DEFAULT_RECOMPUTE_FRACTION, simulateStep } from '../sim/step/simulate-step.ts';
 import type { ScheduleName } from '../sim/step/types.ts';
 
 const file = 'scenarios/longcat-decode-h800x128.yaml';
@@ -19,6 +22,23 @@ for (const name of scenario.schedules) {
       `(${r.timeline.stats.flowsStarted.toLocaleString()} flows, ${r.timeline.stats.rateSolves} rate solves, ${r.timeline.spans.length.toLocaleString()} spans); ` +
       `step ${(r.metrics.stepTimeUs / 1000).toFixed(2)} ms`,
   );
+}
+
+{
+  const finer = DEFAULT_RECOMPUTE_FRACTION / 5;
+  const coarse = simulateStep(scenario.input, 'scmoe-sbo').metrics.stepTimeUs;
+  const fine = simulateStep({ ...scenario.input, recomputeFraction: finer }, 'scmoe-sbo').metrics.stepTimeUs;
+  console.log(
+    `  re-solve fraction ${DEFAULT_RECOMPUTE_FRACTION} vs ${finer} (scmoe-sbo): step ${coarse.toFixed(2)} vs ${fine.toFixed(2)} µs ` +
+      `(${(((coarse - fine) / fine) * 100).toFixed(3)}%)`,
+  );
+}
+
+const small = await loadScenario('scenarios/default.yaml');
+for (const name of small.schedules) {
+  const t = performance.now();
+  simulateStep(small.input, name as ScheduleName);
+  console.log(`scenarios/default.yaml ${name.padEnd(15)} one decode step simulated in ${(performance.now() - t).toFixed(0).padStart(4)} ms`);
 }
 
 if (!process.argv.includes('--no-sweep')) {
