@@ -13,9 +13,14 @@ export function metricsRow(m: ScheduleMetrics): string[] {
     fmt(m.tokensPerSecPerUser, 1),
     fmt(m.tokensPerSecPerGpu, 0),
     `${fmt(m.exposedCommFraction * 100, 1)}%`,
-    m.name === 'a2a' ? '' : `${fmt(m.memoryGiBPerGpu, 1)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim(),
+    m.name === 'a2a' ? '' : `${memory(m.memoryGiBPerGpu)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim(),
     fmt(m.costUsdPerMillionTokens, 3),
   ];
+}
+
+/** GiB to one decimal; a small model's few MiB read "<0.1", not a misleading "0.0". */
+function memory(gib: number): string {
+  return gib > 0 && gib < 0.05 ? '<0.1' : gib.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 }
 
 /** Columns of text (the schedule name) align left, numbers right. */

@@ -48,6 +48,7 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
   it('loads without console errors and shows the summary table', async () => {
     expect(errors).toEqual([]);
     expect(await page.locator('table.summary tbody tr').count()).toBe(4);
+    expect(await page.inputValue('#scenario-select')).toBe('default');
     await page.screenshot({ path: 'test-output/dashboard.png', fullPage: true });
   });
 

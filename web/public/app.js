@@ -73,6 +73,8 @@ async function loadScenarios() {
   const scenarios = await getJson('/api/scenarios');
   const select = $('scenario-select');
   select.innerHTML = scenarios.map((s) => `<option value="${s.name}" title="${s.question}">${s.name}</option>`).join('');
+  // Start on the scenario `npm start` runs, not on whichever sorts first.
+  if (scenarios.some((s) => s.name === 'default')) select.value = 'default';
   const describe = () => ($('scenario-question').textContent = scenarios.find((s) => s.name === select.value)?.question ?? '');
   select.onchange = describe;
   describe();
