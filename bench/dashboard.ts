@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { writeDirAtomically } from '../sim/output/write-dir.ts';
-import { loadScenario } from '../sim/scenario/load.ts';
-import { runFiles, runScenario } from '../sim/scenario/run.ts';
-import { createApp } from '../web/app.ts';
+import { writeDirAtomically } from '../sim/output/index.ts';
+import { loadScenario } from '../sim/scenario/index.ts';
+import { runFiles, runScenario } from '../sim/scenario/index.ts';
+import { createApp } from '../web/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const arg = (name: string) => {

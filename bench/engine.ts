@@ -1,11 +1,11 @@
 // Engine throughput: a synthetic op DAG (default 1M compute ops on 64 GPUs x 2 streams, each op
 // depending on up to two recent ops) built, then executed; prints events per second.
 // Usage: node bin/run-ts.js bench/engine.ts [ops]
-import { executeOptionsFor } from '../sim/network/cluster.ts';
-import { execute } from '../sim/ops/execute.ts';
-import { OpGraph } from '../sim/ops/op-graph.ts';
-import { createRng } from '../sim/rng.ts';
-import { loadTopology } from '../topologies/load.ts';
+import { executeOptionsFor } from '../sim/network/index.ts';
+import { execute } from '../sim/ops/index.ts';
+import { OpGraph } from '../sim/ops/index.ts';
+import { createRng } from '../sim/core/index.ts';
+import { loadTopology } from '../sim/hardware/index.ts';
 
 export function engineBench(opCount: number) {
   const rng = createRng(1);

@@ -2,11 +2,11 @@
 // each preset on each backend, over validation text from the real corpus.
 //   node bin/run-ts.js bench/model-trace.ts [--presets tiny,longcat-shape] [--backends wasm,cpu] [--tokens N]
 import { initBackend, type BackendChoice } from '../model/backend/index.ts';
-import { presetConfig } from '../model/presets.ts';
-import { recordTrace } from '../model/record-trace.ts';
-import { traceInputFromCorpus } from '../model/trace-input.ts';
-import { fitTokenizer, loadSplit } from '../model/training-data.ts';
-import { createModel, disposeModel } from '../model/transformer.ts';
+import { presetConfig } from '../model/index.ts';
+import { recordTrace } from '../model/index.ts';
+import { traceInputFromCorpus } from '../model/index.ts';
+import { fitTokenizer, loadSplit } from '../model/index.ts';
+import { createModel, disposeModel } from '../model/index.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

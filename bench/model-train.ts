@@ -4,14 +4,14 @@
 // batchSize x contextLength tokens per step; times are medians after warm-up steps.
 //   node bin/run-ts.js bench/model-train.ts [--presets tiny,longcat-shape] [--backends wasm,cpu] [--steps N]
 import { initBackend, type BackendChoice } from '../model/backend/index.ts';
-import { sampleBatch } from '../model/batches.ts';
-import type { ExpertImpl } from '../model/layers/moe.ts';
-import { createAdamState, disposeAdamState } from '../model/optimizer.ts';
-import { countParams } from '../model/params.ts';
-import { presetConfig } from '../model/presets.ts';
-import { trainStep } from '../model/train-step.ts';
-import { encodeByDomain, fitTokenizer, loadSplit } from '../model/training-data.ts';
-import { createModel, disposeModel } from '../model/transformer.ts';
+import { sampleBatch } from '../model/index.ts';
+import type { ExpertImpl } from '../model/layers/index.ts';
+import { createAdamState, disposeAdamState } from '../model/index.ts';
+import { countParams } from '../model/index.ts';
+import { presetConfig } from '../model/index.ts';
+import { trainStep } from '../model/index.ts';
+import { encodeByDomain, fitTokenizer, loadSplit } from '../model/index.ts';
+import { createModel, disposeModel } from '../model/index.ts';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);

@@ -3,15 +3,15 @@
 // 8 to 1024 GPUs on the H800 presets, with the default batched rate re-solves and, for small
 // sizes, exact max-min for comparison. Prints wall time, flows, rate solves and simulated time.
 // Usage: node bin/run-ts.js bench/network.ts [--quick]
-import type { Topology } from '../sim/cluster/topology.ts';
-import { gpuCount } from '../sim/cluster/topology.ts';
-import { executeOptionsFor } from '../sim/network/cluster.ts';
-import { directAllToAll, twoHopAllToAll } from '../sim/network/collectives.ts';
-import { execute } from '../sim/ops/execute.ts';
-import { OpGraph } from '../sim/ops/op-graph.ts';
-import { createRng } from '../sim/rng.ts';
-import { DEFAULT_RECOMPUTE_FRACTION } from '../sim/step/simulate-step.ts';
-import { loadTopology } from '../topologies/load.ts';
+import type { Topology } from '../sim/hardware/index.ts';
+import { gpuCount } from '../sim/hardware/index.ts';
+import { executeOptionsFor } from '../sim/network/index.ts';
+import { directAllToAll, twoHopAllToAll } from '../sim/network/index.ts';
+import { execute } from '../sim/ops/index.ts';
+import { OpGraph } from '../sim/ops/index.ts';
+import { createRng } from '../sim/core/index.ts';
+import { DEFAULT_RECOMPUTE_FRACTION } from '../sim/step/index.ts';
+import { loadTopology } from '../sim/hardware/index.ts';
 
 /** Bytes per GPU pair: 4096 x 8 x 7168 B per GPU spread over the others, ±50% per pair. */
 export function unevenMatrix(n: number, seed: number): Float64Array[] {

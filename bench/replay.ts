@@ -4,12 +4,12 @@
 // The routing is SYNTHETIC (a seeded generator with skewed expert popularity and about 8 FFN
 // experts per token), not a real trace: this measures speed only.
 // Usage: node bin/run-ts.js bench/replay.ts [traceTokens]
-import { createRng } from '../sim/rng.ts';
-import { buildLayerTraffic, createTrafficScratch } from '../sim/replay/build-traffic.ts';
-import { contiguousPlacement } from '../sim/replay/placement.ts';
-import { sampleStepTokens } from '../sim/replay/sample-step.ts';
-import { traceRoutingSource } from '../sim/replay/trace-source.ts';
-import type { RoutingTrace } from '../sim/trace/routing-trace.ts';
+import { createRng } from '../sim/core/index.ts';
+import { buildLayerTraffic, createTrafficScratch } from '../sim/replay/index.ts';
+import { contiguousPlacement } from '../sim/replay/index.ts';
+import { sampleStepTokens } from '../sim/replay/index.ts';
+import { traceRoutingSource } from '../sim/replay/index.ts';
+import type { RoutingTrace } from '../sim/trace/index.ts';
 
 const LAYERS = 28;
 const FFN = 512;

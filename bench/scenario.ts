@@ -4,10 +4,10 @@
 // max-min, fraction 0, would take minutes there); and an EP sweep of 5 sizes x 4 schedules in
 // worker threads.
 // Usage: node bin/run-ts.js bench/scenario.ts [--no-sweep]
-import { loadScenario } from '../sim/scenario/load.ts';
-import { recommend, runSweep, sweepJobs } from '../sim/scenario/sweep.ts';
-import { DEFAULT_RECOMPUTE_FRACTION, simulateStep } from '../sim/step/simulate-step.ts';
-import type { ScheduleName } from '../sim/step/types.ts';
+import { loadScenario } from '../sim/scenario/index.ts';
+import { recommend, runSweep, sweepJobs } from '../sim/scenario/index.ts';
+import { DEFAULT_RECOMPUTE_FRACTION, simulateStep } from '../sim/step/index.ts';
+import type { ScheduleName } from '../sim/core/index.ts';
 
 const file = 'scenarios/longcat-decode-h800x128.yaml';
 const t0 = performance.now();

@@ -1,6 +1,6 @@
 // The `epsim` command: one entry, sub-commands. The only place that turns errors into exit codes.
 import { Command, CommanderError } from 'commander';
-import { formatIssue, UserInputError } from '../sim/errors.ts';
+import { formatIssue, UserInputError } from '../sim/core/index.ts';
 import { commands } from './commands/index.ts';
 
 export const EXIT_OK = 0;

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../sim/errors.ts';
+import { UsageError } from '../sim/core/index.ts';
 import { validateRunConfig, type RunConfig } from './config.ts';
 import type { AdamState } from './optimizer.ts';
 import type { ParamMap } from './params.ts';

@@ -1,8 +1,8 @@
 // Model and training configuration: the shape of the LongCat-style MoE transformer, how it is
 // trained, and validation at construction (every bad field is reported, by name, with its value).
-import { UserInputError, type InputIssue } from '../sim/errors.ts';
-import { CORPUS_DOMAINS, type CorpusDomain } from './corpus/sources.ts';
-import type { FusionOrigin } from './fusion/recipe.ts';
+import { UserInputError, type InputIssue } from '../sim/core/index.ts';
+import { CORPUS_DOMAINS, type CorpusDomain } from './corpus/index.ts';
+import type { FusionOrigin } from './fusion/index.ts';
 
 /** The network's shape. Names follow BRIEF.md (N, Z, K, K_e, D, m). */
 export interface ModelConfig {

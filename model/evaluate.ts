@@ -2,7 +2,7 @@
 // plus the routing figures on those tokens and the tokens each FFN expert received per MoE layer.
 import * as tf from '@tensorflow/tfjs';
 import type { TokenBatch } from './batches.ts';
-import type { RoutingChoice } from './layers/router.ts';
+import type { RoutingChoice } from './layers/index.ts';
 import { lmLoss } from './losses.ts';
 import { routingStats, type RoutingStats } from './routing-stats.ts';
 import { forward, type MoeModel } from './transformer.ts';

@@ -1,7 +1,7 @@
 // Training losses: next-token cross-entropy, LongCat's device-level balance loss and the hidden
 // z-loss. All return scalars in nats (per token where it applies).
 import * as tf from '@tensorflow/tfjs';
-import type { RoutingChoice } from './layers/router.ts';
+import type { RoutingChoice } from './layers/index.ts';
 
 /**
  * Mean cross-entropy of `targets` under softmax(logits); logits [N, V], targets length N.

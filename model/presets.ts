@@ -1,7 +1,7 @@
 // Named model + training presets. `tiny` trains in a few minutes on 2 CPU cores (npm start, tests,
 // the committed fixture trace); `longcat-shape` has LongCat-Flash's routing shape (512 FFN + 256
 // zero experts, top-12, K_e = 8) at a narrow width, so its traces look like LongCat's to the simulator.
-import { UsageError } from '../sim/errors.ts';
+import { UsageError } from '../sim/core/index.ts';
 import { validateRunConfig, type ModelConfig, type RunConfig, type TrainConfig } from './config.ts';
 
 export const PRESET_NAMES = ['tiny', 'longcat-shape'] as const;

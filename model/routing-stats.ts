@@ -1,8 +1,8 @@
 // Per-step routing figures for the logs: average FFN experts per token, their standard deviation
 // across tokens (pooled over MoE layers), and the FFN expert-load imbalance (max/mean load,
 // averaged over layers). Pure, no tfjs.
-import type { RoutingChoice } from './layers/router.ts';
-import { ffnExpertsPerToken } from './layers/router.ts';
+import type { RoutingChoice } from './layers/index.ts';
+import { ffnExpertsPerToken } from './layers/index.ts';
 
 export interface RoutingStats {
   ffnPerTokenMean: number;

@@ -2,7 +2,7 @@
 // validation split across domains), record the routing and write the trace file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../sim/errors.ts';
+import { UsageError } from '../sim/core/index.ts';
 import { writeTrace, type RoutingTrace } from '../sim/trace/index.ts';
 import { initBackend, type BackendChoice } from './backend/index.ts';
 import { hasCheckpoint, readCheckpoint } from './checkpoint.ts';

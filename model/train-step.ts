@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { expertLoads, updateBiases } from './bias-controller.ts';
 import type { TrainConfig } from './config.ts';
-import type { RoutingChoice } from './layers/router.ts';
+import type { RoutingChoice } from './layers/index.ts';
 import { deviceBalanceLoss, hiddenZLoss, lmLoss } from './losses.ts';
 import { adamUpdate, globalNorm, type AdamState } from './optimizer.ts';
 import type { ParamMap } from './params.ts';

@@ -4,7 +4,7 @@
 // fine-tune: the base checkpoint's weights, router biases and tokenizer, a fresh Adam state and a
 // shorter, gentler schedule (fineTuneTrainConfig), on one domain's slice of the corpus.
 import * as path from 'node:path';
-import { UsageError } from '../sim/errors.ts';
+import { UsageError } from '../sim/core/index.ts';
 import { initBackend, type BackendChoice, type BackendInfo } from './backend/index.ts';
 import { sampleBatch, validationBatches, type TokenBatch } from './batches.ts';
 import { hasCheckpoint, readCheckpoint, readCheckpointConfig, weightsSha256, writeCheckpoint, type RunState } from './checkpoint.ts';

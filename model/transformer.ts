@@ -3,10 +3,10 @@
 // of parameter tensors, and the router biases, which are not trained by gradient).
 import * as tf from '@tensorflow/tfjs';
 import { mlaScales, validateModelConfig, varianceGamma, type ModelConfig } from './config.ts';
-import { causalMask } from './layers/mla-attention.ts';
-import type { ExpertImpl, MoeResult } from './layers/moe.ts';
-import { rmsNorm } from './layers/rms-norm.ts';
-import { scmoeLayer } from './layers/scmoe-layer.ts';
+import { causalMask } from './layers/index.ts';
+import type { ExpertImpl, MoeResult } from './layers/index.ts';
+import { rmsNorm } from './layers/index.ts';
+import { scmoeLayer } from './layers/index.ts';
 import { disposeParams, initParams, param, type ParamMap } from './params.ts';
 
 export interface MoeModel {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue } from '../sim/errors.ts';
+import { formatIssue } from '../sim/core/errors.ts';
 
 describe('formatIssue()', () => {
   it('writes file:line:col: path: message', () => {

@@ -2,10 +2,10 @@
 // progress, write the CLI's three files atomically, report done or the error.
 import { parentPort, workerData } from 'node:worker_threads';
 import { join } from 'node:path';
-import { formatIssue, UserInputError } from '../sim/errors.ts';
-import { writeDirAtomically } from '../sim/output/write-dir.ts';
-import { resolveScenarioText } from '../sim/scenario/load.ts';
-import { runFiles, runScenario } from '../sim/scenario/run.ts';
+import { formatIssue, UserInputError } from '../sim/core/index.ts';
+import { writeDirAtomically } from '../sim/output/index.ts';
+import { resolveScenarioText } from '../sim/scenario/index.ts';
+import { runFiles, runScenario } from '../sim/scenario/index.ts';
 import type { JobEvent, JobRequest } from './jobs.ts';
 
 const port = parentPort!;

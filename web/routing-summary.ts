@@ -1,7 +1,7 @@
 // What the dashboard's routing view draws, computed from a routing trace: each token's text with
 // its FFN (non-zero) experts averaged over layers, the load of every FFN expert per layer, and the
 // histogram of FFN experts per token.
-import type { RoutingTrace } from '../sim/trace/routing-trace.ts';
+import type { RoutingTrace } from '../sim/trace/index.ts';
 
 export interface RoutingSummary {
   model: RoutingTrace['model'];

@@ -1,6 +1,6 @@
 // Starts the dashboard on a host and port (127.0.0.1 by default) and returns its URL.
 import type { AddressInfo } from 'node:net';
-import { UsageError } from '../sim/errors.ts';
+import { UsageError } from '../sim/core/index.ts';
 import { createApp, type AppOptions } from './app.ts';
 
 export interface ServerOptions extends AppOptions {

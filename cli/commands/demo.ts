@@ -3,13 +3,13 @@
 // with every schedule, print the comparison table, then serve the dashboard.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ensureDefaultModel } from '../../model/default-model.ts';
-import { comparisonTable } from '../../sim/output/table.ts';
-import { writeDirAtomically } from '../../sim/output/write-dir.ts';
-import { loadScenario, PROJECT_ROOT } from '../../sim/scenario/load.ts';
-import { runFiles, runScenario } from '../../sim/scenario/run.ts';
-import type { CliIo } from '../main.ts';
-import { startServer } from '../../web/server.ts';
+import { ensureDefaultModel } from '../../model/index.ts';
+import { comparisonTable } from '../../sim/output/index.ts';
+import { writeDirAtomically } from '../../sim/output/index.ts';
+import { loadScenario, PROJECT_ROOT } from '../../sim/scenario/index.ts';
+import { runFiles, runScenario } from '../../sim/scenario/index.ts';
+import type { CliIo } from '../index.ts';
+import { startServer } from '../../web/index.ts';
 import { waitForSignal } from './serve.ts';
 import { createTrainReporter, parseIntOption } from './train.ts';
 

@@ -4,13 +4,13 @@
 // DIR,... [--models DIR,...]` prints validation loss and routing per domain for each of them.
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { UsageError } from '../../sim/errors.ts';
+import { UsageError } from '../../sim/core/index.ts';
 import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../../model/backend/index.ts';
-import { compareModels, type Comparison } from '../../model/fusion/compare-models.ts';
-import { fuseCheckpoints, type FuseResult } from '../../model/fusion/fuse-checkpoints.ts';
-import { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, type FusionRecipe } from '../../model/fusion/recipe.ts';
-import { SIGN_ELECTIONS } from '../../model/fusion/erase.ts';
-import type { CliIo } from '../main.ts';
+import { compareModels, type Comparison } from '../../model/fusion/index.ts';
+import { fuseCheckpoints, type FuseResult } from '../../model/fusion/index.ts';
+import { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, type FusionRecipe } from '../../model/fusion/index.ts';
+import { SIGN_ELECTIONS } from '../../model/fusion/index.ts';
+import type { CliIo } from '../index.ts';
 import { parseIntOption } from './train.ts';
 
 interface FuseCommandOptions {

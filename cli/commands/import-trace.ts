@@ -1,9 +1,9 @@
 // `epsim import-trace DUMP.csv --ffn-experts N [--zero-experts Z] --out FILE.trace`: converts a
 // per-token expert-id dump from another system into an epsim trace (format in sim/trace/FORMAT.md).
 import { readFile } from 'node:fs/promises';
-import { UsageError } from '../../sim/errors.ts';
-import { importDump } from '../../sim/trace/import-dump.ts';
-import { writeTrace } from '../../sim/trace/write.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import { importDump } from '../../sim/trace/index.ts';
+import { writeTrace } from '../../sim/trace/index.ts';
 import type { RegisterCommand } from './index.ts';
 
 interface ImportTraceFlags {

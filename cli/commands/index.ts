@@ -1,6 +1,6 @@
 // The list of sub-commands; each file registers one command on the program.
 import type { Command } from 'commander';
-import type { CliIo } from '../main.ts';
+import type { CliIo } from '../index.ts';
 import { registerValidate } from './validate.ts';
 import { registerRun } from './run.ts';
 import { registerSweep } from './sweep.ts';

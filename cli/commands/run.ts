@@ -3,14 +3,14 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { gpuCount } from '../../sim/cluster/topology.ts';
-import { UsageError } from '../../sim/errors.ts';
-import { comparisonTable } from '../../sim/output/table.ts';
-import { writeDirAtomically } from '../../sim/output/write-dir.ts';
-import { loadScenario } from '../../sim/scenario/load.ts';
-import { runFiles, runScenario, runScenarioOnWorkers, type RunProgress } from '../../sim/scenario/run.ts';
-import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/step/types.ts';
-import type { CliIo } from '../main.ts';
+import { gpuCount } from '../../sim/hardware/index.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import { comparisonTable } from '../../sim/output/index.ts';
+import { writeDirAtomically } from '../../sim/output/index.ts';
+import { loadScenario } from '../../sim/scenario/index.ts';
+import { runFiles, runScenario, runScenarioOnWorkers, type RunProgress } from '../../sim/scenario/index.ts';
+import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
+import type { CliIo } from '../index.ts';
 
 export function registerRun(program: Command, io: CliIo): void {
   program

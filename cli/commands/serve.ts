@@ -1,9 +1,9 @@
 // `epsim serve [--port 8080] [--results DIR] [--host 127.0.0.1]`: the dashboard over a results folder.
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { PROJECT_ROOT } from '../../sim/scenario/load.ts';
-import { startServer } from '../../web/server.ts';
-import type { CliIo } from '../main.ts';
+import { PROJECT_ROOT } from '../../sim/scenario/index.ts';
+import { startServer } from '../../web/index.ts';
+import type { CliIo } from '../index.ts';
 import { parseIntOption } from './train.ts';
 
 export function registerServe(program: Command, io: CliIo): void {

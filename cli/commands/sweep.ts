@@ -4,13 +4,13 @@
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { UsageError } from '../../sim/errors.ts';
-import type { SweepPoint } from '../../sim/output/formats.ts';
-import { emulationNotes, formatTable, metricsRow, TABLE_COLUMNS } from '../../sim/output/table.ts';
-import { writeDirAtomically } from '../../sim/output/write-dir.ts';
-import { loadScenario } from '../../sim/scenario/load.ts';
-import { recommend, runSweep, sweepJobs, toSweepCsv, toSweepFile } from '../../sim/scenario/sweep.ts';
-import type { CliIo } from '../main.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import type { SweepPoint } from '../../sim/output/index.ts';
+import { emulationNotes, formatTable, metricsRow, TABLE_COLUMNS } from '../../sim/output/index.ts';
+import { writeDirAtomically } from '../../sim/output/index.ts';
+import { loadScenario } from '../../sim/scenario/index.ts';
+import { recommend, runSweep, sweepJobs, toSweepCsv, toSweepFile } from '../../sim/scenario/index.ts';
+import type { CliIo } from '../index.ts';
 
 export function registerSweep(program: Command, io: CliIo): void {
   program

@@ -1,10 +1,10 @@
 // `epsim trace --model DIR [--text FILE] --out FILE [--max-tokens N]`: runs a trained model over
 // text and writes the per-token routing (chosen experts and gate weights per MoE layer) as a trace.
 import type { Command } from 'commander';
-import { UsageError } from '../../sim/errors.ts';
+import { UsageError } from '../../sim/core/index.ts';
 import { BACKEND_CHOICES, isBackendChoice } from '../../model/backend/index.ts';
-import { DEFAULT_TRACE_TOKENS, traceModel, type TraceResult } from '../../model/trace-model.ts';
-import type { CliIo } from '../main.ts';
+import { DEFAULT_TRACE_TOKENS, traceModel, type TraceResult } from '../../model/index.ts';
+import type { CliIo } from '../index.ts';
 import { parseIntOption } from './train.ts';
 
 interface TraceCommandOptions {

@@ -5,12 +5,12 @@
 import * as path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { UsageError } from '../../sim/errors.ts';
-import { CORPUS_DOMAINS } from '../../model/corpus/sources.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import { CORPUS_DOMAINS } from '../../model/corpus/index.ts';
 import { BACKEND_CHOICES, isBackendChoice } from '../../model/backend/index.ts';
-import { PRESET_NAMES } from '../../model/presets.ts';
-import { trainModel, type TrainEvent, type TrainResult } from '../../model/train.ts';
-import type { CliIo } from '../main.ts';
+import { PRESET_NAMES } from '../../model/index.ts';
+import { trainModel, type TrainEvent, type TrainResult } from '../../model/index.ts';
+import type { CliIo } from '../index.ts';
 
 export interface TrainCommandOptions {
   preset?: string;

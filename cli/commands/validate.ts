@@ -2,12 +2,12 @@
 // The file's kind is read from its top-level keys; each kind has one validator in `validators`.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { gpuCount, type Topology } from '../../sim/cluster/topology.ts';
-import { parseDocumentWithPositions } from '../../sim/config/load-yaml.ts';
-import { UsageError } from '../../sim/errors.ts';
-import { parseTopology } from '../../topologies/load.ts';
-import { resolveScenarioText, type ResolvedScenario } from '../../sim/scenario/load.ts';
-import type { CliIo } from '../main.ts';
+import { gpuCount, type Topology } from '../../sim/hardware/index.ts';
+import { parseDocumentWithPositions } from '../../sim/core/index.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import { parseTopology } from '../../sim/hardware/index.ts';
+import { resolveScenarioText, type ResolvedScenario } from '../../sim/scenario/index.ts';
+import type { CliIo } from '../index.ts';
 
 export type FileKind = 'topology' | 'scenario';
 

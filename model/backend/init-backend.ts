@@ -1,7 +1,7 @@
 // Chooses and starts the tfjs backend (`--backend auto|gpu|wasm|cpu`) and installs the kernel and
 // gradient fixes that training needs on cpu and wasm (see segment-sum-kernel.ts, matmul-grad.ts).
 import * as tf from '@tensorflow/tfjs';
-import { UsageError } from '../../sim/errors.ts';
+import { UsageError } from '../../sim/core/index.ts';
 import { registerMatMulGradient } from './matmul-grad.ts';
 import { registerSegmentSumKernel } from './segment-sum-kernel.ts';
 

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { UsageError } from '../../sim/errors.ts';
+import { UsageError } from '../../sim/core/index.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -3,11 +3,11 @@
 // experts per token (mean, std across tokens and layers) and the overlap of the domain's top-k FFN
 // experts by load with the base's and with that domain's expert (routing-overlap.ts).
 import { initBackend, type BackendChoice } from '../backend/index.ts';
-import { readCheckpoint } from '../checkpoint.ts';
+import { readCheckpoint } from '../index.ts';
 import type { CorpusDomain } from '../corpus/index.ts';
-import { disposeAdamState } from '../optimizer.ts';
-import { loadSplit } from '../training-data.ts';
-import { disposeModel } from '../transformer.ts';
+import { disposeAdamState } from '../index.ts';
+import { loadSplit } from '../index.ts';
+import { disposeModel } from '../index.ts';
 import { domainValidationSets, evaluateByDomain } from './domain-eval.ts';
 import { lookAtCompatible, runName, type CheckpointLook } from './load.ts';
 import { PLAIN_AVERAGE, type FusionRecipe } from './recipe.ts';

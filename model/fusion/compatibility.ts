@@ -1,8 +1,8 @@
 // Before fusing, every expert must be the same network as the base: the same model config (preset)
 // field by field, the same tensors with the same shapes, the same tokenizer. Every difference is
 // collected and reported at once, naming the checkpoint and the tensor or field.
-import { UserInputError, type InputIssue } from '../../sim/errors.ts';
-import type { ModelConfig } from '../config.ts';
+import { UserInputError, type InputIssue } from '../../sim/core/index.ts';
+import type { ModelConfig } from '../index.ts';
 
 /** Checkpoints that cannot be fused (or compared) with each other. */
 export class CheckpointMismatchError extends UserInputError {

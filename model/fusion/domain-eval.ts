@@ -1,14 +1,14 @@
 // Validation per corpus domain: the same windows a domain fine-tune validates on (its domain's
 // validation stream, `sequencesPerDomain` evenly spaced windows), for every domain, so the base,
 // the experts and the fused models are scored on identical tokens.
-import type { TokenBatch } from '../batches.ts';
-import { validationBatches } from '../batches.ts';
-import type { RunConfig } from '../config.ts';
+import type { TokenBatch } from '../index.ts';
+import { validationBatches } from '../index.ts';
+import type { RunConfig } from '../index.ts';
 import type { CorpusDocument, CorpusDomain } from '../corpus/index.ts';
-import { evaluate, type EvalResult } from '../evaluate.ts';
+import { evaluate, type EvalResult } from '../index.ts';
 import type { BpeTokenizer } from '../tokenizer/index.ts';
-import { encodeByDomain } from '../training-data.ts';
-import type { MoeModel } from '../transformer.ts';
+import { encodeByDomain } from '../index.ts';
+import type { MoeModel } from '../index.ts';
 
 export interface DomainValidation {
   domain: CorpusDomain;

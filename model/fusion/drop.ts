@@ -2,7 +2,7 @@
 // zeroed with probability P, and the survivors are multiplied by 1/(1-P) (DARE's rescale), so the
 // expected update is unchanged and only its redundancy is thinned. One draw per entry, in order,
 // whatever its value, so the mask depends only on the Rng (seeded by the caller with createRng). Pure.
-import type { Rng } from '../../sim/rng.ts';
+import type { Rng } from '../../sim/core/index.ts';
 
 export interface DropResult {
   vector: Float32Array;

@@ -4,7 +4,7 @@
 // theta_fused = theta_base + delta. Each step is skipped
 // when the recipe switches it off. The drop mask of expert i on tensor `name` comes from
 // createRng(`${seed}:${name}:${i}`), so it does not depend on the order tensors are visited in.
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/index.ts';
 import { combineTaskVectors } from './combine.ts';
 import { dropEntries } from './drop.ts';
 import { electSigns, eraseMinority } from './erase.ts';

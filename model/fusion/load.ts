@@ -3,11 +3,11 @@
 // the weights as plain Float32Arrays for the pure fusion steps.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { UsageError } from '../../sim/errors.ts';
-import { readCheckpointConfig, readWeightsManifest, weightsSha256, type RunState } from '../checkpoint.ts';
-import type { RunConfig } from '../config.ts';
-import type { ParamMap } from '../params.ts';
-import { resolveCheckpointDir } from '../trace-model.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import { readCheckpointConfig, readWeightsManifest, weightsSha256, type RunState } from '../index.ts';
+import type { RunConfig } from '../index.ts';
+import type { ParamMap } from '../index.ts';
+import { resolveCheckpointDir } from '../index.ts';
 import { checkCompatible, type FusionCandidate } from './compatibility.ts';
 
 export interface CheckpointLook extends FusionCandidate {

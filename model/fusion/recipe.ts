@@ -1,8 +1,8 @@
 // What `epsim fuse` does, as data: each step of the LongCat-Flash-Thinking fusion (normalise,
 // weight, drop, erase) can be switched off, so the same code also gives plain task-vector
 // averaging. The recipe is recorded in the fused checkpoint's config.json (run.origin).
-import { UsageError } from '../../sim/errors.ts';
-import type { CorpusDomain } from '../corpus/sources.ts';
+import { UsageError } from '../../sim/core/index.ts';
+import type { CorpusDomain } from '../corpus/index.ts';
 import { SIGN_ELECTIONS, type SignElection } from './erase.ts';
 
 export const FUSION_WEIGHTINGS = ['uniform', 'performance'] as const;

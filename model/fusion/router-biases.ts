@@ -12,11 +12,11 @@
 //                 100 steps at mu = 6 ended anywhere in 4.0-4.1 FFN experts per token), and the
 //                 decay lets them settle on the fixed point instead.
 import * as tf from '@tensorflow/tfjs';
-import { expertLoads, updateBiases } from '../bias-controller.ts';
-import type { TokenBatch } from '../batches.ts';
-import type { RoutingChoice } from '../layers/router.ts';
-import { routingStats } from '../routing-stats.ts';
-import { forward, type MoeModel } from '../transformer.ts';
+import { expertLoads, updateBiases } from '../index.ts';
+import type { TokenBatch } from '../index.ts';
+import type { RoutingChoice } from '../layers/index.ts';
+import { routingStats } from '../index.ts';
+import { forward, type MoeModel } from '../index.ts';
 import { combineTaskVectors } from './combine.ts';
 import { applyTaskVector, taskVector } from './task-vectors.ts';
 

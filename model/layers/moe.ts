@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { expertFfn, ffnAssignments } from './expert-ffn.ts';
 import { expertFfnCapacity, planCapacity } from './expert-ffn-capacity.ts';
 import { gatherGates, routerScores, selectExperts, type RoutingChoice } from './router.ts';
-import type { RouterBiasSpace } from '../config.ts';
+import type { RouterBiasSpace } from '../index.ts';
 import { zeroExperts, zeroSlotMask } from './zero-experts.ts';
 
 export interface MoeWeights {

@@ -7,7 +7,7 @@
 //   out = f1 + m                    <- the MoE output is added at the end of the layer
 // so FFN0 and Attn1 do not depend on the MoE result (what SBO overlaps with dispatch/combine).
 import * as tf from '@tensorflow/tfjs';
-import { param, type ParamMap } from '../params.ts';
+import { param, type ParamMap } from '../index.ts';
 import { denseFfn } from './dense-ffn.ts';
 import { mlaAttention, type MlaShape, type MlaWeights } from './mla-attention.ts';
 import { moe, type ExpertImpl, type MoeResult, type MoeShape } from './moe.ts';

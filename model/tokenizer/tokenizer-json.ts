@@ -2,8 +2,8 @@
 // merges: [[left, right], ...], meta }`. Merge i creates token 256 + i. Validated strictly, with
 // every problem reported as `file: field: message`.
 import { z } from 'zod';
-import { UserInputError, type InputIssue } from '../../sim/errors.ts';
-import { describeValue, issuesFromZod } from '../../sim/trace/issues.ts';
+import { UserInputError, type InputIssue } from '../../sim/core/index.ts';
+import { describeValue, issuesFromZod } from '../../sim/trace/index.ts';
 
 export const TOKENIZER_FORMAT = 'epsim-bpe';
 export const TOKENIZER_FORMAT_VERSION = 1;

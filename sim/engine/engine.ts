@@ -1,6 +1,6 @@
 // The discrete-event engine: a clock in integer nanoseconds and one event queue. It knows
 // nothing about GPUs or MoE; callers schedule callbacks. Several engines can coexist (no globals).
-import { SimInvariantError } from '../errors.ts';
+import { SimInvariantError } from '../core/index.ts';
 import { EventQueue, NORMAL, type Priority } from './event-queue.ts';
 
 /** An event handler; `arg` is the number given when it was scheduled (0 by default). */

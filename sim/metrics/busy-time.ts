@@ -3,8 +3,8 @@
 //   exposed comm  = |union of comm-kind spans on the GPU  minus  compute busy|
 // i.e. time the GPU communicates while none of its compute runs. Serial schedules put their
 // exchanges on the compute stream; they still count as communication (their kind says so).
-import type { Span } from '../ops/timeline.ts';
-import { isCommKind } from '../schedules/op-kinds.ts';
+import type { Span } from '../ops/index.ts';
+import { isCommKind } from '../core/index.ts';
 
 export interface GpuBusy {
   computeNs: Float64Array;

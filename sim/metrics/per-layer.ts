@@ -1,8 +1,8 @@
 // perLayerUs: the mean time of each op kind per layer on its own stream, as if nothing overlapped
 // (the table a report would print): the kind's span time summed over a GPU's micro-batches and
 // chunks, averaged over GPUs and over the layers that have that kind. Backward ops count too.
-import type { Span } from '../ops/timeline.ts';
-import type { PerLayerUs } from '../step/types.ts';
+import type { Span } from '../ops/index.ts';
+import type { PerLayerUs } from '../core/index.ts';
 
 const KIND_TO_FIELD: Record<string, keyof PerLayerUs> = {
   attention: 'attention',

@@ -29,7 +29,7 @@
 //     core prefill = flops 4 T nh (C+1)/2 hd; bytes T (2 nh + 2 nkv) hd 2
 // Core attention runs in BF16 whatever the weight dtype; softmax exponentials are not tensor-core
 // FLOPs and are not counted. `all` = qkv + core + out (sumCosts: 'bf16' when fp8 parts are mixed in).
-import type { Dtype } from '../step/types.ts';
+import type { Dtype } from '../core/index.ts';
 import type { AttentionSpec, ModelPreset } from './model-preset.ts';
 import { BF16_BYTES, checkCount, checkSplit, gemmCost, scaleCost, sumCosts, type OpCost } from './op-cost.ts';
 

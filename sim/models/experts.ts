@@ -13,7 +13,7 @@
 //   dispatch per token copy: fp8 H + H/128 * 4 (1 B per value + an FP32 scale per 128 values, as
 //     DeepEP sends; its low-latency kernels add 16 B of per-message metadata, not counted here);
 //     bf16 2 H. combine: the same formula for its dtype (normally bf16: 2 H).
-import type { Dtype } from '../step/types.ts';
+import type { Dtype } from '../core/index.ts';
 import type { ModelPreset } from './model-preset.ts';
 import { BF16_BYTES, FP32_BYTES, FP8_GROUP, checkCount, sumCosts, type OpCost } from './op-cost.ts';
 import { swigluDownCost, swigluUpCost } from './ffn.ts';

@@ -9,7 +9,7 @@
 // Shared experts: sharedExperts fused side by side (F = sharedExperts x sharedHidden), split tp ways
 // like the dense FFN (tp = 1, the default, is DP attention: every GPU holds them whole, as
 // DeepSeek-V3 serves them); zero cost when there are none.
-import type { Dtype } from '../step/types.ts';
+import type { Dtype } from '../core/index.ts';
 import type { ModelPreset } from './model-preset.ts';
 import { BF16_BYTES, activationBytesPerElement, checkCount, checkSplit, sumCosts, weightBytesPerParam, type OpCost } from './op-cost.ts';
 

@@ -9,7 +9,7 @@
 //     ffn_hidden_size, final_layernorm, lm_head). The embedding lookup's T H 2 bytes are the
 //     embedding half of eh_proj's input. DeepSeek-V3's MTP block has an MoE FFN instead; this
 //     function models it with the dense FFN, which under-counts its expert work.
-import type { Dtype } from '../step/types.ts';
+import type { Dtype } from '../core/index.ts';
 import { attentionCost } from './attention.ts';
 import { denseFfnCost } from './ffn.ts';
 import type { ModelPreset } from './model-preset.ts';

@@ -32,7 +32,7 @@
 //   weight gradients in high precision); FP32 master weights + Adam m and v (12 B per parameter)
 //   sharded ZeRO-1 over the data-parallel replicas of each parameter: attention.dp for the
 //   non-expert parameters, gpus / ep for the experts (each EP group holds every expert once).
-import type { Parallel, Precision, Workload } from '../step/types.ts';
+import type { Parallel, Precision, Workload } from '../core/index.ts';
 import { kvBytesPerTokenPerBlock } from './attention.ts';
 import type { ModelPreset } from './model-preset.ts';
 import { BF16_BYTES, FP32_BYTES, checkCount, weightBytesPerParam } from './op-cost.ts';

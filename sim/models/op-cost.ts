@@ -12,7 +12,7 @@
 //   flops = 2 m k n
 //   bytes = k n * weightB + m k * activationB(input) + m n * outB   (outB = 2: BF16 output)
 // i.e. every operand crosses HBM exactly once (no re-reads across tiles, no L2 reuse across ops).
-import type { Dtype } from '../step/types.ts';
+import type { Dtype } from '../core/index.ts';
 
 export interface OpCost {
   /** Dense FLOPs, 2 per multiply-add. */

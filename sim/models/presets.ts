@@ -4,7 +4,7 @@
 //   attention blocks  = 2 * layers (scmoe: two MLA blocks per layer) | layers (standard)
 //   dense FFN blocks  = 2 * layers (scmoe: two dense FFNs per layer) | denseLayers (standard)
 // Every number below is copied from the cited config; nothing is tuned to an end-to-end result.
-import type { TraceModelShape } from '../trace/routing-trace.ts';
+import type { TraceModelShape } from '../trace/index.ts';
 import type { AttentionSpec, ModelPreset, MoeSpec } from './model-preset.ts';
 
 /**

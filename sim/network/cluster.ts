@@ -1,11 +1,19 @@
 // Binds a topology to the executor: link capacities and routes.
-import type { Topology } from '../cluster/topology.ts';
-import { gpuCount } from '../cluster/topology.ts';
-import type { ExecuteOptions } from '../ops/execute.ts';
+import type { Topology } from '../hardware/index.ts';
+import { gpuCount } from '../hardware/index.ts';
 import { buildLinks, type LinkTable } from './links.ts';
 import { route, type Route } from './route.ts';
 
-export function executeOptionsFor(topology: Topology, extra: Partial<ExecuteOptions> = {}): ExecuteOptions & { links: LinkTable } {
+/** What the executor needs to know about a cluster's network. */
+export interface ClusterNetwork {
+  gpus: number;
+  smsPerGpu: number;
+  linkCapacityBytesPerNs: Float64Array;
+  route: (src: number, dst: number) => Route;
+  links: LinkTable;
+}
+
+export function executeOptionsFor<Extra extends object = object>(topology: Topology, extra: Extra = {} as Extra): ClusterNetwork & Extra {
   const links = buildLinks(topology);
   const gpus = gpuCount(topology);
   // Routes are reused by every exchange; cache them up to 512 GPUs (262,144 pairs).

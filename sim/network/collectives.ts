@@ -1,8 +1,19 @@
 // Flow builders for collectives. Matrices are indexed by rank within `gpus` (the participants);
 // the flows name GPUs. Zero-byte transfers make no flow.
-import type { Topology } from '../cluster/topology.ts';
-import { nodeOf } from '../cluster/topology.ts';
-import type { FlowSpec } from '../ops/op-graph.ts';
+import type { Topology } from '../hardware/index.ts';
+import { nodeOf } from '../hardware/index.ts';
+
+/** One transfer of a collective, from GPU src to GPU dst. */
+export interface FlowSpec {
+  src: number;
+  dst: number;
+  bytes: number;
+  /** Indices (in this collective's flows) of flows that must arrive (or drain) before this one starts. */
+  after?: number | readonly number[];
+  afterDrain?: boolean;
+  /** The route's latency is paid this many times (a pipelined ring edge pays once per ring step). */
+  latencySteps?: number;
+}
 
 /** Square matrix of bytes, row = sender rank, column = receiver rank. */
 export type ByteMatrix = ArrayLike<ArrayLike<number>>;

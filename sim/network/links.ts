@@ -1,8 +1,8 @@
 // The link table of a topology: every GPU has four one-directional ports (NVLink out/in into the
 // node's NVSwitch, RDMA NIC out/in into the fabric), and every switch of a tier below the top has
 // an uplink and a downlink. Capacities are achieved bandwidths in bytes/ns (1 GB/s = 1 byte/ns).
-import type { Topology } from '../cluster/topology.ts';
-import { gpuCount } from '../cluster/topology.ts';
+import type { Topology } from '../hardware/index.ts';
+import { gpuCount } from '../hardware/index.ts';
 
 export interface LinkTable {
   count: number;

@@ -14,9 +14,9 @@
 // meanwhile a drained flow's bandwidth stays unused, and the flows that start in one instant take
 // an equal share of each link they cross, slowing the bundles already there (admit()). Rates stay feasible (no link is ever over capacity). bench/network.ts measures
 // the error against exact.
-import type { Engine } from '../engine/engine.ts';
-import { LATE, NORMAL } from '../engine/event-queue.ts';
-import { SimInvariantError } from '../errors.ts';
+import type { Engine } from '../engine/index.ts';
+import { LATE, NORMAL } from '../engine/index.ts';
+import { SimInvariantError } from '../core/index.ts';
 import { FairShareSolver, type FlowPaths } from './max-min.ts';
 
 export interface NetworkOptions {

@@ -1,7 +1,7 @@
 // The path of a transfer between two GPUs: NVLink inside a node; NIC out, the switch tiers the
 // two nodes do not share, and NIC in across nodes. Latency is paid once per transfer.
-import type { Topology } from '../cluster/topology.ts';
-import { nodeOf } from '../cluster/topology.ts';
+import type { Topology } from '../hardware/index.ts';
+import { nodeOf } from '../hardware/index.ts';
 import type { LinkTable } from './links.ts';
 
 export interface Route {

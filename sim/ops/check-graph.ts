@@ -1,6 +1,6 @@
 // Checks of an op graph: every dependency exists (before running), and when a run stalls, the
 // dependency cycle (through deps and stream order) that caused it. Errors name the ops involved.
-import { SimInvariantError } from '../errors.ts';
+import { SimInvariantError } from '../core/index.ts';
 import type { OpGraph, OpId } from './op-graph.ts';
 
 export class OpGraphError extends SimInvariantError {

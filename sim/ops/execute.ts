@@ -2,11 +2,11 @@
 // dependencies are done and it is at the head of its (in-order) stream. Compute ops slow down
 // while communication kernels on the same GPU hold SMs: with c of S SMs held, compute progresses
 // at (S - c) / S of full speed (memory-bound kernels are assumed to scale the same way).
-import { Engine } from '../engine/engine.ts';
-import { NORMAL, URGENT } from '../engine/event-queue.ts';
-import { SimInvariantError } from '../errors.ts';
-import { Network } from '../network/network.ts';
-import type { Route } from '../network/route.ts';
+import { Engine } from '../engine/index.ts';
+import { NORMAL, URGENT } from '../engine/index.ts';
+import { SimInvariantError } from '../core/index.ts';
+import { Network } from '../network/index.ts';
+import type { Route } from '../network/index.ts';
 import { cycleError, dependentsOf, describe, findCycle } from './check-graph.ts';
 import { buildFlowTable } from './flow-table.ts';
 import type { OpGraph, OpId } from './op-graph.ts';

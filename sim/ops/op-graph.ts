@@ -2,7 +2,10 @@
 // per-GPU parts run on a communication stream and exchange flows. Streams are in-order queues
 // (CUDA semantics): ops run in the order they were added to their stream.
 // Ops are stored column-wise in typed arrays so graphs of millions of ops stay small and fast.
-import { SimInvariantError } from '../errors.ts';
+import { SimInvariantError } from '../core/index.ts';
+import type { FlowSpec } from '../network/index.ts';
+
+export type { FlowSpec };
 
 export type OpId = number;
 
@@ -23,17 +26,6 @@ export interface ComputeSpec extends OpMeta {
   flops?: number;
   bytes?: number;
   deps?: readonly OpId[];
-}
-
-export interface FlowSpec {
-  src: number;
-  dst: number;
-  bytes: number;
-  /** Indices (in this collective's flows) of flows that must arrive (or drain) before this one starts. */
-  after?: number | readonly number[];
-  afterDrain?: boolean;
-  /** The route's latency is paid this many times (a pipelined ring edge pays once per ring step). */
-  latencySteps?: number;
 }
 
 export interface CollectiveSpec extends OpMeta {

@@ -1,8 +1,8 @@
 // The spans in Chrome Trace Event format (opens in Perfetto and chrome://tracing): one complete
 // ("X") event per span, ts and dur in µs; one process per (schedule, GPU), one thread per stream,
 // named by metadata ("M") events.
-import type { Topology } from '../cluster/topology.ts';
-import type { Timeline } from '../ops/timeline.ts';
+import type { Topology } from '../hardware/index.ts';
+import type { Timeline } from '../ops/index.ts';
 
 export interface ChromeTrace {
   traceEvents: Record<string, unknown>[];

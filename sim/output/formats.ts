@@ -1,6 +1,6 @@
 // The JSON files `epsim run` and `epsim sweep` write, which the dashboard reads (DESIGN.md). These
 // types are the on-disk contract; bump the formatVersion of a file when its shape changes.
-import type { ScheduleMetrics } from '../step/types.ts';
+import type { ScheduleMetrics } from '../core/index.ts';
 
 export const RESULT_FORMAT_VERSION = 1;
 export const TIMELINE_FORMAT_VERSION = 1;

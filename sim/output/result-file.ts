@@ -1,13 +1,28 @@
 // result.json: the resolved scenario, where routing came from, and one metrics entry per schedule.
 // Nothing time- or machine-dependent goes in, so the same seed gives byte-identical files.
-import { gpuCount } from '../cluster/topology.ts';
-import type { ResolvedScenario } from '../scenario/load.ts';
-import type { ScheduleMetrics } from '../step/types.ts';
+import type { ScheduleMetrics } from '../core/index.ts';
+import { gpuCount, type Topology } from '../hardware/index.ts';
+import type { ModelPreset } from '../models/index.ts';
+import type { RoutingSource } from '../replay/index.ts';
+import type { StepInput } from '../schedules/index.ts';
+import type { RoutingTrace } from '../trace/index.ts';
 import { RESULT_FORMAT_VERSION, type ResultFile } from './formats.ts';
 
 export const EPSIM_VERSION = '0.1.0';
 
-export function toResultFile(s: ResolvedScenario, metrics: ScheduleMetrics[], refused: { name: string; reason: string }[] = []): ResultFile {
+/** What result.json records about a resolved scenario (the scenario loader's ResolvedScenario has it). */
+export interface RunDescription {
+  file: string;
+  /** The validated scenario with defaults filled. */
+  spec: Record<string, unknown> & { name: string; seed: number };
+  topology: Topology;
+  model: ModelPreset;
+  routing: Pick<RoutingSource, 'kind' | 'description'>;
+  trace?: { file: string; trace: RoutingTrace };
+  input: Pick<StepInput, 'commSms' | 'parallel' | 'recomputeFraction'>;
+}
+
+export function toResultFile(s: RunDescription, metrics: ScheduleMetrics[], refused: { name: string; reason: string }[] = []): ResultFile {
   const t = s.topology;
   return {
     formatVersion: RESULT_FORMAT_VERSION,

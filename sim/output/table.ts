@@ -1,5 +1,5 @@
 // The comparison table `epsim run` prints (the dashboard shows the same columns).
-import type { ScheduleMetrics } from '../step/types.ts';
+import type { ScheduleMetrics } from '../core/index.ts';
 
 export const TABLE_COLUMNS = ['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok'] as const;
 

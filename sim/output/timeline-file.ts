@@ -1,9 +1,9 @@
 // timeline.json for the dashboard: spans column-wise with string tables, plus each GPU's exposed
 // communication intervals (communication running while none of that GPU's compute does).
-import { gpuCount, type Topology } from '../cluster/topology.ts';
-import { subtract, union } from '../metrics/busy-time.ts';
-import type { Timeline } from '../ops/timeline.ts';
-import { COMM_KINDS, isCommKind } from '../schedules/op-kinds.ts';
+import { gpuCount, type Topology } from '../hardware/index.ts';
+import { subtract, union } from '../metrics/index.ts';
+import type { Timeline } from '../ops/index.ts';
+import { COMM_KINDS, isCommKind } from '../core/index.ts';
 import { TIMELINE_FORMAT_VERSION, type TimelineFile, type TimelineSchedule } from './formats.ts';
 
 export function toTimelineFile(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): TimelineFile {

@@ -15,7 +15,7 @@
 // are marked with an increasing stamp rather than cleared; sources with a layerTable are read
 // directly. A placement's flattened form is cached per placement object, so placements must not
 // be mutated after first use. bench/replay.ts measures it.
-import { SimInvariantError } from '../errors.ts';
+import { SimInvariantError } from '../core/index.ts';
 import type { RoutingSource } from './routing-source.ts';
 import type { ExpertPlacement, LayerTraffic } from './traffic.ts';
 

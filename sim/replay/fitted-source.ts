@@ -46,8 +46,8 @@
 // takes one run of consecutive pool tokens from a random start (decode included): a 2,048-token
 // decode step then samples 2 or 3 blocks per layer instead of the whole pool (65,536 tokens by
 // default), which took 1.7 s per scenario load on the 28-layer LongCat model.
-import { createRng, type Rng } from '../rng.ts';
-import type { RoutingTrace } from '../trace/routing-trace.ts';
+import { createRng, type Rng } from '../core/index.ts';
+import type { RoutingTrace } from '../trace/index.ts';
 import type { RoutingSource } from './routing-source.ts';
 import { checkShape, describeShape, shapeOfTrace, type SimulatedMoeShape } from './shape.ts';
 

@@ -14,3 +14,4 @@ export { contiguousPlacement, expertLoadFromSource, layerPlacements, loadAwarePl
 export type { LayerPlacementsOptions } from './placement.ts';
 export { buildLayerTraffic, createTrafficScratch } from './build-traffic.ts';
 export type { BuildLayerTrafficInput, TrafficScratch } from './build-traffic.ts';
+export { randomRoutingSource } from './random-source.ts';

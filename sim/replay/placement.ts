@@ -6,7 +6,7 @@
 // - expertLoadFromSource: per-expert token counts over a calibration sample, to feed the latter.
 // Bad user choices (an ep that does not divide the experts, too many redundant slots) throw a
 // ConfigError whose path names the scenario key (parallel.ep, parallel.redundantExperts).
-import { ConfigError } from '../errors.ts';
+import { ConfigError } from '../core/index.ts';
 import type { RoutingSource } from './routing-source.ts';
 import type { ExpertPlacement } from './traffic.ts';
 

@@ -4,7 +4,7 @@
 // uniformly random k-subset of their experts. Balanced only on average, unlike uniform routing.
 // It models no real model's routing; it exists so the a2a workload can be set up like the
 // libraries' own benchmarks. Seeded; a fixed pool of tokens, drawn like decode tokens.
-import { createRng, type Rng } from '../rng.ts';
+import { createRng, type Rng } from '../core/index.ts';
 import type { RoutingSource } from './routing-source.ts';
 import { checkShape, describeShape } from './shape.ts';
 

@@ -1,7 +1,7 @@
 // Where routing decisions come from during replay: a recorded trace (exact), a statistical fit of
 // a trace (when the scenario's model differs from the traced one, and the scenario asks for it),
 // or uniform routing (perfectly balanced, what other simulators assume).
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../core/index.ts';
 
 export interface RoutingSource {
   /** Reported in results so nobody mistakes one for another ('random': an EP-library benchmark's routing). */

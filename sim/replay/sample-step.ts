@@ -1,7 +1,7 @@
 // One step's tokens for every rank of an EP group, drawn in a single sampleTokens call and split
 // into consecutive per-rank slices (views, no copy). One call matters: prefill ranks then hold
 // consecutive chunks of one stream, and uniform routing is exactly balanced over the whole step.
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../core/index.ts';
 import type { RoutingSource } from './routing-source.ts';
 
 /** tokensPerRank: one count for every rank, or one count per rank. */

@@ -1,6 +1,6 @@
 // The MoE shape of the simulated model, as trace replay needs it (the caller takes it from the
 // model preset: MoE layers, FFN experts, zero experts, top-k), and how to describe one.
-import type { TraceModelShape } from '../trace/routing-trace.ts';
+import type { TraceModelShape } from '../trace/index.ts';
 
 export interface SimulatedMoeShape {
   /** MoE layers of the simulated model (LongCat-Flash: 28). */

@@ -7,9 +7,9 @@
 // Token sampling (both through the caller's seeded rng): decode draws independent uniform token
 // positions; prefill (contiguous) draws one run of consecutive positions from a random start,
 // wrapping around the end of the trace.
-import { UserInputError } from '../errors.ts';
-import type { Rng } from '../rng.ts';
-import type { RoutingTrace } from '../trace/routing-trace.ts';
+import { UserInputError } from '../core/index.ts';
+import type { Rng } from '../core/index.ts';
+import type { RoutingTrace } from '../trace/index.ts';
 import { fitRoutingTrace, fittedRoutingSource, samplePositions } from './fitted-source.ts';
 import type { RoutingSource } from './routing-source.ts';
 import { checkShape, describeShape, shapeDifferences, shapeOfTrace, type SimulatedMoeShape } from './shape.ts';

@@ -16,7 +16,7 @@
 // Because balance is a property of consecutive tokens, sampleTokens always returns one run of
 // consecutive ids from a random start (decode too); draw a whole step's tokens in one call
 // (sampleStepTokens) and split it over ranks, or the ranks' runs will not tile.
-import type { Rng } from '../rng.ts';
+import type { Rng } from '../core/index.ts';
 import type { RoutingSource } from './routing-source.ts';
 import { checkShape, describeShape } from './shape.ts';
 

@@ -4,22 +4,23 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Topology } from '../cluster/topology.ts';
-import { gpuCount } from '../cluster/topology.ts';
-import { configErrorAt, parseYaml } from '../config/load-yaml.ts';
-import { UsageError, UserInputError, formatIssue } from '../errors.ts';
-import type { ModelPreset } from '../models/model-preset.ts';
-import { moeLayerCount, presetByName, tracedPreset } from '../models/presets.ts';
-import type { RoutingSource } from '../replay/routing-source.ts';
-import { traceRoutingSource } from '../replay/trace-source.ts';
-import { randomRoutingSource } from '../replay/random-source.ts';
-import { uniformRoutingSource } from '../replay/uniform-source.ts';
-import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/simulate-step.ts';
-import { a2aModel } from '../step/simulate-a2a.ts';
-import { SCHEDULE_NAMES, type ScheduleName, type StepInput, type Workload } from '../step/types.ts';
-import { readTrace } from '../trace/read.ts';
-import type { RoutingTrace } from '../trace/routing-trace.ts';
-import { loadTopology } from '../../topologies/load.ts';
+import type { Topology } from '../hardware/index.ts';
+import { gpuCount } from '../hardware/index.ts';
+import { configErrorAt, parseYaml } from '../core/index.ts';
+import { UsageError, UserInputError, formatIssue } from '../core/index.ts';
+import type { ModelPreset } from '../models/index.ts';
+import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
+import type { RoutingSource } from '../replay/index.ts';
+import { traceRoutingSource } from '../replay/index.ts';
+import { randomRoutingSource } from '../replay/index.ts';
+import { uniformRoutingSource } from '../replay/index.ts';
+import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
+import { a2aModel } from '../schedules/index.ts';
+import { SCHEDULE_NAMES, type ScheduleName, type Workload } from '../core/index.ts';
+import type { StepInput } from '../schedules/index.ts';
+import { readTrace } from '../trace/index.ts';
+import type { RoutingTrace } from '../trace/index.ts';
+import { loadTopology } from '../hardware/index.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
@@ -34,8 +35,8 @@ export interface ResolvedScenario {
   model: ModelPreset;
   routing: RoutingSource;
   trace?: { file: string; trace: RoutingTrace };
-  /** Schedules to run ('a2a' for the a2a phase), in the scenario's order. */
-  schedules: (ScheduleName | 'a2a')[];
+  /** Schedules to run, in the scenario's order. */
+  schedules: ScheduleName[];
   /** The step input every schedule runs (the same tokens, seed and cluster for all). */
   input: StepInput;
 }
@@ -132,13 +133,11 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   model = model!;
 
   checkLayout(spec, topology!, model, problems);
-  const schedules = phase === 'a2a' ? (['a2a'] as const) : (spec.schedules ?? defaultSchedules(spec, model));
-  if (phase !== 'a2a') {
-    schedules.forEach((name, i) => {
-      const refusal = scheduleRefusal({ model, workload: toWorkload(spec) }, name as ScheduleName);
-      if (refusal) problems.push({ path: spec.schedules ? ['schedules', i] : ['workload', 'phase'], message: refusal });
-    });
-  }
+  const schedules = spec.schedules ?? defaultSchedules(spec, model);
+  schedules.forEach((name, i) => {
+    const refusal = scheduleRefusal({ model, workload: toWorkload(spec) }, name);
+    if (refusal) problems.push({ path: spec.schedules ? ['schedules', i] : ['workload', 'phase'], message: refusal });
+  });
   if (problems.length > 0) fail();
 
   let routing: RoutingSource;

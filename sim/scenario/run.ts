@@ -1,14 +1,14 @@
 // Runs every schedule of a resolved scenario and assembles what `epsim run` writes (and the
 // dashboard serves): result.json, timeline.json and the Chrome trace. Pure apart from the clock
 // used for progress; the CLI and the web server both call it.
-import { toChromeTrace } from '../output/chrome-trace.ts';
-import type { ResultFile, TimelineFile } from '../output/formats.ts';
-import { toResultFile } from '../output/result-file.ts';
-import { toTimelineFile } from '../output/timeline-file.ts';
-import type { ChromeTrace } from '../output/chrome-trace.ts';
-import { simulateA2a } from '../step/simulate-a2a.ts';
-import { simulateStep } from '../step/simulate-step.ts';
-import type { ScheduleName, ScheduleResult } from '../step/types.ts';
+import { toChromeTrace } from '../output/index.ts';
+import type { ResultFile, TimelineFile } from '../output/index.ts';
+import { toResultFile } from '../output/index.ts';
+import { toTimelineFile } from '../output/index.ts';
+import type { ChromeTrace } from '../output/index.ts';
+import { simulateStep } from '../step/index.ts';
+import type { ScheduleName } from '../core/index.ts';
+import type { ScheduleResult } from '../step/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
 import { runOnWorkers } from './worker-pool.ts';
 
@@ -35,7 +35,7 @@ export function runScenario(s: ResolvedScenario, options: { onProgress?: (p: Run
   s.schedules.forEach((name, i) => {
     options.onProgress?.({ schedule: name, done: i, total: s.schedules.length });
     const t0 = performance.now();
-    results.set(name, name === 'a2a' ? simulateA2a(s.input) : simulateStep(s.input, name as ScheduleName));
+    results.set(name, simulateStep(s.input, name));
     wallMs[name] = performance.now() - t0;
     options.onProgress?.({ schedule: name, done: i + 1, total: s.schedules.length, wallMs: wallMs[name] });
   });

@@ -1,9 +1,8 @@
 // A worker for `epsim run` on several threads: loads the scenario (kept for the next task), runs
 // one schedule and posts its result (metrics and timeline), or the error, then `done`.
 import { parentPort } from 'node:worker_threads';
-import { simulateA2a } from '../step/simulate-a2a.ts';
-import { simulateStep } from '../step/simulate-step.ts';
-import type { ScheduleName } from '../step/types.ts';
+import { simulateStep } from '../step/index.ts';
+import type { ScheduleName } from '../core/index.ts';
 import { loadScenario, resolveScenarioText, type ResolvedScenario } from './load.ts';
 import type { ScheduleMessage, ScheduleTask } from './run.ts';
 
@@ -20,7 +19,7 @@ port.on('message', async (task: ScheduleTask) => {
   try {
     const s = await last.scenario;
     const t0 = performance.now();
-    const result = task.schedule === 'a2a' ? simulateA2a(s.input) : simulateStep(s.input, task.schedule as ScheduleName);
+    const result = simulateStep(s.input, task.schedule as ScheduleName);
     post({ kind: 'result', name: task.schedule, result, wallMs: performance.now() - t0 });
   } catch (e) {
     post({ kind: 'error', name: task.schedule, message: e instanceof Error ? e.message : String(e) });

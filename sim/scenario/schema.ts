@@ -1,7 +1,7 @@
 // The scenario file's shape (DESIGN.md): strict objects, so a typo is an error, never ignored.
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 import { z } from 'zod';
-import { SCHEDULE_NAMES } from '../step/types.ts';
+import { SCHEDULE_NAMES } from '../core/index.ts';
 
 const positiveInt = z.number().int().positive();
 const dtype = z.enum(['bf16', 'fp8']);

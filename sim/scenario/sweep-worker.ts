@@ -2,11 +2,10 @@
 // the job, and posts one point per schedule. Input mistakes at this size (ep does not divide the
 // experts, a schedule refused) become the point's `error`, not a crash.
 import { parentPort } from 'node:worker_threads';
-import { formatIssue, UserInputError } from '../errors.ts';
-import type { SweepPoint } from '../output/formats.ts';
-import { simulateA2a } from '../step/simulate-a2a.ts';
-import { simulateStep } from '../step/simulate-step.ts';
-import type { ScheduleName } from '../step/types.ts';
+import { formatIssue, UserInputError } from '../core/index.ts';
+import type { SweepPoint } from '../output/index.ts';
+import { simulateStep } from '../step/index.ts';
+import type { ScheduleName } from '../core/index.ts';
 import { loadScenario } from './load.ts';
 import type { SweepJob, SweepMessage } from './sweep.ts';
 
@@ -33,7 +32,7 @@ port.on('message', async (job: SweepJob) => {
     let point: SweepPoint;
     try {
       if (!scenario) throw new Error(loadError);
-      const result = schedule === 'a2a' ? simulateA2a(scenario.input) : simulateStep(scenario.input, schedule as ScheduleName);
+      const result = simulateStep(scenario.input, schedule as ScheduleName);
       point = { ...base, schedule, metrics: result.metrics };
     } catch (e) {
       point = { ...base, schedule, error: errorText(e) };

@@ -2,7 +2,7 @@
 // pool of worker threads (worker-pool.ts), then a recommendation. The pure parts (tasks,
 // recommendation, CSV) are exported for tests.
 import { cpus } from 'node:os';
-import { SWEEP_FORMAT_VERSION, type SweepFile, type SweepPoint } from '../output/formats.ts';
+import { SWEEP_FORMAT_VERSION, type SweepFile, type SweepPoint } from '../output/index.ts';
 import type { ResolvedScenario } from './load.ts';
 import { runOnWorkers } from './worker-pool.ts';
 

@@ -3,7 +3,7 @@
 // stream, so a schedule can interleave micro-batches (TBO) or run one alone (serial).
 import type { Emitter, Handle } from './emitter.ts';
 import type { AttentionPart, LayerCosts } from './layer-costs.ts';
-import { STREAMS } from './op-kinds.ts';
+import { STREAMS } from '../core/index.ts';
 
 export interface BlockContext {
   e: Emitter;

@@ -1,15 +1,15 @@
 // Emits ops for every GPU at once. A Handle holds one op id per GPU (-1 where a GPU has none), so a
 // schedule reads like the program of a single GPU while the graph gets all of them. Collectives
 // span an EP group (dispatch, combine) or a TP group (all-reduce).
-import type { OpCost } from '../models/costs.ts';
-import { combineBytesPerToken, dispatchBytesPerToken } from '../models/costs.ts';
-import { computeTimeNs } from '../cost/roofline.ts';
-import { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../network/collectives.ts';
-import type { FlowSpec } from '../ops/op-graph.ts';
-import { OpGraph } from '../ops/op-graph.ts';
-import type { LayerTraffic } from '../replay/traffic.ts';
-import type { CommKind, ComputeKind } from './op-kinds.ts';
-import { STREAMS } from './op-kinds.ts';
+import type { OpCost } from '../models/index.ts';
+import { combineBytesPerToken, dispatchBytesPerToken } from '../models/index.ts';
+import { computeTimeNs } from '../hardware/index.ts';
+import { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
+import type { FlowSpec } from '../ops/index.ts';
+import { OpGraph } from '../ops/index.ts';
+import type { LayerTraffic } from '../replay/index.ts';
+import type { CommKind, ComputeKind } from '../core/index.ts';
+import { STREAMS } from '../core/index.ts';
 import type { StepPlan } from './step-plan.ts';
 
 export type Handle = Int32Array;

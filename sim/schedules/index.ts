@@ -1,18 +1,9 @@
-// The schedule registry: names are the contract (DESIGN.md); adding a schedule = one file + one line.
-import type { ScheduleName } from '../step/types.ts';
-import type { Schedule } from './define-schedule.ts';
-import { scmoeChunked } from './scmoe-chunked.ts';
-import { scmoeSbo } from './scmoe-sbo.ts';
-import { serial } from './serial.ts';
-import { sharedOverlap } from './shared-overlap.ts';
-import { tbo } from './tbo.ts';
-
-export const SCHEDULES: Record<ScheduleName, Schedule> = {
-  serial,
-  'shared-overlap': sharedOverlap,
-  tbo,
-  'scmoe-sbo': scmoeSbo,
-  'scmoe-chunked': scmoeChunked,
-};
-
-export type { Schedule } from './define-schedule.ts';
+// PUBLIC SURFACE of sim/schedules/: what other folders may import (they import nothing else from here).
+export { a2aModel } from './a2a.ts';
+export type { StepSummary } from './define-schedule.ts';
+export { Emitter } from './emitter.ts';
+export { layerCosts } from './layer-costs.ts';
+export { SCHEDULES } from './registry.ts';
+export type { StepInput } from './step-input.ts';
+export { planStep } from './step-plan.ts';
+export type { StepPlan } from './step-plan.ts';

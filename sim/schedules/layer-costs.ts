@@ -9,7 +9,7 @@ import {
   routerCost,
   sharedExpertCost,
   type OpCost,
-} from '../models/costs.ts';
+} from '../models/index.ts';
 import type { StepPlan } from './step-plan.ts';
 
 export type AttentionPart = 'qkv' | 'core' | 'out' | 'all';

@@ -8,7 +8,7 @@
 import { attention, combine, denseFfn, dispatch, experts, router, stepTail, type BlockContext } from './blocks.ts';
 import { defineSchedule } from './define-schedule.ts';
 import type { Handle } from './emitter.ts';
-import { STREAMS } from './op-kinds.ts';
+import { STREAMS } from '../core/index.ts';
 
 export const scmoeSbo = defineSchedule({
   name: 'scmoe-sbo',

@@ -3,7 +3,7 @@
 import { interleave, layerInModelOrder, stepTail } from './blocks.ts';
 import { defineSchedule } from './define-schedule.ts';
 import type { Handle } from './emitter.ts';
-import { STREAMS } from './op-kinds.ts';
+import { STREAMS } from '../core/index.ts';
 import { trainStep } from './train-step.ts';
 
 export const serial = defineSchedule({

@@ -6,7 +6,7 @@
 import { attention, combine, denseFfn, dispatch, experts, router, sharedExpert, stepTail, type BlockContext } from './blocks.ts';
 import { defineSchedule } from './define-schedule.ts';
 import type { Handle } from './emitter.ts';
-import { STREAMS } from './op-kinds.ts';
+import { STREAMS } from '../core/index.ts';
 
 const HALVES = [0, 1];
 

@@ -1,16 +1,16 @@
 // Everything a schedule needs to know about one step before it emits ops: the layout of GPUs into
 // EP and TP groups, the tokens each GPU holds (drawn from the routing source), how they split into
 // micro-batches, and each MoE layer's traffic per EP group (computed on first use).
-import { gpuCount, type Topology } from '../cluster/topology.ts';
-import { moeLayerCount } from '../models/presets.ts';
-import type { ModelPreset } from '../models/model-preset.ts';
-import { buildLayerTraffic, createTrafficScratch } from '../replay/build-traffic.ts';
-import { contiguousPlacement, expertLoadFromSource, loadAwarePlacement } from '../replay/placement.ts';
-import { sampleStepTokens } from '../replay/sample-step.ts';
-import type { RoutingSource } from '../replay/routing-source.ts';
-import type { ExpertPlacement, LayerTraffic } from '../replay/traffic.ts';
-import { createRng } from '../rng.ts';
-import type { StepInput } from '../step/types.ts';
+import { gpuCount, type Topology } from '../hardware/index.ts';
+import { moeLayerCount } from '../models/index.ts';
+import type { ModelPreset } from '../models/index.ts';
+import { buildLayerTraffic, createTrafficScratch } from '../replay/index.ts';
+import { contiguousPlacement, expertLoadFromSource, loadAwarePlacement } from '../replay/index.ts';
+import { sampleStepTokens } from '../replay/index.ts';
+import type { RoutingSource } from '../replay/index.ts';
+import type { ExpertPlacement, LayerTraffic } from '../replay/index.ts';
+import { createRng } from '../core/index.ts';
+import type { StepInput } from './step-input.ts';
 
 export interface StepPlan {
   input: StepInput;

@@ -5,7 +5,7 @@
 import { interleave, layerInModelOrder, stepTail } from './blocks.ts';
 import { defineSchedule } from './define-schedule.ts';
 import type { Handle } from './emitter.ts';
-import { STREAMS } from './op-kinds.ts';
+import { STREAMS } from '../core/index.ts';
 
 export const tbo = defineSchedule({
   name: 'tbo',

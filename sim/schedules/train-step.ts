@@ -8,21 +8,21 @@
 // token chunks (scmoe-chunked): each chunk's expert GEMM starts when its dispatch lands, and the
 // dense path (dense FFN 0, attention 1, dense FFN 1), which the ScMoE shortcut makes independent
 // of the MoE, runs between the chunks. Without it (serial) everything is in model order on one stream.
-import { backwardCost } from '../models/costs.ts';
-import type { OpCost } from '../models/costs.ts';
+import { backwardCost } from '../models/index.ts';
+import type { OpCost } from '../models/index.ts';
 import {
   attentionParamsPerBlock,
   denseFfnParamsPerBlock,
   expertParams,
   routerParamsPerLayer,
   sharedExpertParamsPerLayer,
-} from '../models/params.ts';
-import type { ModelPreset } from '../models/model-preset.ts';
+} from '../models/index.ts';
+import type { ModelPreset } from '../models/index.ts';
 import { opName, type BlockContext } from './blocks.ts';
 import type { Emitter, Handle } from './emitter.ts';
 import type { LayerCosts } from './layer-costs.ts';
-import type { ComputeKind } from './op-kinds.ts';
-import { STREAMS } from './op-kinds.ts';
+import type { ComputeKind } from '../core/index.ts';
+import { STREAMS } from '../core/index.ts';
 
 export interface TrainOptions {
   chunks: number;

@@ -1,17 +1,20 @@
 // One step of one schedule: plan the step (tokens, traffic), let the schedule emit its op graph,
 // execute it on the cluster and summarise the timeline into metrics.
-import { gpuCount } from '../cluster/topology.ts';
-import { memoryPerGpu } from '../models/memory.ts';
-import { modelFlopsPerToken } from '../models/costs.ts';
-import { busyTime } from '../metrics/busy-time.ts';
-import { perLayerUs, round } from '../metrics/per-layer.ts';
-import { executeOptionsFor } from '../network/cluster.ts';
-import { execute } from '../ops/execute.ts';
-import { Emitter } from '../schedules/emitter.ts';
+import { gpuCount } from '../hardware/index.ts';
+import { memoryPerGpu } from '../models/index.ts';
+import { modelFlopsPerToken } from '../models/index.ts';
+import { busyTime } from '../metrics/index.ts';
+import { perLayerUs, round } from '../metrics/index.ts';
+import { executeOptionsFor } from '../network/index.ts';
+import { execute } from '../ops/index.ts';
+import { Emitter } from '../schedules/index.ts';
 import { SCHEDULES } from '../schedules/index.ts';
-import { layerCosts } from '../schedules/layer-costs.ts';
-import { planStep, type StepPlan } from '../schedules/step-plan.ts';
-import type { ScheduleName, ScheduleResult, StepInput } from './types.ts';
+import type { StepSummary } from '../schedules/index.ts';
+import { layerCosts } from '../schedules/index.ts';
+import { planStep, type StepPlan } from '../schedules/index.ts';
+import type { ScheduleName } from '../core/index.ts';
+import type { StepInput } from '../schedules/index.ts';
+import type { ScheduleResult } from './schedule-result.ts';
 
 /** Default share of flows between network rate re-solves (see sim/network/network.ts). */
 export const DEFAULT_RECOMPUTE_FRACTION = 0.1;
@@ -44,15 +47,13 @@ export function simulateStep(input: StepInput, name: ScheduleName): ScheduleResu
     metrics: {
       name,
       ...(fit.ok && fit.emulation ? { emulation: fit.emulation } : {}),
-      ...summarize(plan, timeline.makespanNs, timeline.spans),
+      ...(schedule.summarize ? schedule.summarize(plan, timeline) : summarize(plan, timeline.makespanNs, timeline.spans)),
     },
     timeline,
   };
 }
 
-type Summary = Omit<ScheduleResult['metrics'], 'name' | 'emulation'>;
-
-export function summarize(plan: StepPlan, makespanNs: number, spans: ScheduleResult['timeline']['spans']): Summary {
+export function summarize(plan: StepPlan, makespanNs: number, spans: ScheduleResult['timeline']['spans']): StepSummary {
   const { input } = plan;
   const gpus = gpuCount(input.topology);
   const stepS = makespanNs / 1e9;
@@ -72,7 +73,7 @@ export function summarize(plan: StepPlan, makespanNs: number, spans: ScheduleRes
     ...(w.phase === 'train' ? { pipelineStages: w.pipelineStages ?? 1 } : {}),
     ...(plan.moeLayers > 0 ? { ffnExpertsPerToken: meanFfnExpertsPerToken(plan) } : {}),
   });
-  const summary: Summary = {
+  const summary: StepSummary = {
     stepTimeUs: round(makespanNs / 1000),
     tokensPerSecPerGpu: round(tokensPerSecPerGpu),
     exposedCommFraction: round(mean(busy.exposedCommNs) / makespanNs, 4),

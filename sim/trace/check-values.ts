@@ -1,7 +1,7 @@
 // Checks the values inside a trace's arrays (the header checks cover their lengths): expert ids
 // in range, gates finite, token ids non-negative, domain labels naming a listed domain. Used on
 // read and before write, so a bad trace is never written and never simulated.
-import type { InputIssue } from '../errors.ts';
+import type { InputIssue } from '../core/index.ts';
 import type { RoutingTrace } from './routing-trace.ts';
 
 /** Issues with the values of `trace`, at most one per array (the first bad value, plus a count). */

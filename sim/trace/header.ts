@@ -1,7 +1,7 @@
 // Validation of a trace header: the version first (so a newer file says "unsupported version"
 // rather than listing unknown fields), then the strict schema, then the rules between fields
 // (array lengths vs tokens × layers × topk, dtypes, alignment, bounds). Every issue is reported.
-import type { InputIssue } from '../errors.ts';
+import type { InputIssue } from '../core/index.ts';
 import {
   ARRAY_ALIGN,
   DTYPE_BYTES,

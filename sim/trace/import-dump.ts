@@ -3,7 +3,7 @@
 // layer-major dumps both work): `token,layer,e0,...,e{k-1}` plus optional gate columns
 // `g0,...,g{k-1}` (else 1/k each). Ids >= ffnExperts are zero-computation experts.
 // Every bad row is reported as file:line:col, and nothing is returned unless all rows are good.
-import { UsageError, type InputIssue } from '../errors.ts';
+import { UsageError, type InputIssue } from '../core/index.ts';
 import { MAX_EXPERTS } from './format.ts';
 import { traceFormatError } from './issues.ts';
 import type { RoutingTrace } from './routing-trace.ts';

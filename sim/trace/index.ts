@@ -7,3 +7,4 @@ export { importDump } from './import-dump.ts';
 export type { ImportDumpOptions } from './import-dump.ts';
 export { TRACE_MAGIC, TRACE_FORMAT_VERSION, TRACE_ARRAYS } from './format.ts';
 export type { TraceHeader } from './format.ts';
+export { describeValue, issuesFromZod } from './issues.ts';

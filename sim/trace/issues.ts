@@ -1,7 +1,7 @@
 // Turns validation problems into input issues: zod issues on a JSON document (header of a trace
 // file, a tokenizer file) become `file: path: message` lines, and many issues become one error.
 import type { z } from 'zod';
-import { formatIssue, TraceFormatError, type InputIssue } from '../errors.ts';
+import { formatIssue, TraceFormatError, type InputIssue } from '../core/index.ts';
 
 /** One TraceFormatError carrying every issue (TraceFormatError's constructor takes only one). */
 export function traceFormatError(issues: readonly InputIssue[]): TraceFormatError {

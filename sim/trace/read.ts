@@ -1,7 +1,7 @@
 // Reads a trace file: preamble, header (validated), then typed-array views straight onto the
 // file's bytes, so loading costs one read plus one pass of value checks.
 import { readFile } from 'node:fs/promises';
-import { UsageError, type InputIssue } from '../errors.ts';
+import { UsageError, type InputIssue } from '../core/index.ts';
 import { DTYPE_BYTES, HOST_IS_LITTLE_ENDIAN, PREAMBLE_BYTES, TRACE_MAGIC, dataStart, type TraceArrayEntry, type TraceDtype } from './format.ts';
 import { validateHeader } from './header.ts';
 import { traceFormatError } from './issues.ts';

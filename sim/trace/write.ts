@@ -3,7 +3,7 @@
 // atomically (temp file + rename), so a crash never leaves half a trace under the final name.
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../core/index.ts';
 import { valueIssues } from './check-values.ts';
 import {
   alignUp,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { GpuSpec } from '../../sim/cluster/topology.ts';
-import { computeTimeNs } from '../../sim/cost/roofline.ts';
-import { SimInvariantError } from '../../sim/errors.ts';
+import type { GpuSpec } from '../../sim/hardware/topology.ts';
+import { computeTimeNs } from '../../sim/hardware/roofline.ts';
+import { SimInvariantError } from '../../sim/core/errors.ts';
 
 // Round figures so every expected time below can be worked out by hand:
 // bf16 500 TFLOP/s = 5e5 FLOP/ns, fp8 1000 TFLOP/s = 1e6 FLOP/ns, HBM 2000 GB/s = 2000 B/ns.

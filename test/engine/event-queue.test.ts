@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../sim/engine/engine.ts';
 import { EventQueue, LATE, NORMAL, URGENT } from '../../sim/engine/event-queue.ts';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 
 describe('EventQueue', () => {
   it('pops by time, then priority, then insertion order', () => {

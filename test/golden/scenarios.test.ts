@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
-import type { ScheduleName } from '../../sim/step/types.ts';
+import type { ScheduleName } from '../../sim/core/types.ts';
 
 const shipped = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort();
 

@@ -1,5 +1,5 @@
 // A topology with round numbers so tests can compute expected times by hand.
-import type { SwitchTier, Topology } from '../../sim/cluster/topology.ts';
+import type { SwitchTier, Topology } from '../../sim/hardware/topology.ts';
 
 export function toyTopology(overrides: Partial<Topology> & { tiers?: SwitchTier[] } = {}): Topology {
   return {

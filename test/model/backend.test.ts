@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend, installKernelFixes } from '../../model/backend/init-backend.ts';
 import { unsortedSegmentSumValues } from '../../model/backend/segment-sum-kernel.ts';
-import { UsageError } from '../../sim/errors.ts';
+import { UsageError } from '../../sim/core/errors.ts';
 
 tf.env().set('PROD', true);
 

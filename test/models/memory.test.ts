@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryPerGpu, type MemoryPerGpuOptions } from '../../sim/models/memory.ts';
 import { deepseekV3, longcatFlash } from '../../sim/models/presets.ts';
-import type { Parallel } from '../../sim/step/types.ts';
+import type { Parallel } from '../../sim/core/types.ts';
 import { handPreset } from './hand-preset.ts';
 
 const parallel = (ep: number, dp: number, tp: number): Parallel => ({ ep, attention: { dp, tp }, placement: 'contiguous', redundantExperts: 0 });

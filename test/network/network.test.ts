@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine } from '../../sim/engine/engine.ts';
 import { maxMinRates } from '../../sim/network/max-min.ts';
 import { Network } from '../../sim/network/network.ts';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 
 function runFlows(capacity: number[], flows: { links: number[]; bytes: number; latencyNs: number; at?: number }[], fraction = 0) {
   const engine = new Engine();

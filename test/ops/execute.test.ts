@@ -4,7 +4,7 @@ import { directAllToAll } from '../../sim/network/collectives.ts';
 import { execute } from '../../sim/ops/execute.ts';
 import { OpGraph } from '../../sim/ops/op-graph.ts';
 import type { Span } from '../../sim/ops/timeline.ts';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import { toyTopology } from '../helpers/toy-topology.ts';
 
 const options = () => executeOptionsFor(toyTopology());

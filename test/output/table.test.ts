@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { emulationNotes, metricsRow } from '../../sim/output/table.ts';
-import type { ScheduleMetrics } from '../../sim/step/types.ts';
+import type { ScheduleMetrics } from '../../sim/core/types.ts';
 
 const base = (over: Partial<ScheduleMetrics>): ScheduleMetrics =>
   ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { countPmf, FIT_BLOCK_TOKENS, fitRoutingTrace, fittedRoutingSource, rescaleSortedShares, type FittedRoutingSource } from '../../sim/replay/fitted-source.ts';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import { randomTrace, traceFromRows } from './fixtures.ts';
 
 const shape = { layers: 4, ffnExperts: 16, zeroExperts: 8, topk: 4 };

@@ -1,5 +1,5 @@
 // Routing traces for the replay tests (tests only): hand-written ones and a seeded generator.
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import type { RoutingTrace } from '../../sim/trace/routing-trace.ts';
 
 export interface FixtureShape {

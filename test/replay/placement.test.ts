@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../sim/errors.ts';
+import { ConfigError } from '../../sim/core/errors.ts';
 import { contiguousPlacement, expertLoadFromSource, layerPlacements, loadAwarePlacement, rankLoadOf } from '../../sim/replay/placement.ts';
 import { traceRoutingSource } from '../../sim/replay/trace-source.ts';
 import { traceFromRows } from './fixtures.ts';

@@ -1,7 +1,7 @@
 // Invariants of buildLayerTraffic over random small traces, placements and node layouts, checked
 // against a naive reference written with Sets (same replica rule, no typed-array tricks).
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import { buildLayerTraffic } from '../../sim/replay/build-traffic.ts';
 import { contiguousPlacement, expertLoadFromSource, loadAwarePlacement } from '../../sim/replay/placement.ts';
 import type { RoutingSource } from '../../sim/replay/routing-source.ts';

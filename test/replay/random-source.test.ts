@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomRoutingSource } from '../../sim/replay/random-source.ts';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 
 describe('randomRoutingSource()', () => {
   const source = randomRoutingSource({ layers: 2, ffnExperts: 256, topk: 8, groups: 8, seed: 3, tokens: 4096 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UserInputError } from '../../sim/errors.ts';
-import { createRng } from '../../sim/rng.ts';
+import { UserInputError } from '../../sim/core/errors.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import { TraceModelMismatchError, traceRoutingSource } from '../../sim/replay/trace-source.ts';
 import { randomTrace, traceFromRows } from './fixtures.ts';
 

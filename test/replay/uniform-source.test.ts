@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import { buildLayerTraffic } from '../../sim/replay/build-traffic.ts';
 import { contiguousPlacement } from '../../sim/replay/placement.ts';
 import { sampleStepTokens } from '../../sim/replay/sample-step.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { ConfigError, formatIssue } from '../../sim/errors.ts';
+import { ConfigError, formatIssue } from '../../sim/core/errors.ts';
 import { loadScenario, resolveScenarioText } from '../../sim/scenario/load.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-scenario-'));
@@ -57,7 +57,7 @@ describe('resolveScenarioText()', () => {
     ]],
     ['a wrong type', GOOD.replace('sequencesPerGpu: 4', 'sequencesPerGpu: four'), ['bad.yaml:9:3: workload.sequencesPerGpu: expected number; got "four"']],
     ['a bad enum value', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, sbo]'), [
-      'bad.yaml:11:21: schedules[1]: expected one of "serial"|"shared-overlap"|"tbo"|"scmoe-sbo"|"scmoe-chunked"; got "sbo" (did you mean "scmoe-sbo"?)',
+      'bad.yaml:11:21: schedules[1]: expected one of "serial"|"shared-overlap"|"tbo"|"scmoe-sbo"|"scmoe-chunked"|"a2a"; got "sbo" (did you mean "scmoe-sbo"?)',
     ]],
     ['an unknown phase', GOOD.replace('phase: decode', 'phase: serve'), [
       "bad.yaml:8:3: workload.phase: Invalid discriminator value. Expected 'decode' | 'prefill' | 'train' | 'a2a'; got \"serve\"",

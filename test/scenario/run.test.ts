@@ -7,7 +7,7 @@ import type { SweepPoint } from '../../sim/output/formats.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import { recommend, sweepTasks, toSweepCsv } from '../../sim/scenario/sweep.ts';
-import type { ScheduleMetrics } from '../../sim/step/types.ts';
+import type { ScheduleMetrics } from '../../sim/core/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-run-'));
 const SMALL = `name: small
@@ -83,7 +83,7 @@ describe('epsim run', () => {
   it('refuses an unknown --schedule without a stack trace', async () => {
     const { code, err } = await cli('run', file, '--schedule', 'sbo');
     expect(code).toBe(2);
-    expect(err).toBe("error: unknown schedule 'sbo'; schedules: serial, shared-overlap, tbo, scmoe-sbo, scmoe-chunked\n");
+    expect(err).toBe("error: unknown schedule 'sbo'; schedules: serial, shared-overlap, tbo, scmoe-sbo, scmoe-chunked, a2a\n");
   });
 
   it('--schedule takes names space- or comma-separated, in the order given', async () => {

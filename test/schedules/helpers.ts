@@ -2,7 +2,8 @@
 // uniform routing: enough to build every schedule's graph quickly.
 import type { ModelPreset } from '../../sim/models/model-preset.ts';
 import { uniformRoutingSource } from '../../sim/replay/uniform-source.ts';
-import type { StepInput, Workload } from '../../sim/step/types.ts';
+import type { Workload } from '../../sim/core/types.ts';
+import type { StepInput } from '../../sim/schedules/step-input.ts';
 import { toyTopology } from '../helpers/toy-topology.ts';
 
 export const smallScmoe: ModelPreset = {

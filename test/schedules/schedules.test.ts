@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEDULES } from '../../sim/schedules/index.ts';
+import { SCHEDULES } from '../../sim/schedules/registry.ts';
 import { Emitter } from '../../sim/schedules/emitter.ts';
 import { layerCosts } from '../../sim/schedules/layer-costs.ts';
 import { PLACEMENT_HISTORY_TOKENS, planStep } from '../../sim/schedules/step-plan.ts';
 import { contiguousPlacement, expertLoadFromSource, rankLoadOf } from '../../sim/replay/placement.ts';
 import { traceRoutingSource } from '../../sim/replay/trace-source.ts';
-import { createRng } from '../../sim/rng.ts';
+import { createRng } from '../../sim/core/rng.ts';
 import { randomTrace } from '../replay/fixtures.ts';
 import type { OpGraph } from '../../sim/ops/op-graph.ts';
 import { scheduleRefusal } from '../../sim/step/simulate-step.ts';
-import type { ScheduleName, StepInput } from '../../sim/step/types.ts';
+import type { ScheduleName } from '../../sim/core/types.ts';
+import type { StepInput } from '../../sim/schedules/step-input.ts';
 import { decode, smallScmoe, smallStandard, stepInput } from './helpers.ts';
 
 function build(name: ScheduleName, input: StepInput): OpGraph {

@@ -3,9 +3,10 @@ import { describe, expect, it } from 'vitest';
 import type { ModelPreset } from '../../sim/models/model-preset.ts';
 import { combineBytesPerToken, dispatchBytesPerToken } from '../../sim/models/costs.ts';
 import type { RoutingSource } from '../../sim/replay/routing-source.ts';
-import { createRng, type Rng } from '../../sim/rng.ts';
+import { createRng, type Rng } from '../../sim/core/rng.ts';
 import { simulateStep } from '../../sim/step/simulate-step.ts';
-import type { ScheduleName, StepInput } from '../../sim/step/types.ts';
+import type { ScheduleName } from '../../sim/core/types.ts';
+import type { StepInput } from '../../sim/schedules/step-input.ts';
 import { toyTopology } from '../helpers/toy-topology.ts';
 
 const model: ModelPreset = {

@@ -6,7 +6,7 @@ import type { ModelPreset } from '../../sim/models/model-preset.ts';
 import type { RoutingSource } from '../../sim/replay/routing-source.ts';
 import { planStep } from '../../sim/schedules/step-plan.ts';
 import { simulateStep } from '../../sim/step/simulate-step.ts';
-import type { StepInput } from '../../sim/step/types.ts';
+import type { StepInput } from '../../sim/schedules/step-input.ts';
 import { toyTopology } from '../helpers/toy-topology.ts';
 
 // FFN experts 0,1 live on GPU 0 and 2,3 on GPU 1 (contiguous); 4 and 5 are zero experts.

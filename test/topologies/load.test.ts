@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { gpuCount } from '../../sim/cluster/topology.ts';
-import { formatIssue, UserInputError } from '../../sim/errors.ts';
-import { listPresets, loadTopology, parseTopology } from '../../topologies/load.ts';
+import { gpuCount } from '../../sim/hardware/topology.ts';
+import { formatIssue, UserInputError } from '../../sim/core/errors.ts';
+import { listPresets, loadTopology, parseTopology } from '../../sim/hardware/load-topology.ts';
 
 // A small valid file; each broken case below changes one thing in it, so every position is easy to check by eye.
 const valid = `name: tiny

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TraceFormatError, UsageError } from '../../sim/errors.ts';
+import { TraceFormatError, UsageError } from '../../sim/core/errors.ts';
 import { decodeTrace, encodeTrace, importDump } from '../../sim/trace/index.ts';
 
 const WITH_GATES = ['token,layer,e0,e1,g0,g1', '0,0,3,17,0.6,0.4', '0,1,5,2,0.5,0.5', '1,0,17,9,7e-1,.3', '1,1,2,9,0.55,0.45', ''].join('\n');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TraceFormatError } from '../../sim/errors.ts';
+import { TraceFormatError } from '../../sim/core/errors.ts';
 import { decodeTrace, encodeTrace } from '../../sim/trace/index.ts';
 import { makeTrace } from './make-trace.ts';
 

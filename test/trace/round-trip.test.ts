@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, existsSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TraceFormatError, UsageError } from '../../sim/errors.ts';
+import { TraceFormatError, UsageError } from '../../sim/core/errors.ts';
 import { decodeTrace, encodeTrace, readTrace, writeTrace } from '../../sim/trace/index.ts';
 import { makeTrace } from './make-trace.ts';
 

@@ -8,7 +8,7 @@ import {
   type Corpus,
 } from '../../../model/corpus/index.ts';
 import { packageRoot, packageVersion } from '../../../model/corpus/package-files.ts';
-import { UsageError } from '../../../sim/errors.ts';
+import { UsageError } from '../../../sim/core/errors.ts';
 
 let corpus: Corpus;
 beforeAll(() => {

@@ -1,6 +1,6 @@
 // Mismatched checkpoints are refused, every difference named (the checkpoint, then the tensor or field).
 import { describe, expect, it } from 'vitest';
-import { UserInputError } from '../../../sim/errors.ts';
+import { UserInputError } from '../../../sim/core/errors.ts';
 import { checkCompatible, CheckpointMismatchError, compatibilityIssues, type FusionCandidate } from '../../../model/fusion/compatibility.ts';
 import { microConfig } from '../micro-config.ts';
 

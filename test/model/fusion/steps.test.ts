@@ -2,7 +2,7 @@
 // seeded drop, the sign election and erase, the weights and the combination, and their
 // degenerate cases (a zero task vector, all experts agreeing, ties).
 import { describe, expect, it } from 'vitest';
-import { createRng } from '../../../sim/rng.ts';
+import { createRng } from '../../../sim/core/rng.ts';
 import { combineTaskVectors, performanceWeights, uniformWeights } from '../../../model/fusion/combine.ts';
 import { dropEntries } from '../../../model/fusion/drop.ts';
 import { electSigns, eraseMinority } from '../../../model/fusion/erase.ts';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadCorpus } from '../../../model/corpus/index.ts';
 import { BpeTokenizer, preSplit, trainBpe } from '../../../model/tokenizer/index.ts';
-import { UserInputError } from '../../../sim/errors.ts';
+import { UserInputError } from '../../../sim/core/errors.ts';
 
 let tok: BpeTokenizer;
 beforeAll(() => {

@@ -1,12 +1,8 @@
-// What one simulated step needs and what it returns. The scenario loader resolves YAML into a
-// StepInput (minus the schedule name); simulateStep() builds the schedule's op graph, runs it and
-// computes the metrics. Schedule names are the contract of DESIGN.md.
-import type { Topology } from '../cluster/topology.ts';
-import type { ModelPreset } from '../models/model-preset.ts';
-import type { Timeline } from '../ops/timeline.ts';
-import type { RoutingSource } from '../replay/routing-source.ts';
+// The shared vocabulary of epsim: schedule names, phases, workloads, layouts, precisions and the
+// metrics a schedule reports. Plain data types with no dependencies, so every layer can use them.
+// Schedule names are a contract (docs/ARCHITECTURE.md): scenarios, results and the dashboard use them.
 
-export const SCHEDULE_NAMES = ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo', 'scmoe-chunked'] as const;
+export const SCHEDULE_NAMES = ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo', 'scmoe-chunked', 'a2a'] as const;
 export type ScheduleName = (typeof SCHEDULE_NAMES)[number];
 
 export type Phase = 'decode' | 'prefill' | 'train' | 'a2a';
@@ -60,21 +56,6 @@ export interface Precision {
   combine: Dtype;
 }
 
-export interface StepInput {
-  model: ModelPreset;
-  topology: Topology;
-  parallel: Parallel;
-  workload: Workload;
-  precision: Precision;
-  /** SMs a communication kernel holds while it runs. */
-  commSms: number;
-  routing: RoutingSource;
-  seed: number;
-  costUsdPerGpuHour: number;
-  /** Network rate re-solve batching (see sim/network/network.ts); 0 = exact. */
-  recomputeFraction?: number;
-}
-
 /** Mean time per layer of each op kind on its own stream, as if nothing overlapped. */
 export interface PerLayerUs {
   attention: number;
@@ -87,7 +68,7 @@ export interface PerLayerUs {
 }
 
 export interface ScheduleMetrics {
-  name: ScheduleName | 'a2a';
+  name: ScheduleName;
   /** Set when a schedule was emulated on a model it does not natively fit, saying how. */
   emulation?: string;
   stepTimeUs: number;
@@ -112,7 +93,3 @@ export interface ScheduleMetrics {
   combineGBps?: number;
 }
 
-export interface ScheduleResult {
-  metrics: ScheduleMetrics;
-  timeline: Timeline;
-}

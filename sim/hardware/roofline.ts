@@ -7,8 +7,8 @@
 // it slows the whole roofline, not just the FLOP side, since HBM bandwidth is driven by the SMs
 // that issue the loads. The launch overhead is a fixed per-kernel cost and does not scale with it.
 // Rounded up once, here, so time stays an integer (DESIGN.md: integer ns, rounded once).
-import type { GpuSpec } from '../cluster/topology.ts';
-import { SimInvariantError } from '../errors.ts';
+import type { GpuSpec } from './topology.ts';
+import { SimInvariantError } from '../core/index.ts';
 
 export type ComputeDtype = 'bf16' | 'fp8';
 

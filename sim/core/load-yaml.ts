@@ -2,7 +2,7 @@
 // `file:line:col: key.path: message` (sorted by line), never a stack trace or a silent default.
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
-import { ConfigError, type InputIssue } from '../errors.ts';
+import { ConfigError, type InputIssue } from './errors.ts';
 
 type Path = (string | number)[];
 

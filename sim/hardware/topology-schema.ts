@@ -1,5 +1,5 @@
 // The on-disk shape of topologies/*.yaml (units in the key names: µs, GB, GB/s, TFLOP/s) and the
-// rules that span several keys. load.ts converts a valid file into the runtime Topology (ns, bytes).
+// rules that span several keys. load-topology.ts converts a valid file into the runtime Topology (ns, bytes).
 import { z } from 'zod';
 
 const positive = () => z.number().positive('must be > 0');

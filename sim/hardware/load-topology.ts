@@ -3,12 +3,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Topology } from '../sim/cluster/topology.ts';
-import { configErrorAt, didYouMean, parseYaml } from '../sim/config/load-yaml.ts';
-import { UsageError } from '../sim/errors.ts';
-import { topologyFileSchema, topologyRuleViolations, type TopologyFile } from './schema.ts';
+import type { Topology } from './topology.ts';
+import { configErrorAt, didYouMean, parseYaml } from '../core/index.ts';
+import { UsageError } from '../core/index.ts';
+import { topologyFileSchema, topologyRuleViolations, type TopologyFile } from './topology-schema.ts';
 
-const presetDir = fileURLToPath(new URL('.', import.meta.url));
+/** The preset YAML files live in the project's topologies/ folder. */
+const presetDir = fileURLToPath(new URL('../../topologies/', import.meta.url));
 
 /** Names of the preset topologies (the YAML files next to this module, without `.yaml`). */
 export function listPresets(): string[] {

@@ -1,0 +1,10 @@
+// PUBLIC SURFACE of sim/core/: what other folders may import (they import nothing else from here).
+export { ConfigError, SimInvariantError, TraceFormatError, UsageError, UserInputError, formatIssue } from './errors.ts';
+export type { InputIssue } from './errors.ts';
+export { configErrorAt, didYouMean, parseDocumentWithPositions, parseYaml } from './load-yaml.ts';
+export { COMM_KINDS, STREAMS, isCommKind } from './op-kinds.ts';
+export type { CommKind, ComputeKind } from './op-kinds.ts';
+export { createRng } from './rng.ts';
+export type { Rng } from './rng.ts';
+export { SCHEDULE_NAMES } from './types.ts';
+export type { Dtype, Parallel, PerLayerUs, Phase, Precision, ScheduleMetrics, ScheduleName, Workload } from './types.ts';

@@ -1,0 +1,3 @@
+// PUBLIC SURFACE of sim/metrics/: what other folders may import (they import nothing else from here).
+export { busyTime, subtract, union } from './busy-time.ts';
+export { perLayerUs, round } from './per-layer.ts';

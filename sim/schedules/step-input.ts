@@ -1,0 +1,22 @@
+// What one simulated step needs: the model, the cluster, the layout, the workload and where the
+// routing comes from. The scenario loader resolves a YAML file into one StepInput that every
+// schedule runs (the same tokens, seed and cluster for all).
+import type { Parallel, Precision, Workload } from '../core/index.ts';
+import type { Topology } from '../hardware/index.ts';
+import type { ModelPreset } from '../models/index.ts';
+import type { RoutingSource } from '../replay/index.ts';
+
+export interface StepInput {
+  model: ModelPreset;
+  topology: Topology;
+  parallel: Parallel;
+  workload: Workload;
+  precision: Precision;
+  /** SMs a communication kernel holds while it runs. */
+  commSms: number;
+  routing: RoutingSource;
+  seed: number;
+  costUsdPerGpuHour: number;
+  /** Network rate re-solve batching (see sim/network/network.ts); 0 = exact. */
+  recomputeFraction?: number;
+}

@@ -1,0 +1,8 @@
+// What simulating one schedule returns: its metrics and the timeline they were computed from.
+import type { ScheduleMetrics } from '../core/index.ts';
+import type { Timeline } from '../ops/index.ts';
+
+export interface ScheduleResult {
+  metrics: ScheduleMetrics;
+  timeline: Timeline;
+}
