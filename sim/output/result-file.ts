@@ -19,14 +19,14 @@ export interface RunDescription {
   model: ModelPreset;
   routing: Pick<RoutingSource, 'kind' | 'description'>;
   trace?: { file: string; trace: RoutingTrace };
-  input: Pick<StepInput, 'commSms' | 'parallel' | 'recomputeFraction'>;
+  input: Pick<StepInput, 'commSms' | 'parallel' | 'recomputeFraction' | 'networkModel'>;
 }
 
 export function toResultFile(s: RunDescription, metrics: ScheduleMetrics[], refused: { name: string; reason: string }[] = []): ResultFile {
   const t = s.topology;
   return {
     formatVersion: RESULT_FORMAT_VERSION,
-    scenario: { ...s.spec, file: s.file, resolved: { commSms: s.input.commSms, dp: s.input.parallel.attention.dp, allToAll: t.comm.allToAll, recomputeFraction: s.input.recomputeFraction } },
+    scenario: { ...s.spec, file: s.file, resolved: { commSms: s.input.commSms, dp: s.input.parallel.attention.dp, networkModel: s.input.networkModel ?? 'fluid', allToAll: t.comm.allToAll, recomputeFraction: s.input.recomputeFraction } },
     topology: { name: t.name, source: t.source, nodes: t.nodes, gpusPerNode: t.gpusPerNode, gpus: gpuCount(t) },
     model: { name: s.model.name, source: s.model.source },
     trace: {

@@ -18,6 +18,7 @@ import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
 import { a2aModel } from '../schedules/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName, type Workload } from '../core/index.ts';
 import type { StepInput } from '../schedules/index.ts';
+import type { NetworkModel } from '../network/index.ts';
 import { readTrace } from '../trace/index.ts';
 import type { RoutingTrace } from '../trace/index.ts';
 import { loadTopology } from '../hardware/index.ts';
@@ -48,6 +49,8 @@ export interface ScenarioOverrides {
   schedules?: ScheduleName[];
   /** Replace the trace path (npm start traces a freshly trained model). */
   trace?: string;
+  /** Run on this network model whatever the file says (the golden tests pin each model). */
+  networkModel?: NetworkModel;
   /**
    * Folders the scenario may read files from (topology and trace paths). The dashboard sets it
    * for posted YAML, so a request cannot make the server read, and echo, other files.
@@ -179,6 +182,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     routing: routing!,
     seed: spec.seed,
     costUsdPerGpuHour: spec.costUsdPerGpuHour,
+    networkModel: overrides.networkModel ?? spec.network?.model ?? 'fluid',
     recomputeFraction: spec.network?.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION,
   };
   return { file, spec, topology: topo, model, routing: routing!, ...(trace ? { trace } : {}), schedules: [...schedules], input };

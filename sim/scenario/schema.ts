@@ -2,6 +2,7 @@
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 import { z } from 'zod';
 import { SCHEDULE_NAMES } from '../core/index.ts';
+import { NETWORK_MODELS } from '../network/index.ts';
 
 const positiveInt = z.number().int().positive();
 const dtype = z.enum(['bf16', 'fp8']);
@@ -74,6 +75,8 @@ export const scenarioSchema = z.strictObject({
     .optional(),
   network: z
     .strictObject({
+      /** Network model: fluid (aggregates per collective and link, the default) or flow (max-min per flow, the reference). */
+      model: z.enum(NETWORK_MODELS).optional(),
       /** Overrides the topology's all-to-all form. */
       allToAll: z.enum(['direct', 'two-hop']).optional(),
       /** Share of flows between network rate re-solves (0 = exact max-min; default 0.1). */

@@ -3,6 +3,7 @@
 // schedule runs (the same tokens, seed and cluster for all).
 import type { Parallel, Precision, Workload } from '../core/index.ts';
 import type { Topology } from '../hardware/index.ts';
+import type { NetworkModel } from '../network/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
 
@@ -17,6 +18,8 @@ export interface StepInput {
   routing: RoutingSource;
   seed: number;
   costUsdPerGpuHour: number;
-  /** Network rate re-solve batching (see sim/network/network.ts); 0 = exact. */
+  /** Which network model runs the collectives (default: fluid; see sim/network/backend.ts). */
+  networkModel?: NetworkModel;
+  /** Flow model's rate re-solve batching (see sim/network/network.ts); 0 = exact. */
   recomputeFraction?: number;
 }

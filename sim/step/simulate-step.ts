@@ -40,7 +40,7 @@ export function simulateStep(input: StepInput, name: ScheduleName): ScheduleResu
   schedule.build(emitter, layerCosts(plan));
   const timeline = execute(
     emitter.graph,
-    executeOptionsFor(input.topology, { recomputeFraction: input.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION }),
+    executeOptionsFor(input.topology, { networkModel: input.networkModel ?? 'fluid', recomputeFraction: input.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION }),
   );
   const fit = schedule.applies(input.model);
   return {

@@ -1,0 +1,418 @@
+// The fluid backend's runner for a direct all-to-all whose bytes are integer counts (tokens) x
+// one size: it works on the traffic matrix itself, with no per-transfer records. Each rank has
+// an aggregate per port it uses (NVLink out/in, NIC out/in) and each switch-tier link one, all
+// counting their transfers by count value (CountedAggregate). The model is fluid-backend.ts's;
+// this file only makes it cheap: the starts of an instant are staged and committed once per
+// aggregate, and a rank's projection evaluates its own ports once (their largest transfer is their
+// last) and each peer's port once, by a lookup of that port's time per count value. A collective
+// of n ranks costs O(n^2) in all, a few operations per matrix cell.
+import type { Topology } from '../hardware/index.ts';
+import { nodeOf } from '../hardware/index.ts';
+import { CountedAggregate, type Aggregate } from './aggregate.ts';
+import type { ClusterNetwork } from './cluster.ts';
+import type { TrafficMatrix } from './collective-op.ts';
+import type { FluidCore, FluidRun } from './fluid-core.ts';
+
+/** Counts above this go to the generic runner (its histograms would be too large). */
+export const MAX_DIRECT_COUNT = 4096;
+
+/** The largest count if the matrix suits this runner (integer counts up to MAX_DIRECT_COUNT), else undefined. */
+export function directCountsFit(m: TrafficMatrix): number | undefined {
+  let max = 0;
+  const counts = m.counts;
+  for (let k = 0; k < m.n * m.n; k++) {
+    const c = counts[k]!;
+    if (c > max) max = c;
+    if (c < 0 || c !== Math.floor(c)) return undefined;
+  }
+  return max <= MAX_DIRECT_COUNT ? max : undefined;
+}
+
+export interface DirectSinks {
+  bytesSent: Float64Array;
+  bytesReceived: Float64Array;
+  linkBytes: Float64Array;
+  /** Every transfer rank `rank` sends or receives has started. */
+  ready(rank: number): void;
+  /** `n` more transfers have started (for the run's statistics). */
+  counted(n: number): void;
+}
+
+/** Port classes of a rank. */
+const OUT_NV = 0;
+const OUT_NIC = 1;
+const IN_NV = 2;
+const IN_NIC = 3;
+
+export class DirectRun implements FluidRun {
+  version = 0;
+  private readonly n: number;
+  /** counts[i * n + j]: tokens rank i sends rank j (the matrix's transposition resolved once). */
+  private readonly counts: Int32Array;
+  private readonly scale: number;
+  private readonly node: Int32Array;
+  private readonly gpus: readonly number[];
+  /** ports[4 * rank + class]: the rank's aggregate of that port class. */
+  private readonly ports: CountedAggregate[];
+  /** Per ordered node pair (a * nodes + b, nodes relative to the group's first): tier aggregates, latency, slowest link. */
+  private readonly tiers: (CountedAggregate[] | undefined)[];
+  private readonly nicLatency: Float64Array;
+  private readonly nicCapacity: Float64Array;
+  private readonly nvLatency: number;
+  private readonly nvCapacity: number;
+  private readonly firstNode: number;
+  private readonly nodes: number;
+  private readonly tierCount: number;
+  /** Per rank and port class: the largest count there. */
+  private readonly maxCount: Int32Array;
+  private readonly maxNicLatencyFrom: Float64Array;
+  private readonly maxNicLatencyTo: Float64Array;
+  private readonly startNs: Float64Array;
+  private readonly pending: Int32Array;
+  private readonly sentBytes: Float64Array;
+  /** Per port (4 * rank + class): started transfers per count value (shared buffer), and the
+   *  starts staged at this instant (count, tokens) until `plan` commits them. */
+  private readonly width: number;
+  private readonly startedByCount: Float64Array;
+  private readonly stagedCount: Int32Array;
+  private readonly stagedTokens: Float64Array;
+  /** Ports and tier aggregates with staged starts. */
+  private dirtyPorts: number[] = [];
+  private dirtyTiers: CountedAggregate[] = [];
+  /** Each port's departure time per count value (undefined: count range too large to cache), as of `timesAt`. */
+  private timesAt = -1;
+  private readonly portTimes: (Float64Array | undefined)[];
+
+  constructor(
+    private readonly core: FluidCore,
+    topology: Topology,
+    cluster: ClusterNetwork,
+    gpus: readonly number[],
+    matrix: TrafficMatrix,
+    maxCount: number,
+    private readonly sinks: DirectSinks,
+  ) {
+    const n = matrix.n;
+    this.n = n;
+    this.gpus = gpus;
+    const counts = (this.counts = rowMajor(matrix));
+    const scale = (this.scale = matrix.scale);
+    const node = (this.node = Int32Array.from(gpus, (g) => nodeOf(topology, g)));
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of node) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    this.firstNode = lo;
+    const nodes = (this.nodes = hi - lo + 1);
+    const links = cluster.links;
+    const capacity = cluster.linkCapacityBytesPerNs;
+    this.nvLatency = topology.nvlink.latencyNs;
+    this.nvCapacity = capacity[links.nvlinkOut(gpus[0]!)]!;
+    this.startNs = new Float64Array(n);
+    this.pending = new Int32Array(n);
+    this.sentBytes = new Float64Array(n);
+    this.maxCount = new Int32Array(4 * n);
+    this.portTimes = new Array(4 * n);
+
+    // Node pairs: latency, slowest link and tier links, from one representative route per pair.
+    const pairs = nodes * nodes;
+    this.tiers = new Array(pairs);
+    this.nicLatency = new Float64Array(pairs);
+    this.nicCapacity = new Float64Array(pairs);
+    this.maxNicLatencyFrom = new Float64Array(nodes);
+    this.maxNicLatencyTo = new Float64Array(nodes);
+    const firstGpuOf = new Int32Array(nodes).fill(-1);
+    for (let r = 0; r < n; r++) if (firstGpuOf[node[r]! - lo]! < 0) firstGpuOf[node[r]! - lo] = gpus[r]!;
+    const width = (this.width = maxCount + 1);
+    this.startedByCount = new Float64Array(4 * n * width);
+    this.stagedCount = new Int32Array(4 * n);
+    this.stagedTokens = new Float64Array(4 * n);
+    const tierOfLink = new Map<number, CountedAggregate>();
+    for (let a = 0; a < nodes; a++) {
+      for (let b = 0; b < nodes; b++) {
+        if (a === b || firstGpuOf[a]! < 0 || firstGpuOf[b]! < 0) continue;
+        const route = cluster.route(firstGpuOf[a]!, firstGpuOf[b]!);
+        const pair = a * nodes + b;
+        this.nicLatency[pair] = route.latencyNs;
+        this.maxNicLatencyFrom[a] = Math.max(this.maxNicLatencyFrom[a]!, route.latencyNs);
+        this.maxNicLatencyTo[b] = Math.max(this.maxNicLatencyTo[b]!, route.latencyNs);
+        let slowest = Infinity;
+        for (const l of route.links) slowest = Math.min(slowest, capacity[l]!);
+        this.nicCapacity[pair] = slowest;
+        // The NIC ports are the first and last links; the ones between are switch tiers.
+        if (route.links.length <= 2) continue;
+        this.tiers[pair] = route.links.slice(1, -1).map((l) => {
+          let t = tierOfLink.get(l);
+          if (!t) {
+            tierOfLink.set(l, (t = new CountedAggregate(l, this, scale, new Float64Array(width))));
+          }
+          return t;
+        });
+      }
+    }
+
+    // One pass over the matrix fills every port's histogram (one shared buffer, a row per port).
+    const histograms = new Float64Array(4 * n * width);
+    const maxOf = this.maxCount;
+    for (let i = 0; i < n; i++) {
+      const ni = node[i]!;
+      let sent = 0;
+      for (let j = 0; j < n; j++) {
+        const c = counts[i * n + j]!;
+        if (c <= 0 || i === j) continue;
+        sent += c;
+        this.pending[i]!++;
+        this.pending[j]!++;
+        const nj = node[j]!;
+        const out = ni === nj ? OUT_NV : OUT_NIC;
+        const into = ni === nj ? IN_NV : IN_NIC;
+        histograms[(4 * i + out) * width + c]!++;
+        histograms[(4 * j + into) * width + c]!++;
+        if (c > maxOf[4 * i + out]!) maxOf[4 * i + out] = c;
+        if (c > maxOf[4 * j + into]!) maxOf[4 * j + into] = c;
+      }
+      this.sentBytes[i] = sent * scale;
+    }
+    // Tier histograms need each crossing transfer: a second pass only where tiers exist.
+    if (tierOfLink.size > 0) {
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          const c = counts[i * n + j]!;
+          if (c <= 0 || node[i] === node[j]) continue;
+          const t = this.tiers[(node[i]! - lo) * nodes + (node[j]! - lo)];
+          if (t) for (const tier of t) tier.count(c);
+        }
+      }
+    }
+    this.ports = new Array(4 * n);
+    for (let r = 0; r < n; r++) {
+      const g = gpus[r]!;
+      const linkOf = [links.nvlinkOut(g), links.nicOut(g), links.nvlinkIn(g), links.nicIn(g)];
+      for (let k = 0; k < 4; k++) {
+        const port = 4 * r + k;
+        const range = [port * width, (port + 1) * width] as const;
+        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, histograms.subarray(...range), this.startedByCount.subarray(...range)));
+        p.seal();
+      }
+    }
+    for (const t of tierOfLink.values()) t.seal();
+    this.tierCount = tierOfLink.size;
+  }
+
+  unstarted(rank: number): number {
+    return this.pending[rank]!;
+  }
+
+  partBytes(rank: number): number {
+    return this.sentBytes[rank]!;
+  }
+
+  startPart(r: number): void {
+    const { n, counts, node, width, startedByCount, stagedCount, stagedTokens } = this;
+    const nr = node[r]!;
+    const lo = this.firstNode;
+    this.startNs[r] = this.core.engine.now;
+    const pending = this.pending;
+    let sends = 0;
+    const outNv = 4 * r + OUT_NV;
+    const outNic = 4 * r + OUT_NIC;
+    for (let j = 0; j < n; j++) {
+      const c = counts[r * n + j]!;
+      if (c <= 0 || j === r) continue;
+      sends++;
+      const same = node[j] === nr;
+      const out = same ? outNv : outNic;
+      const into = 4 * j + (same ? IN_NV : IN_NIC);
+      startedByCount[out * width + c]!++;
+      startedByCount[into * width + c]!++;
+      stagedTokens[out]! += c;
+      stagedTokens[into]! += c;
+      if (stagedCount[out]++ === 0) this.dirtyPorts.push(out);
+      if (stagedCount[into]++ === 0) this.dirtyPorts.push(into);
+      if (!same) {
+        const t = this.tiers[(nr - lo) * this.nodes + (node[j]! - lo)];
+        if (t) for (const tier of t) if (tier.stage(c)) this.dirtyTiers.push(tier);
+      }
+      if (--pending[j]! === 0) this.sinks.ready(j);
+    }
+    this.sinks.counted(sends);
+    pending[r]! -= sends;
+    if (pending[r] === 0) this.sinks.ready(r);
+    this.core.deferRun(this);
+  }
+
+  /** Commits the instant's staged starts (each aggregate once, with its bytes) before anything is projected. */
+  plan(): void {
+    const now = this.core.engine.now;
+    const { sinks, scale, ports, stagedCount, stagedTokens } = this;
+    const ports_ = this.dirtyPorts;
+    this.dirtyPorts = [];
+    for (const port of ports_) {
+      const a = ports[port]!;
+      const bytes = stagedTokens[port]! * scale;
+      a.commitStaged(now, stagedCount[port]!, stagedTokens[port]!);
+      stagedCount[port] = 0;
+      stagedTokens[port] = 0;
+      sinks.linkBytes[a.link]! += bytes;
+      const gpu = this.gpus[port >> 2]!;
+      if ((port & 3) < IN_NV) sinks.bytesSent[gpu]! += bytes;
+      else sinks.bytesReceived[gpu]! += bytes;
+      this.core.aggregateStarted(a);
+    }
+    const tiers = this.dirtyTiers;
+    this.dirtyTiers = [];
+    for (const t of tiers) {
+      sinks.linkBytes[t.link]! += t.stagedBytes();
+      t.commit(now);
+      this.core.aggregateStarted(t);
+    }
+  }
+
+    /** Refreshes every port's time table (each only if it changed). */
+  private refreshTimes(): void {
+    const { ports, portTimes } = this;
+    for (let p = 0; p < ports.length; p++) {
+      const a = ports[p]!;
+      portTimes[p] = a.weight > 0 && a.cachesTimes ? a.times() : undefined;
+    }
+    this.timesAt = this.version;
+  }
+
+  private timeAt(port: number, count: number): number {
+    const t = this.portTimes[port];
+    return t ? t[count]! : this.ports[port]!.timeOfCount(count);
+  }
+
+  project(r: number): number {
+    if (this.timesAt !== this.version) this.refreshTimes();
+    const { n, scale, counts, node, ports } = this;
+    const nr = node[r]!;
+    const lo = this.firstNode;
+    const nodes = this.nodes;
+    const hasTiers = this.tierCount > 0;
+    let done = -Infinity;
+    let critical = -1;
+    let criticalTier: Aggregate | undefined;
+    const start = this.startNs[r]!;
+    // Own ports: their largest transfer is their last to leave.
+    for (let k = 0; k < 4; k++) {
+      const max = this.maxCount[4 * r + k]!;
+      if (max === 0) continue;
+      let at = this.timeAt(4 * r + k, max);
+      if (k === OUT_NV) {
+        const floor = start + (max * scale) / this.nvCapacity;
+        if (at < floor) at = floor;
+      }
+      at += k === OUT_NV || k === IN_NV ? this.nvLatency : k === OUT_NIC ? this.maxNicLatencyFrom[nr - lo]! : this.maxNicLatencyTo[nr - lo]!;
+      if (at > done) {
+        done = at;
+        critical = 4 * r + k;
+        criticalTier = undefined;
+      }
+    }
+    // Each peer's port (and the tiers between): one transfer each way.
+    const nvLatency = this.nvLatency;
+    const nvPerByte = scale / this.nvCapacity;
+    const startNs = this.startNs;
+    for (let j = 0; j < n; j++) {
+      const sent = counts[r * n + j]!;
+      const received = counts[j * n + r]!;
+      if (sent <= 0 && received <= 0) continue;
+      if (j === r) continue;
+      const nj = node[j]!;
+      if (nj === nr) {
+        if (sent > 0) {
+          const port = 4 * j + IN_NV;
+          let at = this.timeAt(port, sent);
+          const floor = start + sent * nvPerByte;
+          if (at < floor) at = floor;
+          at += nvLatency;
+          if (at > done) {
+            done = at;
+            critical = port;
+            criticalTier = undefined;
+          }
+        }
+        if (received > 0) {
+          const port = 4 * j + OUT_NV;
+          let at = this.timeAt(port, received);
+          const floor = startNs[j]! + received * nvPerByte;
+          if (at < floor) at = floor;
+          at += nvLatency;
+          if (at > done) {
+            done = at;
+            critical = port;
+            criticalTier = undefined;
+          }
+        }
+        continue;
+      }
+      if (sent > 0) {
+        const pair = (nr - lo) * nodes + (nj - lo);
+        const port = 4 * j + IN_NIC;
+        let at = this.timeAt(port, sent);
+        let tierWins: Aggregate | undefined;
+        if (hasTiers) {
+          const t = this.tiers[pair];
+          if (t) {
+            for (const tier of t) {
+              const tt = tier.timeOfCount(sent);
+              if (tt > at) {
+                at = tt;
+                tierWins = tier;
+              }
+            }
+          }
+        }
+        const floor = start + (sent * scale) / this.nicCapacity[pair]!;
+        if (at < floor) at = floor;
+        at += this.nicLatency[pair]!;
+        if (at > done) {
+          done = at;
+          critical = port;
+          criticalTier = tierWins;
+        }
+      }
+      if (received > 0) {
+        const pair = (nj - lo) * nodes + (nr - lo);
+        const port = 4 * j + OUT_NIC;
+        let at = this.timeAt(port, received);
+        let tierWins: Aggregate | undefined;
+        if (hasTiers) {
+          const t = this.tiers[pair];
+          if (t) {
+            for (const tier of t) {
+              const tt = tier.timeOfCount(received);
+              if (tt > at) {
+                at = tt;
+                tierWins = tier;
+              }
+            }
+          }
+        }
+        const floor = startNs[j]! + (received * scale) / this.nicCapacity[pair]!;
+        if (at < floor) at = floor;
+        at += this.nicLatency[pair]!;
+        if (at > done) {
+          done = at;
+          critical = port;
+          criticalTier = tierWins;
+        }
+      }
+    }
+    this.core.critical = criticalTier ?? (critical >= 0 ? ports[critical] : undefined);
+    return done;
+  }
+}
+
+/** The matrix's counts as rank-major Int32 (row i = what rank i sends). */
+function rowMajor(m: TrafficMatrix): Int32Array {
+  const n = m.n;
+  const out = new Int32Array(n * n);
+  const c = m.counts;
+  if (!m.transposed) for (let k = 0; k < n * n; k++) out[k] = c[k]!;
+  else for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = c[j * n + i]!;
+  return out;
+}
