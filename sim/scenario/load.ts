@@ -1,13 +1,13 @@
 // Reads a scenario file, validates it against the schema and every cross-key rule, and resolves
 // what it names (topology, trace, model preset, routing source) into one StepInput per schedule.
 // Every problem is a ConfigError at its key's line and column; all of them are collected.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Topology } from '../hardware/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { configErrorAt, parseYaml } from '../core/index.ts';
-import { UsageError, UserInputError, formatIssue } from '../core/index.ts';
+import { readInputText, UserInputError, formatIssue } from '../core/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
@@ -59,12 +59,7 @@ type Problem = { path: (string | number)[]; message: string };
 
 /** Reads and resolves a scenario file; throws ConfigError / UsageError with file:line:col. */
 export async function loadScenario(file: string, overrides: ScenarioOverrides = {}): Promise<ResolvedScenario> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read scenario file "${file}" (${readFailure(error)})`, file);
-  }
+  const text = readInputText(file, 'yaml', { label: `scenario file "${file}"` });
   return resolveScenarioText(text, file, overrides);
 }
 
@@ -259,13 +254,4 @@ function display(path: string): string {
 function messageOf(e: unknown): string {
   if (e instanceof UserInputError) return e.issues.map((i) => formatIssue({ ...i, path: i.path })).join('; ');
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Why a file could not be read, in words (not an errno code). */
-function readFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'EACCES') return 'permission denied';
-  return code ?? String(error);
 }

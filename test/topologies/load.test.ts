@@ -147,7 +147,7 @@ describe('loadTopology() with a bad name or path', () => {
   it.each([
     ['an unknown preset name', 'h800-16nodes', `unknown topology preset "h800-16nodes" (did you mean "h800-16node"?); available presets: ${presets}`],
     ['an unknown preset with no close match', 'tpu-pod', `unknown topology preset "tpu-pod"; available presets: ${presets}`],
-    ['a path that does not exist', 'nowhere/x.yaml', `cannot read topology file "nowhere/x.yaml"; available presets: ${presets}`],
+    ['a path that does not exist', 'nowhere/x.yaml', `cannot read topology file "nowhere/x.yaml" (no such file); available presets: ${presets}`],
   ])('rejects %s with a UsageError listing the presets', (_title, name, expected) => {
     expect(messagesOf(() => loadTopology(name))).toEqual([expected]);
   });
