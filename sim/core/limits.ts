@@ -6,13 +6,13 @@
 export const WORK_LIMITS = {
   /** GPUs in a topology (nodes x gpusPerNode): 16x the 1024-GPU presets. */
   gpus: 16_384,
-  /** EP group size: DeepSeek serves at EP 320; 1024 is the largest group whose exchange fits `collectivePairs`. */
+  /** EP group size: DeepSeek serves at EP 320; 1024 keeps the largest exchange within `collectivePairs`. */
   ep: 1_024,
   /** Tokens one GPU holds in a step (decode: sequences x (1 + draft tokens)): a 128k-token prefill. */
   tokensPerGpu: 131_072,
   /** Tokens in a step over the whole cluster: the routing sample epsim draws (4 bytes each, plus history). */
   totalTokens: 16_777_216,
-  /** GPU pairs of the largest exchange, ep x (ep - 1): 16x the EP 256 decode's 65,280. */
+  /** GPU pairs (flows) of the largest exchange, ep x (ep - 1), which `ep` keeps within: 16x the EP 256 decode's 65,280. */
   collectivePairs: 1_048_576,
   /** GPUs x layers simulated x micro-batches x chunks (x2 in training): the op graph's size, ~15 ops each. */
   gpuLayers: 1_048_576,

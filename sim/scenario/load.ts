@@ -22,6 +22,7 @@ import { readTrace } from '../trace/index.ts';
 import type { RoutingTrace } from '../trace/index.ts';
 import { loadTopology } from '../hardware/index.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
+import { workProblems } from './work-bounds.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -133,6 +134,8 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     const refusal = scheduleRefusal({ model, workload: toWorkload(spec) }, name);
     if (refusal) problems.push({ path: spec.schedules ? ['schedules', i] : ['workload', 'phase'], message: refusal });
   });
+  // The work it asks for, before anything is allocated for it (README, Limits).
+  problems.push(...workProblems(spec, topology!, model, schedules));
   if (problems.length > 0) fail();
 
   let routing: RoutingSource;
