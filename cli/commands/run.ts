@@ -52,6 +52,7 @@ export function registerRun(program: Command, io: CliIo): void {
 /** `--schedule tbo scmoe-sbo` and `--schedule tbo,scmoe-sbo` both work; repeats are dropped. */
 function parseSchedules(values: string[]): ScheduleName[] {
   const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (names.length === 0) throw new UsageError(`--schedule: no schedule named in "${values.join(' ')}"; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   for (const name of names) {
     if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   }

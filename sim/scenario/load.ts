@@ -7,11 +7,11 @@ import { fileURLToPath } from 'node:url';
 import type { Topology } from '../hardware/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { configErrorAt, parseYaml } from '../core/index.ts';
-import { readInputText, UserInputError, formatIssue } from '../core/index.ts';
+import { readInputText, UsageError, UserInputError, formatIssue } from '../core/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
-import { traceRoutingSource } from '../replay/index.ts';
+import { redundantSlotsProblem, traceRoutingSource } from '../replay/index.ts';
 import { randomRoutingSource } from '../replay/index.ts';
 import { uniformRoutingSource } from '../replay/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
@@ -194,7 +194,10 @@ function applyOverrides(spec: ScenarioFile, o: ScenarioOverrides): ScenarioFile 
     else if (w.phase === 'prefill' || w.phase === 'a2a') w.tokensPerGpu = o.batch;
     else w.tokensPerMicrobatch = o.batch;
   }
-  if (o.schedules) out.schedules = o.schedules;
+  if (o.schedules) {
+    if (o.schedules.length === 0) throw new UsageError('no schedule to run: name at least one (--schedule serial,tbo)');
+    out.schedules = [...new Set(o.schedules)];
+  }
   if (o.trace) out.trace = o.trace;
   return out;
 }
@@ -208,6 +211,9 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
   }
   if (spec.parallel.redundantExperts > 0 && spec.parallel.placement !== 'load-aware') {
     problems.push({ path: ['parallel', 'redundantExperts'], message: 'redundant experts need "placement: load-aware"' });
+  } else if (spec.parallel.placement === 'load-aware') {
+    const tooMany = redundantSlotsProblem(model.moe.ffnExperts, ep, spec.parallel.redundantExperts);
+    if (tooMany) problems.push({ path: ['parallel', 'redundantExperts'], message: tooMany });
   }
   const tp = attention.tp;
   if (topology.gpusPerNode % tp !== 0) problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${topology.gpusPerNode} GPUs of a node (TP stays on NVLink); got ${tp}` });
