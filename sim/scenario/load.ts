@@ -1,7 +1,7 @@
 // Reads a scenario file, validates it against the schema and every cross-key rule, and resolves
 // what it names (topology, trace, model preset, routing source) into one StepInput per schedule.
 // Every problem is a ConfigError at its key's line and column; all of them are collected.
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Topology } from '../hardware/index.ts';
@@ -73,7 +73,8 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     throw configErrorAt(text, file, problems);
   };
 
-  const allowed = (path: string) => !overrides.allowedDirs || overrides.allowedDirs.some((dir) => isInside(resolve(path), resolve(dir)));
+  // Real paths: a symlink inside an allowed folder may not lead out of it.
+  const allowed = (path: string) => !overrides.allowedDirs || overrides.allowedDirs.some((dir) => isInside(realOrResolved(path), realOrResolved(dir)));
   const refuse = (key: string, path: string) =>
     problems.push({ path: [key], message: `"${path}" is outside the folders this server reads (${overrides.allowedDirs!.map(display).join(', ')}); use a preset name or a file there` });
 
@@ -248,6 +249,15 @@ function candidatePaths(path: string, scenarioFile: string): string[] {
   const nextToScenario = resolve(dirname(scenarioFile), path);
   const underProject = join(PROJECT_ROOT, path);
   return nextToScenario === underProject ? [nextToScenario] : [nextToScenario, underProject];
+}
+
+/** The path with symlinks resolved where it exists, else resolved lexically. */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 function isInside(path: string, dir: string): boolean {
