@@ -22,7 +22,8 @@ import { readTrace } from '../trace/index.ts';
 import type { RoutingTrace } from '../trace/index.ts';
 import { loadTopology } from '../hardware/index.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
-import { workProblems } from './work-bounds.ts';
+import { workFigures, workProblems } from './work-bounds.ts';
+import { costProbeProblems } from './cost-probe.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -180,6 +181,9 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     costUsdPerGpuHour: spec.costUsdPerGpuHour,
     recomputeFraction: spec.network?.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION,
   };
+  // The cost functions a run calls, called once now: what a run would refuse, validate refuses.
+  problems.push(...costProbeProblems(input, workFigures(spec, topo, model, schedules).tokensPerGpu));
+  if (problems.length > 0) fail();
   return { file, spec, topology: topo, model, routing: routing!, ...(trace ? { trace } : {}), schedules: [...schedules], input };
 }
 

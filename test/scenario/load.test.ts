@@ -85,6 +85,9 @@ describe('resolveScenarioText()', () => {
     ['more redundant experts than load-aware placement can fill', GOOD.replace('  ep: 8', '  ep: 8\n  placement: load-aware\n  redundantExperts: 4096'), [
       'bad.yaml:8:3: parallel.redundantExperts: 4096 redundant slots cannot be filled: 32 experts over 8 ranks allow at most 224 (one replica per rank)',
     ]],
+    ['a TP degree the model cannot split its heads by (run found it as an internal error)', GOOD.replace('  ep: 8', '  ep: 8\n  attention: { dp: 1, tp: 8 }'), [
+      "bad.yaml:7:23: parallel.attention.tp: tp=8 must divide attention.heads of 'traced:tiny' (4) (a simulation of this scenario cannot cost its layers)",
+    ]],
     ['a schedule listed twice', GOOD.replace('[serial, scmoe-sbo]', '[serial, serial]'), [
       'bad.yaml:11:21: schedules[1]: "serial" again (it is schedules[0]); list each schedule once, got it twice',
     ]],
