@@ -219,7 +219,8 @@ export function mutateCsv(text: string, mutations: readonly CsvMutation[]): Buff
   let rows = text.split('\n');
   let encoded: Buffer | undefined;
   for (const m of mutations) {
-    const r = (i: number) => i % Math.max(1, rows.length);
+    if (rows.length === 0) rows = [''];
+    const r = (i: number) => i % rows.length;
     switch (m.kind) {
       case 'cell': {
         const cells = rows[r(m.row)]!.split(',');

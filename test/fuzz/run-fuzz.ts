@@ -88,7 +88,7 @@ export async function runFuzz(options: FuzzOptions): Promise<{ stats: Record<Fuz
     counting = true;
     const result = await fc.check(
       fc.asyncProperty(arb, async (input) => {
-        const r = await test(input);
+        const r = await test(input).catch((e: unknown) => ({ pass: false, outcome: 'harness error', detail: `the fuzz harness itself threw: ${(e as Error)?.stack ?? String(e)}` }));
         if (!r.pass) {
           counting = false;
           last = r;
