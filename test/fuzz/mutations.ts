@@ -16,8 +16,12 @@ export const ODD_VALUES = [
   '2024-01-01', "'../../../../etc/passwd'", '/dev/zero', '/etc/passwd', '"%c0%ae"', 'a'.repeat(5000), '|\n  block\n  scalar', '[' + '1, '.repeat(2000) + '1]',
 ];
 
+/** Factors for a number that stays plausible: most such scenarios validate and some then run. */
+export const SCALES = [0.5, 2, 3, 4, 8, 0.25, 10, 1.5];
+
 export type YamlMutation =
   | { kind: 'number'; at: number; value: number }
+  | { kind: 'scale'; at: number; factor: number }
   | { kind: 'value'; at: number; value: number }
   | { kind: 'deleteLine' | 'duplicateLine' | 'indentLine' | 'typoKey'; at: number; by: number }
   | { kind: 'truncate'; fraction: number }
@@ -26,6 +30,7 @@ export type YamlMutation =
 
 export const yamlMutation: fc.Arbitrary<YamlMutation> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('number' as const), at: fc.nat(), value: fc.nat(EXTREME_NUMBERS.length - 1) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('scale' as const), at: fc.nat(), factor: fc.nat(SCALES.length - 1) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('value' as const), at: fc.nat(), value: fc.nat(ODD_VALUES.length - 1) }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constantFrom('deleteLine' as const, 'duplicateLine' as const, 'indentLine' as const, 'typoKey' as const), at: fc.nat(), by: fc.nat(8) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('truncate' as const), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }) },
@@ -64,6 +69,16 @@ export function mutateYaml(text: string, mutations: readonly YamlMutation[]): Bu
         const hits = [...out.matchAll(NUMBER)];
         const hit = hits[m.at % Math.max(1, hits.length)];
         if (hit) out = out.slice(0, hit.index) + EXTREME_NUMBERS[m.value]! + out.slice(hit.index! + hit[0].length);
+        break;
+      }
+      case 'scale': {
+        const hits = [...out.matchAll(NUMBER)];
+        const hit = hits[m.at % Math.max(1, hits.length)];
+        if (hit) {
+          const v = Number(hit[0]) * SCALES[m.factor]!;
+          const text = Number.isInteger(Number(hit[0])) ? String(Math.max(0, Math.round(v))) : String(+v.toPrecision(6));
+          out = out.slice(0, hit.index) + text + out.slice(hit.index! + hit[0].length);
+        }
         break;
       }
       case 'value': {

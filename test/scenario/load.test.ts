@@ -91,6 +91,9 @@ describe('resolveScenarioText()', () => {
     ['a schedule listed twice', GOOD.replace('[serial, scmoe-sbo]', '[serial, serial]'), [
       'bad.yaml:11:21: schedules[1]: "serial" again (it is schedules[0]); list each schedule once, got it twice',
     ]],
+    ['a cost that would be written as null', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, scmoe-sbo]\ncostUsdPerGpuHour: 1e308'), [
+      'bad.yaml:12:1: costUsdPerGpuHour: must be between 0.001 and 10000 USD; got 1e+308',
+    ]],
     ['10,000 schedules', GOOD.replace('[serial, scmoe-sbo]', `[${Array(10000).fill('serial').join(', ')}]`), []],
   ];
   for (const [what, text, expected] of cases) {
