@@ -106,9 +106,25 @@ describe('the step-time ceiling', () => {
     hbmGBps: fc.constantFrom(0.001, 10, 2800),
     sequences: fc.integer({ min: 1, max: 48 }),
     ep: fc.constantFrom(2, 4, 8, 16),
-    schedule: fc.constantFrom('serial', 'tbo', 'scmoe-sbo'),
+    workload: fc.constantFrom(
+      ['decode', 'serial'],
+      ['decode', 'tbo'],
+      ['decode', 'scmoe-sbo'],
+      ['prefill', 'serial'],
+      ['prefill', 'shared-overlap'],
+      ['train', 'serial'],
+      ['train', 'scmoe-chunked'],
+      ['a2a', 'a2a'],
+    ),
     routing: fc.constantFrom('trace', 'uniform'),
   });
+  const workloadYaml = (phase: string, n: number) =>
+    ({
+      decode: `{ phase: decode, sequencesPerGpu: ${n}, contextTokens: 512, mtp: { draftTokens: 1, acceptance: 0.8 } }`,
+      prefill: `{ phase: prefill, tokensPerGpu: ${n * 8} }`,
+      train: `{ phase: train, tokensPerMicrobatch: ${n * 8}, chunks: 2, pipelineStages: 2 }`,
+      a2a: `{ phase: a2a, tokensPerGpu: ${n * 16}, hidden: 256, topk: 4, experts: 32 }`,
+    })[phase]!;
 
   it('bounds the simulated step time from above (seeded)', async () => {
     const base = (await import('node:fs')).readFileSync('topologies/h800-2node.yaml', 'utf8');
@@ -127,13 +143,15 @@ describe('the step-time ceiling', () => {
             .replace(/achieved: 1280/, `achieved: ${c.tflops}`)
             .replace(/achieved: 2800/, `achieved: ${c.hbmGBps}`),
         );
-        const text = `name: p\nmodel: traced\nrouting: ${c.routing}\ntrace: traces/tiny.trace\ntopology: ${topology}\nparallel: { ep: ${c.ep} }\nworkload: { phase: decode, sequencesPerGpu: ${c.sequences}, contextTokens: 512 }\nschedules: [${c.schedule}]\n`;
+        const [phase, schedule] = c.workload;
+        const model = phase === 'a2a' ? 'routing: random\n' : `model: traced\nrouting: ${c.routing}\ntrace: traces/tiny.trace\n`;
+        const text = `name: p\n${model}topology: ${topology}\nparallel: { ep: ${c.ep} }\nworkload: ${workloadYaml(phase!, c.sequences)}\nschedules: [${schedule}]\n`;
         const s = await resolveScenarioText(text, 'p.yaml');
         const ceiling = workFigures(s.spec, s.topology, s.model, s.schedules).stepCeilingNs;
         const stepNs = runScenario(s).result.schedules[0]!.stepTimeUs * 1000;
         expect(stepNs).toBeLessThanOrEqual(ceiling);
       }),
-      { seed: 12, numRuns: 24 },
+      { seed: 12, numRuns: 32 },
     );
   });
 });
