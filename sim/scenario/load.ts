@@ -152,7 +152,12 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     }
     if (problems.length > 0) fail();
   } else if (spec.routing === 'uniform' || !trace) {
-    routing = uniformRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, zeroExperts: shape.zeroExperts, topk: shape.topk });
+    try {
+      routing = uniformRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, zeroExperts: shape.zeroExperts, topk: shape.topk });
+    } catch (e) {
+      problems.push({ path: ['routing'], message: messageOf(e) });
+      fail();
+    }
   } else {
     try {
       routing = traceRoutingSource(trace.trace, { mapping: spec.traceMapping, model: shape, file: trace.file, seed: spec.seed });
@@ -228,6 +233,7 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
     problems.push({ path: ['commSms'], message: `must be below the GPU's ${topology.gpu.sms} SMs; got ${spec.commSms}` });
   }
   const w = spec.workload;
+  if (w.phase === 'a2a' && w.topk > w.experts) problems.push({ path: ['workload', 'topk'], message: `at most the ${w.experts} experts (top-k picks distinct experts); got ${w.topk}` });
   if (w.phase === 'train' && w.pipelineStages > model.layers) {
     problems.push({ path: ['workload', 'pipelineStages'], message: `at most the model's ${model.layers} layers; got ${w.pipelineStages}` });
   }

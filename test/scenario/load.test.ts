@@ -91,6 +91,9 @@ describe('resolveScenarioText()', () => {
     ['a schedule listed twice', GOOD.replace('[serial, scmoe-sbo]', '[serial, serial]'), [
       'bad.yaml:11:21: schedules[1]: "serial" again (it is schedules[0]); list each schedule once, got it twice',
     ]],
+    ['an a2a top-k above its experts (validate crashed on it)', 'name: x\nrouting: uniform\ntopology: h800-1node\nparallel: { ep: 2, attention: { dp: 8 } }\nworkload: { phase: a2a, tokensPerGpu: 16, hidden: 64, topk: 8, experts: 4 }\n', [
+      'bad.yaml:5:55: workload.topk: at most the 4 experts (top-k picks distinct experts); got 8',
+    ]],
     ['a cost that would be written as null', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, scmoe-sbo]\ncostUsdPerGpuHour: 1e308'), [
       'bad.yaml:12:1: costUsdPerGpuHour: must be between 0.001 and 10000 USD; got 1e+308',
     ]],

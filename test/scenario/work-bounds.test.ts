@@ -143,9 +143,10 @@ describe('the step-time ceiling', () => {
             .replace(/achieved: 1280/, `achieved: ${c.tflops}`)
             .replace(/achieved: 2800/, `achieved: ${c.hbmGBps}`),
         );
-        const [phase, schedule] = c.workload;
+        const phase = c.workload[0] as string;
+        const schedule = c.workload[1] as string;
         const model = phase === 'a2a' ? 'routing: random\n' : `model: traced\nrouting: ${c.routing}\ntrace: traces/tiny.trace\n`;
-        const text = `name: p\n${model}topology: ${topology}\nparallel: { ep: ${c.ep} }\nworkload: ${workloadYaml(phase!, c.sequences)}\nschedules: [${schedule}]\n`;
+        const text = `name: p\n${model}topology: ${topology}\nparallel: { ep: ${c.ep} }\nworkload: ${workloadYaml(phase, c.sequences)}\nschedules: [${schedule}]\n`;
         const s = await resolveScenarioText(text, 'p.yaml');
         const ceiling = workFigures(s.spec, s.topology, s.model, s.schedules).stepCeilingNs;
         const stepNs = runScenario(s).result.schedules[0]!.stepTimeUs * 1000;
