@@ -1,6 +1,7 @@
 // The fuzz suite: seeded, deterministic cases in six classes, each of which must end as a clean
 // error (exit 2 naming the file or a flag; a 4xx) or a success, within a time and memory bound.
 //   scenario  mutated shipped scenarios: `epsim validate`, and `epsim run` when small
+//   composed  scenarios composed key by key at the edges of each size: validate, and run when small
 //   topology  mutated topology presets: `epsim validate`, then a small scenario run on them
 //   trace     damaged traces/tiny.trace under scenarios/default.yaml
 //   csv       damaged dumps through `epsim import-trace`
@@ -16,8 +17,9 @@ import fc from 'fast-check';
 import { CliPool, type CliResult, type Outcome } from './cli-pool.ts';
 import { csvMutation, mutateCsv, mutateTrace, mutateYaml, traceMutation, validCsv, yamlMutation } from './mutations.ts';
 import { httpCase, startHttpTarget, type HttpOutcome } from './http-cases.ts';
+import { composeScenario, composedScenario } from './composed.ts';
 
-export const CLASSES = ['scenario', 'topology', 'trace', 'csv', 'special', 'http'] as const;
+export const CLASSES = ['scenario', 'composed', 'topology', 'trace', 'csv', 'special', 'http'] as const;
 export type FuzzClass = (typeof CLASSES)[number];
 
 export interface ClassStats {
@@ -53,7 +55,7 @@ export interface FuzzOptions {
 }
 
 /** Share of the inputs per class (special has a fixed list). */
-const SHARE: Record<Exclude<FuzzClass, 'special'>, number> = { scenario: 0.3, topology: 0.18, trace: 0.15, csv: 0.12, http: 0.25 };
+const SHARE: Record<Exclude<FuzzClass, 'special'>, number> = { scenario: 0.2, composed: 0.15, topology: 0.15, trace: 0.12, csv: 0.1, http: 0.28 };
 
 export async function runFuzz(options: FuzzOptions): Promise<{ stats: Record<FuzzClass, ClassStats>; failures: FuzzFailure[] }> {
   const log = options.log ?? (() => {});
@@ -114,6 +116,11 @@ export async function runFuzz(options: FuzzOptions): Promise<{ stats: Record<Fuz
       const base = c.base % 2 === 0 ? scenarios.find((s) => s.name === 'default.yaml')! : scenarios[c.base]!;
       const path = file(base.name, mutateYaml(base.text, c.mutations));
       return cli('scenario', ['run', path, '--out', join(work, 'out'), '--schedule', 'serial'], [path, '--'], true);
+    });
+
+    await check('composed', composedScenario, runs('composed'), async (c) => {
+      const path = file('composed.yaml', composeScenario(c));
+      return cli('composed', ['run', path, '--out', join(work, 'out')], [path, '--'], true);
     });
 
     const topologies = readdirSync('topologies').filter((f) => f.endsWith('.yaml')).map((f) => ({ name: f, text: readFileSync(join('topologies', f), 'utf8') }));
