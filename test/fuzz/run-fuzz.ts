@@ -104,9 +104,11 @@ export async function runFuzz(options: FuzzOptions): Promise<{ stats: Record<Fuz
     log(`${cls}: ${JSON.stringify(stats[cls])}`);
   }
   const runs = (cls: Exclude<FuzzClass, 'special'>) => Math.max(1, Math.round(options.inputs * SHARE[cls]));
-  const cli = async (cls: FuzzClass, argv: string[], mentions: string[], runIfSmall = false) => {
+  /** Runs a case; a failure's detail shows the command, its stderr and the input it was given. */
+  const cli = async (cls: FuzzClass, argv: string[], mentions: string[], runIfSmall = false, input?: string) => {
     const r = await pool.run(argv, mentions, runIfSmall);
-    return { pass: count(cls, r), outcome: r.outcome, detail: `epsim ${argv.join(' ')} -> ${r.outcome} (exit ${r.code ?? '-'})\n${r.err}` };
+    const shown = input ? `\n--- ${input} (first 2000 bytes) ---\n${readFileSync(input).subarray(0, 2000).toString('latin1')}` : '';
+    return { pass: count(cls, r), outcome: r.outcome, detail: `epsim ${argv.join(' ')} -> ${r.outcome} (exit ${r.code ?? '-'})\n${r.err}${shown}` };
   };
 
   try {
@@ -115,21 +117,21 @@ export async function runFuzz(options: FuzzOptions): Promise<{ stats: Record<Fuz
       // Half of the cases mutate default.yaml, the one small enough to run inside the budget.
       const base = c.base % 2 === 0 ? scenarios.find((s) => s.name === 'default.yaml')! : scenarios[c.base]!;
       const path = file(base.name, mutateYaml(base.text, c.mutations));
-      return cli('scenario', ['run', path, '--out', join(work, 'out'), '--schedule', 'serial'], [path, '--'], true);
+      return cli('scenario', ['run', path, '--out', join(work, 'out'), '--schedule', 'serial'], [path, '--'], true, path);
     });
 
     await check('composed', composedScenario, runs('composed'), async (c) => {
       const path = file('composed.yaml', composeScenario(c));
-      return cli('composed', ['run', path, '--out', join(work, 'out')], [path, '--'], true);
+      return cli('composed', ['run', path, '--out', join(work, 'out')], [path, '--'], true, path);
     });
 
     const topologies = readdirSync('topologies').filter((f) => f.endsWith('.yaml')).map((f) => ({ name: f, text: readFileSync(join('topologies', f), 'utf8') }));
     await check('topology', fc.record({ base: fc.nat(topologies.length - 1), mutations: fc.array(yamlMutation, { minLength: 1, maxLength: 4 }), run: fc.boolean() }), runs('topology'), async (c) => {
       const base = c.run ? topologies.find((t) => t.name === 'h800-2node.yaml')! : topologies[c.base]!;
       const path = file(base.name, mutateYaml(base.text, c.mutations));
-      if (!c.run) return cli('topology', ['validate', path], [path]);
+      if (!c.run) return cli('topology', ['validate', path], [path], false, path);
       const scenario = file('on-topology.yaml', `name: t\nmodel: traced\ntrace: traces/tiny.trace\ntopology: ${path}\nparallel: { ep: 8 }\nworkload: { phase: decode, sequencesPerGpu: 4, contextTokens: 256 }\nschedules: [serial]\n`);
-      return cli('topology', ['run', scenario, '--out', join(work, 'out')], [scenario, path], true);
+      return cli('topology', ['run', scenario, '--out', join(work, 'out')], [scenario, path], true, path);
     });
 
     const trace = readFileSync('traces/tiny.trace');
@@ -143,7 +145,7 @@ export async function runFuzz(options: FuzzOptions): Promise<{ stats: Record<Fuz
     const csv = validCsv(24, 3);
     await check('csv', fc.array(csvMutation, { minLength: 1, maxLength: 4 }), runs('csv'), async (mutations) => {
       const path = file('dump.csv', mutateCsv(csv, mutations));
-      return cli('csv', ['import-trace', path, '--ffn-experts', '8', '--out', join(work, `${n}.trace`)], [path, '--']);
+      return cli('csv', ['import-trace', path, '--ffn-experts', '8', '--out', join(work, `${n}.trace`)], [path, '--'], false, path);
     });
 
     if (classes.includes('special')) {
