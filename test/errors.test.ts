@@ -13,3 +13,9 @@ describe('formatIssue()', () => {
     );
   });
 });
+
+describe('formatIssue() on values that came from the input', () => {
+  it('keeps one line: newlines, tabs and NULs are shown escaped', () => {
+    expect(formatIssue({ file: 'a.yaml', line: 1, col: 1, path: 'trace', message: 'no trace file "block\nscalar\t\u0000"' })).toBe('a.yaml:1:1: trace: no trace file "block\\nscalar\\t\\x00"');
+  });
+});

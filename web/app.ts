@@ -1,19 +1,22 @@
 // The dashboard's Express app: a JSON API over the results and scenarios folders, runs started
 // from the page (worker threads, progress as server-sent events) and the static page. createApp()
 // does not listen, so tests run it on an ephemeral port; server.ts and `epsim serve` listen.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { ConfigError, formatIssue, UserInputError } from '../sim/core/index.ts';
 import { PROJECT_ROOT, resolveScenarioText } from '../sim/scenario/index.ts';
-import { readTrace } from '../sim/trace/index.ts';
+import { decodeTrace } from '../sim/trace/index.ts';
 import type { ResultFile } from '../sim/output/index.ts';
 import { metricsRow, TABLE_COLUMNS } from '../sim/output/index.ts';
 import { JobLimitError, Jobs, workerJobRunner, type JobEvent, type JobRunner } from './jobs.ts';
 import { BadNameError, pathInside } from './names.ts';
 import { routingSummary } from './routing-summary.ts';
+import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
+import { readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
+import { httpErrorOf, listResult, summaryOf } from './requests.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -21,8 +24,10 @@ export interface AppOptions {
   /** Most runs at once; further ones get 429. */
   maxJobs?: number;
   /** Largest request body (posted YAML), e.g. '256kb'; larger ones get 413. */
-  bodyLimit?: string;
+  bodyLimit?: string | number;
   runJob?: JobRunner;
+  /** Wall time a run may take before it is stopped (default SERVER_LIMITS.jobWallMs). */
+  jobWallMs?: number;
 }
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -31,46 +36,45 @@ const d3File = join(dirname(createRequire(import.meta.url).resolve('d3')), '..',
 
 export function createApp(options: AppOptions): express.Express {
   const { resultsDir, scenariosDir } = options;
-  const jobs = new Jobs(options.maxJobs ?? 2, options.runJob ?? workerJobRunner);
+  const jobs = new Jobs(options.maxJobs ?? 2, options.runJob ?? workerJobRunner, options.jobWallMs ? { wallMs: options.jobWallMs } : {});
   // Posted YAML may only name topology presets or files in these folders, and a result's trace is
   // only read from them, so no request can make the server read (and echo) other files.
   const readable = [join(PROJECT_ROOT, 'topologies'), join(PROJECT_ROOT, 'traces'), join(PROJECT_ROOT, 'runs'), resolve(resultsDir)];
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: options.bodyLimit ?? '256kb' }));
+  const bodyLimit = options.bodyLimit ?? SERVER_LIMITS.bodyBytes;
+  app.use(refuseOversizedBody(typeof bodyLimit === 'number' ? bodyLimit : bytesOf(bodyLimit)));
+  app.use(express.json({ limit: bodyLimit }));
+  // Every file a response reads goes through readConfined: real path inside these folders, a regular file, capped.
+  const scenarioRead = (label: string) => ({ roots: [scenariosDir], maxBytes: SERVER_LIMITS.scenarioFileBytes, label });
+  const resultRead = (label: string) => ({ roots: [resultsDir], maxBytes: SERVER_LIMITS.resultFileBytes, label, kind: 'trace' as const });
 
   app.get('/api/scenarios', (_req, res) => {
     const files = existsSync(scenariosDir) ? readdirSync(scenariosDir).filter((f) => f.endsWith('.yaml')).sort() : [];
-    res.json(files.map((file) => ({ name: file.replace(/\.yaml$/, ''), question: questionOf(readFileSync(join(scenariosDir, file), 'utf8')) })));
+    const listed = files.flatMap((file) => {
+      try {
+        return [{ name: file.replace(/\.yaml$/, ''), question: questionOf(readConfinedText(join(scenariosDir, file), scenarioRead(`scenario "${file}"`))) }];
+      } catch {
+        return []; // a symlink out of the folder, a FIFO, an unreadable file: not a scenario the page can run
+      }
+    });
+    res.json(listed);
   });
 
   app.get('/api/scenarios/:name', (req, res) => {
     const file = pathInside(scenariosDir, req.params.name, '.yaml');
-    if (!existsSync(file)) return void res.status(404).json({ error: 'NotFound', message: `no scenario "${req.params.name}"` });
-    res.type('text/yaml').send(readFileSync(file, 'utf8'));
+    res.type('text/yaml').send(readConfinedText(file, scenarioRead(`scenario "${req.params.name}"`)));
   });
 
   app.get('/api/results', (_req, res) => {
     const names = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => !n.startsWith('.') && existsSync(join(resultsDir, n, 'result.json'))).sort() : [];
-    res.json(
-      names.map((name) => {
-        const result = JSON.parse(readFileSync(join(resultsDir, name, 'result.json'), 'utf8'));
-        return {
-          name,
-          phase: result.scenario?.workload?.phase,
-          model: result.model?.name,
-          topology: result.topology?.name,
-          schedules: result.schedules.map((s: { name: string }) => s.name),
-          hasSweep: existsSync(join(resultsDir, name, 'sweep.json')),
-        };
-      }),
-    );
+    // One broken result is listed as broken (with the reason); the others are still served.
+    res.json(names.map((name) => listResult(name, () => readConfinedText(join(resultsDir, name, 'result.json'), resultRead(`result.json of "${name}"`)), existsSync(join(resultsDir, name, 'sweep.json')))));
   });
 
   const sendResultFile = (file: string) => (req: Request, res: Response) => {
     const path = join(pathInside(resultsDir, req.params.name as string), file);
-    if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no ${file} for result "${req.params.name}"` });
-    res.type('application/json').sendFile(path);
+    res.type('application/json').send(readConfined(path, resultRead(`${file} for result "${req.params.name}"`)));
   };
   app.get('/api/results/:name', sendResultFile('result.json'));
   app.get('/api/results/:name/timeline', sendResultFile('timeline.json'));
@@ -78,27 +82,27 @@ export function createApp(options: AppOptions): express.Express {
 
   app.get('/api/results/:name/summary', (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'result.json');
-    if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no result "${req.params.name}"` });
-    const result = JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
-    res.json({
+    const text = readConfinedText(path, resultRead(`result "${req.params.name}"`));
+    res.json(summaryOf(text, `result "${req.params.name}"`, (result: ResultFile) => ({
       columns: TABLE_COLUMNS,
       rows: result.schedules.map(metricsRow),
       notes: [
         ...result.schedules.filter((m) => m.emulation).map((m) => `* ${m.name} is emulated: ${m.emulation}`),
         `routing: ${result.trace.description}`,
       ],
-    });
+    })));
   });
 
   app.get('/api/results/:name/routing', async (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'result.json');
-    if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no result "${req.params.name}"` });
-    const traceFile: string | undefined = JSON.parse(readFileSync(path, 'utf8')).trace?.file;
-    if (!traceFile) return void res.status(404).json({ error: 'NotFound', message: 'this result used uniform routing: there is no trace to show' });
+    const text = readConfinedText(path, resultRead(`result "${req.params.name}"`));
+    const traceFile = summaryOf(text, `result "${req.params.name}"`, (r: { trace?: { file?: unknown } }) => r.trace?.file);
+    if (typeof traceFile !== 'string') return void res.status(404).json({ error: 'NotFound', message: 'this result used uniform routing: there is no trace to show' });
     const candidates = [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)].filter((p) => readable.some((dir) => p.startsWith(dir + sep)));
     const found = candidates.find((p) => existsSync(p));
     if (!found) return void res.status(404).json({ error: 'NotFound', message: `the trace ${traceFile} is no longer there` });
-    res.json(routingSummary(await readTrace(found)));
+    const bytes = await readConfinedAsync(found, { roots: readable, maxBytes: SERVER_LIMITS.traceFileBytes, label: `trace ${traceFile}` });
+    res.json(routingSummary(decodeTrace(bytes, traceFile)));
   });
 
   app.post('/api/runs', async (req, res) => {
@@ -112,8 +116,7 @@ export function createApp(options: AppOptions): express.Express {
       allowedDirs = readable;
     } else if (typeof body.scenario === 'string') {
       file = pathInside(scenariosDir, body.scenario, '.yaml');
-      if (!existsSync(file)) return void res.status(404).json({ error: 'NotFound', message: `no scenario "${body.scenario}"` });
-      text = readFileSync(file, 'utf8');
+      text = readConfinedText(file, scenarioRead(`scenario "${body.scenario}"`));
     } else {
       return void res.status(400).json({ error: 'BadRequest', message: 'send { "scenario": NAME } or { "yaml": TEXT }' });
     }
@@ -127,6 +130,13 @@ export function createApp(options: AppOptions): express.Express {
     const job = jobs.get(req.params.id);
     if (!job) return void res.status(404).json({ error: 'NotFound', message: `no run ${req.params.id}` });
     res.json({ id: job.id, scenario: job.scenario, status: job.status, events: job.events });
+  });
+
+  app.delete('/api/runs/:id', (req, res) => {
+    const job = jobs.get(req.params.id);
+    if (!job) return void res.status(404).json({ error: 'NotFound', message: `no run ${req.params.id}` });
+    if (!jobs.cancel(job.id)) return void res.status(409).json({ error: 'Finished', message: `run ${job.id} has already ended (${job.status})` });
+    res.json({ id: job.id, scenario: job.scenario, status: job.status });
   });
 
   app.get('/api/runs/:id/events', (req, res) => {
@@ -154,10 +164,11 @@ export function createApp(options: AppOptions): express.Express {
     if (error instanceof UserInputError) return void res.status(400).json({ error: error.name, issues: error.issues, messages: error.issues.map(formatIssue) });
     if (error instanceof BadNameError) return void res.status(400).json({ error: 'BadName', message: error.message });
     if (error instanceof JobLimitError) return void res.status(429).json({ error: 'TooManyRuns', message: error.message });
-    const e = error as { type?: string; status?: number; message?: string };
-    if (e?.type === 'entity.too.large') return void res.status(413).json({ error: 'TooLarge', message: 'the request body is too large' });
-    if (e?.type === 'entity.parse.failed') return void res.status(400).json({ error: 'BadRequest', message: 'the request body is not valid JSON' });
-    res.status(500).json({ error: 'InternalError', message: e?.message ?? String(error) });
+    if (error instanceof RefusedFileError) return void res.status(error.status).json({ error: error.status === 404 ? 'NotFound' : 'Unreadable', message: error.message });
+    const { status, body } = httpErrorOf(error);
+    if (status >= 500) console.error(error); // a bug: the details go to the log, not to the client
+    if (res.headersSent) return void res.end();
+    res.status(status).json(body);
   });
   return app;
 }

@@ -1,7 +1,7 @@
 // Starts the dashboard on a host and port (127.0.0.1 by default) and returns its URL.
-import type { AddressInfo } from 'node:net';
-import { UsageError } from '../sim/core/index.ts';
+// listen() (limits.ts) sets the request timeouts and reports a bad or busy port as a UsageError.
 import { createApp, type AppOptions } from './app.ts';
+import { listen } from './limits.ts';
 
 export interface ServerOptions extends AppOptions {
   port: number;
@@ -11,15 +11,13 @@ export interface ServerOptions extends AppOptions {
 export async function startServer(options: ServerOptions): Promise<{ url: string; close: () => Promise<void> }> {
   const app = createApp(options);
   const host = options.host ?? '127.0.0.1';
-  const server = await new Promise<ReturnType<typeof app.listen>>((resolve, reject) => {
-    const s = app.listen(options.port, host, () => resolve(s));
-    s.on('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new UsageError(`port ${options.port} on ${host} is already in use; pick another with --port`) : error),
-    );
-  });
-  const { port } = server.address() as AddressInfo;
+  const { server, port } = await listen(app, { port: options.port, host });
   return {
     url: `http://${host}:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // server-sent-event streams would hold close() open
+      }),
   };
 }

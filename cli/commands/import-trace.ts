@@ -1,7 +1,6 @@
 // `epsim import-trace DUMP.csv --ffn-experts N [--zero-experts Z] --out FILE.trace`: converts a
 // per-token expert-id dump from another system into an epsim trace (format in sim/trace/FORMAT.md).
-import { readFile } from 'node:fs/promises';
-import { UsageError } from '../../sim/core/index.ts';
+import { readInputText, UsageError } from '../../sim/core/index.ts';
 import { importDump } from '../../sim/trace/index.ts';
 import { writeTrace } from '../../sim/trace/index.ts';
 import type { RegisterCommand } from './index.ts';
@@ -25,12 +24,7 @@ export const registerImportTrace: RegisterCommand = (program, io) => {
     .action(async (dump: string, flags: ImportTraceFlags) => {
       const ffnExperts = parseInteger(flags.ffnExperts, '--ffn-experts', 1);
       const zeroExperts = flags.zeroExperts === undefined ? undefined : parseInteger(flags.zeroExperts, '--zero-experts', 0);
-      let text: string;
-      try {
-        text = await readFile(dump, 'utf8');
-      } catch (e) {
-        throw new UsageError(`cannot read the dump: ${(e as Error).message}`, dump);
-      }
+      const text = readInputText(dump, 'csv', { label: 'the dump' });
       const trace = importDump(text, dump, { ffnExperts, zeroExperts, name: flags.name });
       await writeTrace(flags.out, trace);
       const m = trace.model;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { gpuCount } from '../../sim/hardware/index.ts';
 import { UsageError } from '../../sim/core/index.ts';
 import { comparisonTable } from '../../sim/output/index.ts';
-import { writeDirAtomically } from '../../sim/output/index.ts';
+import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario } from '../../sim/scenario/index.ts';
 import { runFiles, runScenario, runScenarioOnWorkers, type RunProgress } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
@@ -33,11 +33,12 @@ export function registerRun(program: Command, io: CliIo): void {
         `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}` +
           (threads > 1 ? ` (${threads} worker threads)` : ''),
       );
+      const dir = options.out ?? join('results', scenario.spec.name);
+      checkWritableDir(dir); // before the simulation, not after it
       const onProgress = (p: RunProgress) => {
         if (p.wallMs !== undefined) log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
       };
       const out = threads > 1 ? await runScenarioOnWorkers(scenario, { file, overrides }, threads, { onProgress }) : runScenario(scenario, { onProgress });
-      const dir = options.out ?? join('results', scenario.spec.name);
       writeDirAtomically(dir, runFiles(out));
       if (options.json) {
         io.out(`${JSON.stringify(out.result, null, 2)}\n`);
@@ -52,6 +53,7 @@ export function registerRun(program: Command, io: CliIo): void {
 /** `--schedule tbo scmoe-sbo` and `--schedule tbo,scmoe-sbo` both work; repeats are dropped. */
 function parseSchedules(values: string[]): ScheduleName[] {
   const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+  if (names.length === 0) throw new UsageError(`--schedule: no schedule named in "${values.join(' ')}"; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   for (const name of names) {
     if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   }

@@ -1,10 +1,9 @@
 // `epsim validate FILE`: checks a topology or scenario YAML file and prints a one-line summary.
 // The file's kind is read from its top-level keys; each kind has one validator in `validators`.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { gpuCount, type Topology } from '../../sim/hardware/index.ts';
 import { parseDocumentWithPositions } from '../../sim/core/index.ts';
-import { UsageError } from '../../sim/core/index.ts';
+import { readInputText } from '../../sim/core/index.ts';
 import { parseTopology } from '../../sim/hardware/index.ts';
 import { resolveScenarioText, type ResolvedScenario } from '../../sim/scenario/index.ts';
 import type { CliIo } from '../index.ts';
@@ -19,17 +18,9 @@ const validators: Record<FileKind, Validator> = {
   scenario: async (text, file) => summarizeScenario(await resolveScenarioText(text, file)),
 };
 
-const readErrors: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'it is a directory', EACCES: 'permission denied' };
-
 /** Reads and validates `path`; throws UsageError (unreadable file) or ConfigError (bad content). */
 export async function validateFile(path: string): Promise<{ kind: FileKind; summary: string }> {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? '';
-    throw new UsageError(`cannot read file (${readErrors[code] ?? (code || String(error))})`, path);
-  }
+  const text = readInputText(path, 'yaml', { label: 'file' });
   const kind = kindOf(text, path);
   return { kind, summary: await validators[kind](text, path) };
 }

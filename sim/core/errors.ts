@@ -55,11 +55,19 @@ export class SimInvariantError extends Error {
   }
 }
 
-/** `file:line:col: path: message`, leaving out the parts that are unknown. */
+/**
+ * `file:line:col: path: message`, leaving out the parts that are unknown. One line always: control
+ * characters that came from the input (a value with a newline, a NUL) are shown escaped.
+ */
 export function formatIssue(issue: InputIssue): string {
   let where = issue.file;
   if (issue.line > 0) where += `:${issue.line}:${issue.col}`;
   const prefix = where ? `${where}: ` : '';
   const path = issue.path ? `${issue.path}: ` : '';
-  return `${prefix}${path}${issue.message}`;
+  return oneLine(`${prefix}${path}${issue.message}`);
+}
+
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }

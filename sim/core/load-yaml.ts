@@ -1,6 +1,9 @@
 // Parse a YAML file and validate it against a zod schema, reporting every problem as
 // `file:line:col: key.path: message` (sorted by line), never a stack trace or a silent default.
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+// Hostile YAML is refused before it can cost anything: nesting is bounded on the parser's flat
+// token tree (before the recursive composer sees it), and aliases are resolved and counted here
+// (unknown, self-containing, or expanding past MAX_YAML_NODES values) before toJS() expands them.
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Parser, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type InputIssue } from './errors.ts';
 
@@ -8,8 +11,14 @@ type Path = (string | number)[];
 
 /** Parses `text` (the contents of `file`) and returns the schema's output, or throws ConfigError. */
 export function parseYaml<S extends z.ZodType>(text: string, file: string, schema: S): z.output<S> {
-  const { doc, locate } = parseDocumentWithPositions(text, file);
-  const data: unknown = doc.toJS();
+  const { doc, locate, issueAt } = parseDocumentWithPositions(text, file);
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_NODES });
+  } catch (error) {
+    // Not expected after the checks above; still the user's file, so still a located message.
+    throw new ConfigError([{ ...issueAt([], `cannot convert the YAML to data: ${(error as Error).message}`) }]);
+  }
   const result = schema.safeParse(data);
   if (result.success) return result.data;
   throw new ConfigError(sortIssues(result.error.issues.flatMap((zi) => toInputIssues(zi, data, schema, locate)).map((i) => ({ ...i, file }))));
@@ -18,7 +27,17 @@ export function parseYaml<S extends z.ZodType>(text: string, file: string, schem
 /** Parses YAML syntax only (duplicate keys are errors) and returns a locator for key paths. */
 export function parseDocumentWithPositions(text: string, file: string) {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
+  const at = (offset: number, message: string): ConfigError => {
+    const pos = lineCounter.linePos(offset);
+    return new ConfigError([{ file, line: pos.line, col: pos.col, path: '', message }]);
+  };
+  const tooDeep = deepestNestingOffset(text);
+  if (tooDeep !== undefined) {
+    for (const _ of new Parser(lineCounter.addNewLine).parse(text)); // fills lineCounter for the position
+    throw at(tooDeep, `maps and lists nest more than ${MAX_YAML_DEPTH} levels deep here; epsim files nest a few levels`);
+  }
+  // logLevel 'error': yaml's warnings (a map used as a key, say) must not go to stderr.
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
@@ -32,6 +51,8 @@ export function parseDocumentWithPositions(text: string, file: string) {
   if (doc.contents === null) {
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the file is empty; expected a YAML mapping' }]);
   }
+  const aliasProblem = checkAliases(doc);
+  if (aliasProblem) throw at(aliasProblem.offset, aliasProblem.message);
   const locate = (path: Path): { line: number; col: number } => {
     const offset = offsetOf(doc, path);
     const pos = lineCounter.linePos(offset);
@@ -45,6 +66,89 @@ export function parseDocumentWithPositions(text: string, file: string) {
 export function configErrorAt(text: string, file: string, problems: { path: Path; message: string }[]): ConfigError {
   const { issueAt } = parseDocumentWithPositions(text, file);
   return new ConfigError(sortIssues(problems.map((p) => issueAt(p.path, p.message))));
+}
+
+/** Deepest nesting of maps and lists a file may have; epsim's scenario files nest four levels. */
+export const MAX_YAML_DEPTH = 64;
+/** Most values a document may hold once its aliases are expanded; epsim's files hold a few hundred. */
+export const MAX_YAML_NODES = 100_000;
+
+type CstToken = { type: string; offset: number; value?: CstToken; items?: { key?: CstToken | null; value?: CstToken | null }[] };
+
+/**
+ * Offset of the first collection nested deeper than MAX_YAML_DEPTH, or undefined. yaml's lexer and
+ * parser are iterative (only its composer and toJS recurse), so the token tree is walked with an
+ * explicit stack: no input depth can overflow this walk.
+ */
+function deepestNestingOffset(text: string): number | undefined {
+  for (const token of new Parser().parse(text) as Iterable<CstToken>) {
+    const stack: [CstToken, number][] = token.value ? [[token.value, 0]] : [];
+    while (stack.length > 0) {
+      const [t, depth] = stack.pop()!;
+      if (!t.items) continue;
+      if (depth + 1 > MAX_YAML_DEPTH) return t.offset;
+      for (const item of t.items) {
+        if (item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Resolves every alias as yaml will (the last anchor of that name before it, in document order)
+ * and counts the values the document expands to: an unknown alias, an alias inside the node it
+ * names (a cycle), or an expansion past MAX_YAML_NODES (an alias bomb) is a problem at the alias.
+ * Iterative post-order walk: sizes of finished nodes are memoised, so a bomb costs its text only.
+ */
+function checkAliases(doc: Document): { offset: number; message: string } | undefined {
+  const anchors = new Map<string, unknown>();
+  const size = new Map<unknown, number>();
+  const open = new Set<unknown>();
+  let expanded = 0;
+  const children = (n: unknown): unknown[] => {
+    if (isMap(n) || isSeq(n)) return n.items as unknown[];
+    if (isPair(n)) return [n.key, n.value];
+    return [];
+  };
+  const stack: { node: unknown; next: number; total: number }[] = [{ node: doc.contents, next: 0, total: 1 }];
+  const enter = (node: unknown): { offset: number; message: string } | undefined => {
+    const anchor = (node as { anchor?: string } | null)?.anchor;
+    if (anchor) anchors.set(anchor, node);
+    if (isAlias(node)) {
+      const offset = node.range?.[0] ?? 0;
+      const target = anchors.get(node.source);
+      if (target === undefined) return { offset, message: `unknown alias *${node.source}: no anchor &${node.source} comes before it` };
+      if (open.has(target)) return { offset, message: `alias *${node.source} is inside the value it names, which would make it endless` };
+      const s = size.get(target) ?? 1;
+      expanded += s;
+      stack[stack.length - 1]!.total += s;
+      if (expanded > MAX_YAML_NODES) return { offset, message: `the aliases expand this document past ${MAX_YAML_NODES.toLocaleString('en-US')} values (an alias bomb?); write the values out instead` };
+      return undefined;
+    }
+    if (node === null || typeof node !== 'object') return undefined;
+    expanded++;
+    open.add(node);
+    stack.push({ node, next: 0, total: 1 });
+    return undefined;
+  };
+  open.add(doc.contents);
+  expanded = 1;
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const kids = children(top.node);
+    if (top.next < kids.length) {
+      const problem = enter(kids[top.next++]);
+      if (problem) return problem;
+      continue;
+    }
+    stack.pop();
+    open.delete(top.node);
+    size.set(top.node, top.total);
+    if (stack.length > 0) stack[stack.length - 1]!.total += top.total;
+  }
+  return undefined;
 }
 
 export function formatPath(path: Path): string {
@@ -96,6 +200,7 @@ function valueAt(data: unknown, path: Path): unknown {
 
 function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing';
+  if (typeof v === 'number') return String(v); // JSON would print Infinity and NaN as null
   const s = JSON.stringify(v);
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }

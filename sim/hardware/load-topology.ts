@@ -1,11 +1,11 @@
 // Reads a topology (a preset name or a YAML path), validates it and converts its units once:
 // µs -> integer ns, GB -> bytes. Bandwidths stay in GB/s and compute in TFLOP/s, as Topology uses them.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Topology } from './topology.ts';
 import { configErrorAt, didYouMean, parseYaml } from '../core/index.ts';
-import { UsageError } from '../core/index.ts';
+import { readInputText, UsageError } from '../core/index.ts';
 import { topologyFileSchema, topologyRuleViolations, type TopologyFile } from './topology-schema.ts';
 
 /** The preset YAML files live in the project's topologies/ folder. */
@@ -23,13 +23,17 @@ export function listPresets(): string[] {
 export function loadTopology(nameOrPath: string): Topology {
   const isPath = /[\\/]/.test(nameOrPath) || /\.ya?ml$/i.test(nameOrPath);
   const file = isPath ? nameOrPath : join(presetDir, `${nameOrPath}.yaml`);
+  if (!isPath && !existsSync(file)) {
+    const presets = listPresets();
+    throw new UsageError(`unknown topology preset "${nameOrPath}"${didYouMean(nameOrPath, presets)}; available presets: ${presets.join(', ')}`);
+  }
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    const presets = listPresets();
-    const what = isPath ? `cannot read topology file "${nameOrPath}"` : `unknown topology preset "${nameOrPath}"${didYouMean(nameOrPath, presets)}`;
-    throw new UsageError(`${what}; available presets: ${presets.join(', ')}`);
+    text = readInputText(file, 'yaml', { label: `topology file "${nameOrPath}"` });
+  } catch (error) {
+    // The reader's reason (no such file, a FIFO, too large), then the presets as a way out.
+    const reason = error instanceof UsageError ? error.issues[0]!.message : String(error);
+    throw new UsageError(`${reason}; available presets: ${listPresets().join(', ')}`);
   }
   return parseTopology(text, displayPath(file));
 }

@@ -6,4 +6,4 @@ export type { ResultFile, SweepFile, SweepPoint, TimelineFile } from './formats.
 export { toResultFile } from './result-file.ts';
 export { TABLE_COLUMNS, comparisonTable, emulationNotes, formatTable, metricsRow } from './table.ts';
 export { toTimelineFile } from './timeline-file.ts';
-export { writeDirAtomically } from './write-dir.ts';
+export { checkWritableDir, writeDirAtomically } from './write-dir.ts';

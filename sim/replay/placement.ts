@@ -21,6 +21,17 @@ function checkEp(ep: number, ffnExperts: number): void {
   }
 }
 
+/**
+ * Why `redundantExperts` slots cannot be filled for `ffnExperts` experts over `ep` ranks (one
+ * replica of an expert per rank at most), or undefined. The scenario loader checks it too, so
+ * `epsim validate` refuses what a run would.
+ */
+export function redundantSlotsProblem(ffnExperts: number, ep: number, redundantExperts: number): string | undefined {
+  const most = ffnExperts * ep - ffnExperts;
+  if (redundantExperts <= most) return undefined;
+  return `${redundantExperts} redundant slots cannot be filled: ${ffnExperts} experts over ${ep} ranks allow at most ${most} (one replica per rank)`;
+}
+
 /** Divisors of n (ascending), for hints. */
 function divisors(n: number): number[] {
   const out: number[] = [];
@@ -66,12 +77,8 @@ export function loadAwarePlacement(loadPerExpert: ArrayLike<number>, ep: number,
   if (!Number.isInteger(r) || r < 0) {
     throw placementError('parallel.redundantExperts', `must be a non-negative integer; got ${r}`);
   }
-  if (n + r > n * ep) {
-    throw placementError(
-      'parallel.redundantExperts',
-      `${r} redundant slots cannot be filled: ${n} experts over ${ep} ranks allow at most ${n * ep - n} (one replica per rank)`,
-    );
-  }
+  const tooMany = redundantSlotsProblem(n, ep, r);
+  if (tooMany) throw placementError('parallel.redundantExperts', tooMany);
   for (let e = 0; e < n; e++) {
     const v = loadPerExpert[e]!;
     if (!Number.isFinite(v) || v < 0) throw new RangeError(`loadPerExpert[${e}] must be a finite non-negative number; got ${v}`);

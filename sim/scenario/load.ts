@@ -1,17 +1,17 @@
 // Reads a scenario file, validates it against the schema and every cross-key rule, and resolves
 // what it names (topology, trace, model preset, routing source) into one StepInput per schedule.
 // Every problem is a ConfigError at its key's line and column; all of them are collected.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Topology } from '../hardware/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { configErrorAt, parseYaml } from '../core/index.ts';
-import { UsageError, UserInputError, formatIssue } from '../core/index.ts';
+import { readInputText, UsageError, UserInputError, formatIssue } from '../core/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
-import { traceRoutingSource } from '../replay/index.ts';
+import { redundantSlotsProblem, traceRoutingSource } from '../replay/index.ts';
 import { randomRoutingSource } from '../replay/index.ts';
 import { uniformRoutingSource } from '../replay/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
@@ -23,6 +23,8 @@ import { readTrace } from '../trace/index.ts';
 import type { RoutingTrace } from '../trace/index.ts';
 import { loadTopology } from '../hardware/index.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
+import { workFigures, workProblems } from './work-bounds.ts';
+import { costProbeProblems } from './cost-probe.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -62,12 +64,7 @@ type Problem = { path: (string | number)[]; message: string };
 
 /** Reads and resolves a scenario file; throws ConfigError / UsageError with file:line:col. */
 export async function loadScenario(file: string, overrides: ScenarioOverrides = {}): Promise<ResolvedScenario> {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read scenario file "${file}" (${readFailure(error)})`, file);
-  }
+  const text = readInputText(file, 'yaml', { label: `scenario file "${file}"` });
   return resolveScenarioText(text, file, overrides);
 }
 
@@ -80,7 +77,8 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     throw configErrorAt(text, file, problems);
   };
 
-  const allowed = (path: string) => !overrides.allowedDirs || overrides.allowedDirs.some((dir) => isInside(resolve(path), resolve(dir)));
+  // Real paths: a symlink inside an allowed folder may not lead out of it.
+  const allowed = (path: string) => !overrides.allowedDirs || overrides.allowedDirs.some((dir) => isInside(realOrResolved(path), realOrResolved(dir)));
   const refuse = (key: string, path: string) =>
     problems.push({ path: [key], message: `"${path}" is outside the folders this server reads (${overrides.allowedDirs!.map(display).join(', ')}); use a preset name or a file there` });
 
@@ -141,6 +139,8 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     const refusal = scheduleRefusal({ model, workload: toWorkload(spec) }, name);
     if (refusal) problems.push({ path: spec.schedules ? ['schedules', i] : ['workload', 'phase'], message: refusal });
   });
+  // The work it asks for, before anything is allocated for it (README, Limits).
+  problems.push(...workProblems(spec, topology!, model, schedules));
   if (problems.length > 0) fail();
 
   let routing: RoutingSource;
@@ -155,7 +155,12 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     }
     if (problems.length > 0) fail();
   } else if (spec.routing === 'uniform' || !trace) {
-    routing = uniformRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, zeroExperts: shape.zeroExperts, topk: shape.topk });
+    try {
+      routing = uniformRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, zeroExperts: shape.zeroExperts, topk: shape.topk });
+    } catch (e) {
+      problems.push({ path: ['routing'], message: messageOf(e) });
+      fail();
+    }
   } else {
     try {
       routing = traceRoutingSource(trace.trace, { mapping: spec.traceMapping, model: shape, file: trace.file, seed: spec.seed });
@@ -185,6 +190,9 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     networkModel: overrides.networkModel ?? spec.network?.model ?? 'fluid',
     recomputeFraction: spec.network?.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION,
   };
+  // The cost functions a run calls, called once now: what a run would refuse, validate refuses.
+  problems.push(...costProbeProblems(input, workFigures(spec, topo, model, schedules).tokensPerGpu));
+  if (problems.length > 0) fail();
   return { file, spec, topology: topo, model, routing: routing!, ...(trace ? { trace } : {}), schedules: [...schedules], input };
 }
 
@@ -200,7 +208,10 @@ function applyOverrides(spec: ScenarioFile, o: ScenarioOverrides): ScenarioFile 
     else if (w.phase === 'prefill' || w.phase === 'a2a') w.tokensPerGpu = o.batch;
     else w.tokensPerMicrobatch = o.batch;
   }
-  if (o.schedules) out.schedules = o.schedules;
+  if (o.schedules) {
+    if (o.schedules.length === 0) throw new UsageError('no schedule to run: name at least one (--schedule serial,tbo)');
+    out.schedules = [...new Set(o.schedules)];
+  }
   if (o.trace) out.trace = o.trace;
   return out;
 }
@@ -214,6 +225,9 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
   }
   if (spec.parallel.redundantExperts > 0 && spec.parallel.placement !== 'load-aware') {
     problems.push({ path: ['parallel', 'redundantExperts'], message: 'redundant experts need "placement: load-aware"' });
+  } else if (spec.parallel.placement === 'load-aware') {
+    const tooMany = redundantSlotsProblem(model.moe.ffnExperts, ep, spec.parallel.redundantExperts);
+    if (tooMany) problems.push({ path: ['parallel', 'redundantExperts'], message: tooMany });
   }
   const tp = attention.tp;
   if (topology.gpusPerNode % tp !== 0) problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${topology.gpusPerNode} GPUs of a node (TP stays on NVLink); got ${tp}` });
@@ -223,6 +237,7 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
     problems.push({ path: ['commSms'], message: `must be below the GPU's ${topology.gpu.sms} SMs; got ${spec.commSms}` });
   }
   const w = spec.workload;
+  if (w.phase === 'a2a' && w.topk > w.experts) problems.push({ path: ['workload', 'topk'], message: `at most the ${w.experts} experts (top-k picks distinct experts); got ${w.topk}` });
   if (w.phase === 'train' && w.pipelineStages > model.layers) {
     problems.push({ path: ['workload', 'pipelineStages'], message: `at most the model's ${model.layers} layers; got ${w.pipelineStages}` });
   }
@@ -250,6 +265,15 @@ function candidatePaths(path: string, scenarioFile: string): string[] {
   return nextToScenario === underProject ? [nextToScenario] : [nextToScenario, underProject];
 }
 
+/** The path with symlinks resolved where it exists, else resolved lexically. */
+function realOrResolved(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
+}
+
 function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
@@ -263,13 +287,4 @@ function display(path: string): string {
 function messageOf(e: unknown): string {
   if (e instanceof UserInputError) return e.issues.map((i) => formatIssue({ ...i, path: i.path })).join('; ');
   return e instanceof Error ? e.message : String(e);
-}
-
-/** Why a file could not be read, in words (not an errno code). */
-function readFailure(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EISDIR') return 'it is a folder';
-  if (code === 'EACCES') return 'permission denied';
-  return code ?? String(error);
 }

@@ -1,43 +1,65 @@
 // The scenario file's shape (DESIGN.md): strict objects, so a typo is an error, never ignored.
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
+// Every number has a range (boundedNumber, limits in WORK_LIMITS); work-bounds.ts checks their products.
 import { z } from 'zod';
-import { SCHEDULE_NAMES } from '../core/index.ts';
+import { boundedInt, boundedNumber, SCHEDULE_NAMES, WORK_LIMITS } from '../core/index.ts';
 import { NETWORK_MODELS } from '../network/index.ts';
 
-const positiveInt = z.number().int().positive();
+/** Tokens per GPU in one step (sequences, prefill tokens, a micro-batch). */
+const tokenCount = boundedInt(1, WORK_LIMITS.tokensPerGpu);
+const epSize = boundedInt(1, WORK_LIMITS.ep);
 const dtype = z.enum(['bf16', 'fp8']);
+/** A file name or preset; PATH_MAX is 4096 on Linux. */
+const pathString = z.string().min(1).max(4096, 'must be at most 4096 characters');
+
+/** Each schedule at most once: a repeat would simulate it twice and list it twice. */
+const scheduleList = z
+  .array(z.enum(SCHEDULE_NAMES))
+  .min(1)
+  .max(SCHEDULE_NAMES.length, `at most ${SCHEDULE_NAMES.length} schedules (each once)`)
+  .superRefine((names, ctx) => {
+    names.forEach((name, i) => {
+      const first = names.indexOf(name);
+      if (first < i) ctx.addIssue({ code: 'custom', path: [i], message: `"${name}" again (it is schedules[${first}]); list each schedule once, got it twice` });
+    });
+  });
 
 export const MODEL_NAMES = ['longcat-flash', 'deepseek-v3', 'traced'] as const;
 
 const decode = z.strictObject({
   phase: z.literal('decode'),
   /** Sequences each GPU decodes per step (one new token each, plus MTP drafts). */
-  sequencesPerGpu: positiveInt,
-  /** KV-cache length each sequence attends over. */
-  contextTokens: positiveInt,
-  mtp: z.strictObject({ draftTokens: z.number().int().min(0), acceptance: z.number().min(0).max(1) }).optional(),
+  sequencesPerGpu: tokenCount,
+  /** KV-cache length each sequence attends over (the longest context windows are 1-10M tokens). */
+  contextTokens: boundedInt(1, 16_777_216),
+  mtp: z.strictObject({ draftTokens: boundedInt(0, 16), acceptance: boundedNumber({ min: 0, max: 1 }) }).optional(),
 });
-const prefill = z.strictObject({ phase: z.literal('prefill'), tokensPerGpu: positiveInt });
+const prefill = z.strictObject({ phase: z.literal('prefill'), tokensPerGpu: tokenCount });
 const train = z.strictObject({
   phase: z.literal('train'),
-  tokensPerMicrobatch: positiveInt,
+  tokensPerMicrobatch: tokenCount,
   /** Token chunks of the MoE for scmoe-chunked (1 = unchunked). */
-  chunks: positiveInt.default(1),
+  chunks: boundedInt(1, 64).default(1),
   /** Micro-batches per optimizer step; the gradient all-reduce is paid once per step. */
-  gradientAccumulation: positiveInt.default(8),
+  gradientAccumulation: boundedInt(1, 65_536).default(8),
   /** Pipeline stages; the step simulates one stage's layers. */
-  pipelineStages: positiveInt.default(1),
+  pipelineStages: boundedInt(1, 1_024).default(1),
 });
 const a2a = z.strictObject({
   phase: z.literal('a2a'),
-  tokensPerGpu: positiveInt,
-  hidden: positiveInt,
-  topk: positiveInt,
-  experts: positiveInt,
+  tokensPerGpu: tokenCount,
+  /** Model width: 7168 in DeepSeek-V3, 6144 in LongCat-Flash. */
+  hidden: boundedInt(1, 65_536),
+  topk: boundedInt(1, 64),
+  /** Expert ids are uint16 in traces and routing sources. */
+  experts: boundedInt(1, 65_536),
 });
 
 export const scenarioSchema = z.strictObject({
-  name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-" (it names the results folder)'),
+  name: z
+    .string()
+    .max(100, 'must be at most 100 characters (it names the results folder)')
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'use lower-case letters, digits, ".", "_" or "-" (it names the results folder)'),
   /** Model preset; not used by the a2a phase. */
   model: z.enum(MODEL_NAMES).optional(),
   /**
@@ -45,32 +67,33 @@ export const scenarioSchema = z.strictObject({
    * assume); or random with group-limited top-k (how EP libraries benchmark their kernels).
    */
   routing: z.enum(['trace', 'uniform', 'random']).default('trace'),
-  trace: z.string().min(1).optional(),
+  trace: pathString.optional(),
   /** exact: replay the trace as recorded (shapes must match); fit: sample a statistical fit of it. */
   traceMapping: z.enum(['exact', 'fit']).default('exact'),
-  topology: z.string().min(1),
+  topology: pathString,
   parallel: z.strictObject({
-    ep: positiveInt,
-    attention: z.strictObject({ dp: positiveInt.optional(), tp: positiveInt.default(1) }).default({ tp: 1 }),
+    ep: epSize,
+    attention: z.strictObject({ dp: boundedInt(1, WORK_LIMITS.gpus).optional(), tp: boundedInt(1, 1_024).default(1) }).default({ tp: 1 }),
     placement: z.enum(['contiguous', 'load-aware']).default('contiguous'),
-    redundantExperts: z.number().int().min(0).default(0),
+    redundantExperts: boundedInt(0, 65_536).default(0),
   }),
   workload: z.discriminatedUnion('phase', [decode, prefill, train, a2a]),
   precision: z
     .strictObject({ weights: dtype.default('bf16'), dispatch: dtype.default('fp8'), combine: dtype.default('bf16') })
     .default({ weights: 'bf16', dispatch: 'fp8', combine: 'bf16' }),
   /** SMs a communication kernel holds while it runs; default: the topology's comm.sms. */
-  commSms: z.number().int().min(0).optional(),
+  commSms: boundedInt(0, 1_023).optional(),
   /** Default: every schedule that applies to the phase. */
-  schedules: z.array(z.enum(SCHEDULE_NAMES)).min(1).optional(),
-  seed: z.number().int().min(0).default(1),
-  costUsdPerGpuHour: z.number().positive().default(2),
+  schedules: scheduleList.optional(),
+  seed: boundedInt(0, Number.MAX_SAFE_INTEGER).default(1),
+  /** Cloud list prices are $1-10 per GPU-hour. */
+  costUsdPerGpuHour: boundedNumber({ min: 0.001, max: 10_000, unit: 'USD' }).default(2),
   sweep: z
     .strictObject({
-      ep: z.array(positiveInt).min(1).optional(),
+      ep: z.array(epSize).min(1).max(64).optional(),
       /** Decode: sequencesPerGpu values; prefill: tokensPerGpu; train: tokensPerMicrobatch. */
-      batch: z.array(positiveInt).min(1).optional(),
-      tpotTargetMs: z.number().positive().optional(),
+      batch: z.array(tokenCount).min(1).max(64).optional(),
+      tpotTargetMs: boundedNumber({ min: 0.001, max: 1_000_000, unit: 'ms' }).optional(),
     })
     .optional(),
   network: z
@@ -80,7 +103,7 @@ export const scenarioSchema = z.strictObject({
       /** Overrides the topology's all-to-all form. */
       allToAll: z.enum(['direct', 'two-hop']).optional(),
       /** Share of flows between network rate re-solves (0 = exact max-min; default 0.1). */
-      recomputeFraction: z.number().min(0).max(1).optional(),
+      recomputeFraction: boundedNumber({ min: 0, max: 1 }).optional(),
     })
     .optional(),
 });

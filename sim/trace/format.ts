@@ -3,6 +3,7 @@
 // the start of the data section. A small header plus packed arrays lets a trace of millions of
 // decisions load with zero-copy views instead of per-element JSON.
 import { z } from 'zod';
+import { boundedInt } from '../core/index.ts';
 
 export const TRACE_MAGIC = 'EPSIMTRC';
 export const TRACE_FORMAT_VERSION = 1;
@@ -32,16 +33,16 @@ export const MAX_EXPERTS = 65536;
 export const MAX_DOMAINS = 256;
 
 const count = z.number().int().min(0);
-const positive = z.number().int().min(1);
 
+/** The model shape a trace records; sizes a real MoE can have (the traced preset is built from them). */
 export const modelSchema = z.strictObject({
-  name: z.string(),
-  layers: positive,
-  ffnExperts: positive,
-  zeroExperts: count,
-  topk: positive,
-  hidden: positive.optional(),
-  expertHidden: positive.optional(),
+  name: z.string().max(200),
+  layers: boundedInt(1, 1_024),
+  ffnExperts: boundedInt(1, MAX_EXPERTS),
+  zeroExperts: boundedInt(0, MAX_EXPERTS),
+  topk: boundedInt(1, 256),
+  hidden: boundedInt(1, 65_536).optional(),
+  expertHidden: boundedInt(1, 262_144).optional(),
 });
 
 export const provenanceSchema = z.strictObject({

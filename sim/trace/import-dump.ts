@@ -174,8 +174,9 @@ function parseRows(rows: Row[], k: number, hasGates: boolean, idLimit: number, f
     for (let j = 0; j < k; j++) {
       const cell = f[2 + k + j]!;
       const value = DECIMAL.test(cell.text) ? Number(cell.text) : NaN;
-      if (Number.isFinite(value)) out.gates[r * k + j] = value;
-      else report(row.line, cell.col, `g${j}`, `expected a finite number; got "${cell.text}"`);
+      // Gates are stored as float32: 1e300 is finite as a double but Infinity once stored.
+      if (Number.isFinite(Math.fround(value))) out.gates[r * k + j] = value;
+      else report(row.line, cell.col, `g${j}`, Number.isFinite(value) ? `${cell.text} does not fit a float32 gate (at most 3.4e38)` : `expected a finite number; got "${cell.text}"`);
     }
   });
   return out;

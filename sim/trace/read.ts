@@ -1,7 +1,6 @@
 // Reads a trace file: preamble, header (validated), then typed-array views straight onto the
 // file's bytes, so loading costs one read plus one pass of value checks.
-import { readFile } from 'node:fs/promises';
-import { UsageError, type InputIssue } from '../core/index.ts';
+import { readInputBytesAsync, type InputIssue } from '../core/index.ts';
 import { DTYPE_BYTES, HOST_IS_LITTLE_ENDIAN, PREAMBLE_BYTES, TRACE_MAGIC, dataStart, type TraceArrayEntry, type TraceDtype } from './format.ts';
 import { validateHeader } from './header.ts';
 import { traceFormatError } from './issues.ts';
@@ -9,13 +8,7 @@ import { valueIssues } from './check-values.ts';
 import type { RoutingTrace } from './routing-trace.ts';
 
 export async function readTrace(path: string): Promise<RoutingTrace> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new UsageError(`cannot read the trace file: ${(e as Error).message}`, path);
-  }
-  return decodeTrace(bytes, path);
+  return decodeTrace(await readInputBytesAsync(path, 'trace'), path);
 }
 
 /**

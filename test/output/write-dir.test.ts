@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeDirAtomically } from '../../sim/output/write-dir.ts';
+import { UsageError } from '../../sim/core/errors.ts';
+import { checkWritableDir, writeDirAtomically } from '../../sim/output/write-dir.ts';
 
 const roots: string[] = [];
 function scratch(): string {
@@ -50,5 +51,50 @@ describe('writeDirAtomically()', () => {
     writeFileSync(join(dir, 'notes.txt'), 'mine');
     writeDirAtomically(dir, { 'result.json': '2' });
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine');
+  });
+});
+
+describe('writeDirAtomically() on folders it cannot write', () => {
+  const message = (f: () => void): string => {
+    try {
+      f();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UsageError);
+      return (e as Error).message;
+    }
+    throw new Error('expected a UsageError');
+  };
+
+  it('says why for a file in the way, a file as a parent and /proc', () => {
+    const root = scratch();
+    const file = join(root, 'result.json');
+    writeFileSync(file, 'x');
+    expect(message(() => writeDirAtomically(file, { 'a.json': '1' }))).toBe(`cannot write results to "${file}": it is a file, not a folder; choose another --out`);
+    expect(message(() => writeDirAtomically(join(file, 'sub'), { 'a.json': '1' }))).toBe(
+      `cannot write results to "${join(file, 'sub')}": "${file}" is a file, not a folder; choose another --out`,
+    );
+    expect(message(() => checkWritableDir('/proc/x'))).toBe('cannot write results to "/proc/x": a folder on the way cannot be created there (ENOENT); choose another --out');
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('cleans up the hidden folders of a killed writer on the next write, and restores its .old when the folder is gone', () => {
+    const root = scratch();
+    const dead = 2 ** 22 + 12345; // above Linux's default pid_max, so never a running process
+    mkdirSync(join(root, `.run.tmp-${dead}-1-0`));
+    writeFileSync(join(root, `.run.tmp-${dead}-1-0`, 'half.json'), '{');
+    mkdirSync(join(root, `.run.old-${dead}-1-0`));
+    writeFileSync(join(root, `.run.old-${dead}-1-0`, 'sweep.json'), 'kept');
+    mkdirSync(join(root, `.other.tmp-${dead}-1-0`));
+    writeDirAtomically(join(root, 'run'), { 'result.json': 'new' });
+    expect(readdirSync(root).sort()).toEqual([`.other.tmp-${dead}-1-0`, 'run']);
+    expect(readdirSync(join(root, 'run')).sort()).toEqual(['result.json', 'sweep.json']);
+  });
+
+  it('leaves the hidden folder of a writer that is still running', () => {
+    const root = scratch();
+    const live = join(root, `.run.tmp-${process.ppid}-1-0`);
+    mkdirSync(live);
+    writeDirAtomically(join(root, 'run'), { 'result.json': 'new' });
+    expect(existsSync(live)).toBe(true);
   });
 });

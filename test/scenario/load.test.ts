@@ -81,6 +81,23 @@ describe('resolveScenarioText()', () => {
       'bad.yaml:4:1: topology: unknown topology preset "h800-1nod" (did you mean "h800-1node"?); available presets: h100-16node, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node',
     ]],
     ['a YAML syntax error', GOOD.replace('  ep: 8', '  ep: [8'), []],
+    // What only a run used to refuse (without file or line): too many redundant experts to place.
+    ['more redundant experts than load-aware placement can fill', GOOD.replace('  ep: 8', '  ep: 8\n  placement: load-aware\n  redundantExperts: 4096'), [
+      'bad.yaml:8:3: parallel.redundantExperts: 4096 redundant slots cannot be filled: 32 experts over 8 ranks allow at most 224 (one replica per rank)',
+    ]],
+    ['a TP degree the model cannot split its heads by (run found it as an internal error)', GOOD.replace('  ep: 8', '  ep: 8\n  attention: { dp: 1, tp: 8 }'), [
+      "bad.yaml:7:23: parallel.attention.tp: tp=8 must divide attention.heads of 'traced:tiny' (4) (a simulation of this scenario cannot cost its layers)",
+    ]],
+    ['a schedule listed twice', GOOD.replace('[serial, scmoe-sbo]', '[serial, serial]'), [
+      'bad.yaml:11:21: schedules[1]: "serial" again (it is schedules[0]); list each schedule once, got it twice',
+    ]],
+    ['an a2a top-k above its experts (validate crashed on it)', 'name: x\nrouting: uniform\ntopology: h800-1node\nparallel: { ep: 2, attention: { dp: 8 } }\nworkload: { phase: a2a, tokensPerGpu: 16, hidden: 64, topk: 8, experts: 4 }\n', [
+      'bad.yaml:5:55: workload.topk: at most the 4 experts (top-k picks distinct experts); got 8',
+    ]],
+    ['a cost that would be written as null', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, scmoe-sbo]\ncostUsdPerGpuHour: 1e308'), [
+      'bad.yaml:12:1: costUsdPerGpuHour: must be between 0.001 and 10000 USD; got 1e+308',
+    ]],
+    ['10,000 schedules', GOOD.replace('[serial, scmoe-sbo]', `[${Array(10000).fill('serial').join(', ')}]`), []],
   ];
   for (const [what, text, expected] of cases) {
     it(`reports ${what}`, async () => {
@@ -104,6 +121,24 @@ describe('resolveScenarioText()', () => {
 });
 
 describe('epsim run / validate on a bad scenario', () => {
+  it('validate refuses what run would, with the same located message (load-aware, 4096 redundant experts)', async () => {
+    const file = join(dir, 'redundant.yaml');
+    writeFileSync(file, GOOD.replace('  ep: 8', '  ep: 8\n  placement: load-aware\n  redundantExperts: 4096'));
+    for (const command of ['validate', 'run']) {
+      let err = '';
+      expect(await main([command, file], { out: () => {}, err: (t) => (err += t) })).toBe(2);
+      expect(err).toBe(`error: ${file}:8:3: parallel.redundantExperts: 4096 redundant slots cannot be filled: 32 experts over 8 ranks allow at most 224 (one replica per rank)\n`);
+    }
+  });
+
+  it('run --schedule "," is an error, not a run of nothing', async () => {
+    const file = join(dir, 'good-for-schedule.yaml');
+    writeFileSync(file, GOOD);
+    let err = '';
+    expect(await main(['run', file, '--schedule', ','], { out: () => {}, err: (t) => (err += t) })).toBe(2);
+    expect(err).toMatch(/^error: --schedule: no schedule named in ","; schedules: serial, /);
+  });
+
   it('exits 2 with file:line:col and no stack trace', async () => {
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, GOOD.replace('ep: 8', 'ep: 3'));

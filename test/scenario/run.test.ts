@@ -96,7 +96,7 @@ describe('epsim run', () => {
     expect((await cli('run', join(dir, 'nope.yaml'))).err).toBe(`error: ${join(dir, 'nope.yaml')}: cannot read scenario file "${join(dir, 'nope.yaml')}" (no such file)\n`);
     const folder = await cli('run', dir);
     expect(folder.code).toBe(2);
-    expect(folder.err).toMatch(/cannot read scenario file .* \(it is a folder\)\n$/);
+    expect(folder.err).toMatch(/cannot read scenario file .*: it is a folder, not a regular file\n$/);
   });
 
   it('runScenario() reports progress per schedule', async () => {

@@ -110,8 +110,8 @@ describe('parseTopology(text, file)', () => {
       ],
     ],
     ['a wrong type', edit('sms: 132', 'sms: many'), ['t.yaml:6:3: gpu.sms: expected number; got "many"']],
-    ['a non-integer count', edit('nodes: 4', 'nodes: 2.5'), ['t.yaml:2:1: nodes: must be an integer; got 2.5']],
-    ['a negative bandwidth', edit('peak: 50,', 'peak: -50,'), ['t.yaml:16:20: nic.bandwidthGBps.peak: must be > 0; got -50']],
+    ['a non-integer count', edit('nodes: 4', 'nodes: 2.5'), ['t.yaml:2:1: nodes: must be an integer between 1 and 16384; got 2.5']],
+    ['a negative bandwidth', edit('peak: 50,', 'peak: -50,'), ['t.yaml:16:20: nic.bandwidthGBps.peak: must be between 0.001 and 100000 GB/s; got -50']],
     [
       'an achieved figure above its peak',
       edit('achieved: 160', 'achieved: 260'),
@@ -123,12 +123,23 @@ describe('parseTopology(text, file)', () => {
       edit('latencyUs: 0.9 }\n', 'latencyUs: 0.9 }\n  - { name: spine, nodesPerSwitch: 2, oversubscription: 1, latencyUs: 0.5 }\n'),
       ['t.yaml:20:20: tiers[1].nodesPerSwitch: must be a larger multiple of tiers[0].nodesPerSwitch (2); got 2'],
     ],
-    ['an oversubscription below 1', edit('oversubscription: 2', 'oversubscription: 0.5'), ['t.yaml:19:38: tiers[0].oversubscription: must be >= 1 (1 = non-blocking); got 0.5']],
+    ['an oversubscription below 1', edit('oversubscription: 2', 'oversubscription: 0.5'), ['t.yaml:19:38: tiers[0].oversubscription: must be between 1 and 64; got 0.5']],
     ['comm SMs not below the GPU SMs', edit('sms: 24', 'sms: 132'), ['t.yaml:21:3: comm.sms: must be less than gpu.sms (132); got 132']],
     ['an unknown all-to-all form', edit('two-hop', 'twohop'), ['t.yaml:22:3: comm.allToAll: expected one of "direct"|"two-hop"; got "twohop" (did you mean "two-hop"?)']],
     ['a missing required key', edit('  launchOverheadUs: 2.6\n', ''), ['t.yaml:4:1: gpu.launchOverheadUs: missing required field (expected number)']],
     ['an empty file', '', ['t.yaml:1:1: the file is empty; expected a YAML mapping']],
     ['a file that is not a mapping', '- a\n- b\n', ['t.yaml:1:1: expected object; got ["a","b"]']],
+    // Absurd but well-typed figures (each once sent the network's event loop spinning): refused with the range.
+    ['a bandwidth of 1e-300', edit('peak: 50, achieved: 43', 'peak: 50, achieved: 1e-300'), ['t.yaml:16:30: nic.bandwidthGBps.achieved: must be between 0.001 and 100000 GB/s; got 1e-300']],
+    ['a FLOP/s of 1e-300', edit('peak: 989, achieved: 660', 'peak: 989, achieved: 1e-300'), ['t.yaml:9:28: gpu.bf16Tflops.achieved: must be between 0.001 and 100000 TFLOP/s; got 1e-300']],
+    ['a latency of 1e300', edit('latencyUs: 3.33', 'latencyUs: 1e300'), ['t.yaml:14:3: nvlink.latencyUs: must be between 0 and 10000 µs; got 1e+300']],
+    ['a latency of 2^53 + 1', edit('latencyUs: 2.8', 'latencyUs: 9007199254740993'), ['t.yaml:17:3: nic.latencyUs: must be between 0 and 10000 µs; got 9007199254740992']],
+    ['a launch overhead of 1e300', edit('launchOverheadUs: 2.6', 'launchOverheadUs: 1e300'), ['t.yaml:11:3: gpu.launchOverheadUs: must be between 0 and 1000 µs; got 1e+300']],
+    ['an oversubscription of 1e300', edit('oversubscription: 2', 'oversubscription: 1e300'), ['t.yaml:19:38: tiers[0].oversubscription: must be between 1 and 64; got 1e+300']],
+    ['an infinite bandwidth', edit('peak: 200, achieved: 160', 'peak: .inf, achieved: 160'), ['t.yaml:13:20: nvlink.bandwidthGBps.peak: must be between 0.001 and 100000 GB/s; got Infinity']],
+    ['1e15 nodes', edit('nodes: 4', 'nodes: 1e15'), ['t.yaml:2:1: nodes: must be an integer between 1 and 16384; got 1000000000000000']],
+    ['a million GPUs per node', edit('gpusPerNode: 8', 'gpusPerNode: 1000000'), ['t.yaml:3:1: gpusPerNode: must be an integer between 1 and 1024; got 1000000']],
+    ['more GPUs than epsim simulates', edit('nodes: 4', 'nodes: 4096').replace('gpusPerNode: 8', 'gpusPerNode: 64'), ['t.yaml:2:1: nodes: nodes x gpusPerNode = 4096 x 64 = 262144 GPUs; epsim simulates at most 16384 (README, Limits)']],
   ])('reports %s at its line and column', (_title, text, expected) => {
     expect(messagesOf(() => parseTopology(text, 't.yaml'))).toEqual(expected);
   });
@@ -136,8 +147,8 @@ describe('parseTopology(text, file)', () => {
   it('reports every problem in one go, sorted by line', () => {
     const text = edit('nodes: 4', 'nodes: -4').replace('sms: 24', 'sms: 0');
     expect(messagesOf(() => parseTopology(text, 't.yaml'))).toEqual([
-      't.yaml:2:1: nodes: must be > 0; got -4',
-      't.yaml:21:3: comm.sms: must be > 0; got 0',
+      't.yaml:2:1: nodes: must be an integer between 1 and 16384; got -4',
+      't.yaml:21:3: comm.sms: must be an integer between 1 and 1023; got 0',
     ]);
   });
 });
@@ -147,7 +158,7 @@ describe('loadTopology() with a bad name or path', () => {
   it.each([
     ['an unknown preset name', 'h800-16nodes', `unknown topology preset "h800-16nodes" (did you mean "h800-16node"?); available presets: ${presets}`],
     ['an unknown preset with no close match', 'tpu-pod', `unknown topology preset "tpu-pod"; available presets: ${presets}`],
-    ['a path that does not exist', 'nowhere/x.yaml', `cannot read topology file "nowhere/x.yaml"; available presets: ${presets}`],
+    ['a path that does not exist', 'nowhere/x.yaml', `cannot read topology file "nowhere/x.yaml" (no such file); available presets: ${presets}`],
   ])('rejects %s with a UsageError listing the presets', (_title, name, expected) => {
     expect(messagesOf(() => loadTopology(name))).toEqual([expected]);
   });

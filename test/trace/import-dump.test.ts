@@ -44,6 +44,8 @@ describe('importDump()', () => {
     ['a repeated expert in a row', `${HEADER}\n0,0,3,3\n`, 'dump.csv:2:7: e1: expert 3 appears twice in this row (e0 and e1); top-k picks distinct experts'],
     ['a gate that is not a number', 'token,layer,e0,g0\n0,0,1,abc\n', 'dump.csv:2:7: g0: expected a finite number; got "abc"'],
     ['an empty gate', 'token,layer,e0,g0\n0,0,1,\n', 'dump.csv:2:7: g0: expected a finite number; got ""'],
+    // Found by the fuzz suite: finite as a double, Infinity as the float32 the trace stores.
+    ['a gate too large for float32', 'token,layer,e0,g0\n0,0,1,1e300\n', 'dump.csv:2:7: g0: 1e300 does not fit a float32 gate (at most 3.4e38)'],
     ['a non-integer token', `${HEADER}\nzero,0,1,2\n`, 'dump.csv:2:1: token: expected a non-negative integer; got "zero"'],
     ['a token missing layer rows', `${HEADER}\n0,0,1,2\n0,1,1,2\n0,2,1,2\n1,0,1,2\n2,0,1,2\n2,1,1,2\n2,2,1,2\n`, 'dump.csv:5:1: layer: token 1 has 1 of 3 layer rows: layers 1..2 are missing'],
     ['the last token missing a layer row', `${HEADER}\n0,0,1,2\n0,1,1,2\n1,0,1,2\n`, 'dump.csv:4:1: layer: token 1 has 1 of 2 layer rows: layer 1 is missing'],

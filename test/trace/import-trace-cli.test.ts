@@ -47,7 +47,7 @@ describe('epsim import-trace', () => {
   });
 
   it.each([
-    ['a missing dump file', ['import-trace', join(dir, 'none.csv'), '--ffn-experts', '4', '--out', join(dir, 'x.trace')], /^error: .*none\.csv: cannot read the dump: ENOENT/],
+    ['a missing dump file', ['import-trace', join(dir, 'none.csv'), '--ffn-experts', '4', '--out', join(dir, 'x.trace')], /^error: .*none\.csv: cannot read the dump \(no such file\)/],
     ['a bad --ffn-experts', ['import-trace', 'x.csv', '--ffn-experts', 'many', '--out', 'x.trace'], /^error: --ffn-experts: expected an integer >= 1; got "many"\n$/],
     ['a missing --out', ['import-trace', 'x.csv', '--ffn-experts', '4'], /required option '--out <file>' not specified/],
   ])('exits 2 for %s', async (_, args, message) => {

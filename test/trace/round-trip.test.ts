@@ -101,7 +101,7 @@ describe('writeTrace() / readTrace()', () => {
   it('reports an unreadable or unwritable path as a UsageError naming it', async () => {
     const missing = join(dir, 'nope', 'x.trace');
     await expect(readTrace(missing)).rejects.toBeInstanceOf(UsageError);
-    await expect(readTrace(missing)).rejects.toThrow(`${missing}: cannot read the trace file: ENOENT`);
+    await expect(readTrace(missing)).rejects.toThrow(`${missing}: cannot read the trace file (no such file)`);
     await expect(writeTrace(missing, makeTrace())).rejects.toThrow(`${missing}: cannot write the trace file: ENOENT`);
   });
 });
