@@ -32,7 +32,7 @@ export function registerDemo(program: Command, io: CliIo): void {
       const out = runScenario(scenario);
       const dir = join('results', scenario.spec.name);
       writeDirAtomically(dir, runFiles(out));
-      io.out(`\n${comparisonTable(out.result.schedules)}\nrouting: ${scenario.routing.description}\nwrote ${dir}/\n\n`);
+      io.out(`\n${comparisonTable(out.result)}\nrouting: ${scenario.routing.description}\nwrote ${dir}/\n\n`);
 
       if (!options.serve) return;
       io.out('3/3 dashboard\n');

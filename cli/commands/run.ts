@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { gpuCount } from '../../sim/hardware/index.ts';
 import { UsageError } from '../../sim/core/index.ts';
-import { comparisonTable } from '../../sim/output/index.ts';
+import { comparisonTable, stragglerTable } from '../../sim/output/index.ts';
 import { writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario } from '../../sim/scenario/index.ts';
 import { runFiles, runScenario, runScenarioOnWorkers, type RunProgress } from '../../sim/scenario/index.ts';
@@ -43,9 +43,11 @@ export function registerRun(program: Command, io: CliIo): void {
         io.out(`${JSON.stringify(out.result, null, 2)}\n`);
         return;
       }
-      io.out(`\n${comparisonTable(out.result.schedules)}\n`);
+      io.out(`\n${comparisonTable(out.result)}\n`);
+      const stragglers = stragglerTable(out.result);
+      if (stragglers.length > 0) io.out(`\n${stragglers.join('\n')}\n\n`);
       io.out(`routing: ${scenario.routing.description}\n`);
-      io.out(`wrote ${join(dir, 'result.json')}, timeline.json, trace.chrome.json (open the last in https://ui.perfetto.dev)\n`);
+      io.out(`wrote ${join(dir, 'result.json')}, ${Object.keys(runFiles(out)).slice(1).join(', ')} (open trace.chrome.json in https://ui.perfetto.dev)\n`);
     });
 }
 
