@@ -47,7 +47,13 @@ export const scenarioSchema = z.strictObject({
   trace: z.string().min(1).optional(),
   /** exact: replay the trace as recorded (shapes must match); fit: sample a statistical fit of it. */
   traceMapping: z.enum(['exact', 'fit']).default('exact'),
-  topology: z.string().min(1),
+  /**
+   * A preset name or a YAML path; or `{ preset: NAME, nodes: N }`; or a whole topology inline.
+   * The object forms are checked key by key in resolve-topology.ts.
+   */
+  topology: z.union([z.string().min(1), z.looseObject({})], {
+    error: 'expected a preset name, a topology file path, { preset: NAME, nodes: N } or a whole topology mapping',
+  }),
   parallel: z.strictObject({
     ep: positiveInt,
     attention: z.strictObject({ dp: positiveInt.optional(), tp: positiveInt.default(1) }).default({ tp: 1 }),
