@@ -1,7 +1,7 @@
 // The dashboard's Express app: a JSON API over the results and scenarios folders, runs started
 // from the page (worker threads, progress as server-sent events) and the static page. createApp()
 // does not listen, so tests run it on an ephemeral port; server.ts and `epsim serve` listen.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +10,12 @@ import { ConfigError, formatIssue, UserInputError } from '../sim/core/index.ts';
 import { PROJECT_ROOT, resolveScenarioText } from '../sim/scenario/index.ts';
 import { readTrace } from '../sim/trace/index.ts';
 import type { ResultFile } from '../sim/output/index.ts';
-import { metricsRow, TABLE_COLUMNS } from '../sim/output/index.ts';
+import { deepEpFigure, summaryTable } from '../sim/output/index.ts';
 import { JobLimitError, Jobs, workerJobRunner, type JobEvent, type JobRunner } from './jobs.ts';
 import { BadNameError, pathInside } from './names.ts';
 import { routingSummary } from './routing-summary.ts';
+import { ResultsWatcher } from './results-watch.ts';
+import { listTopologies } from './topologies.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -23,6 +25,8 @@ export interface AppOptions {
   /** Largest request body (posted YAML), e.g. '256kb'; larger ones get 413. */
   bodyLimit?: string;
   runJob?: JobRunner;
+  /** A folder of the user's own topology YAML files: listed for the run panel, and readable by posted scenarios. */
+  topologiesDir?: string;
 }
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -35,6 +39,8 @@ export function createApp(options: AppOptions): express.Express {
   // Posted YAML may only name topology presets or files in these folders, and a result's trace is
   // only read from them, so no request can make the server read (and echo) other files.
   const readable = [join(PROJECT_ROOT, 'topologies'), join(PROJECT_ROOT, 'traces'), join(PROJECT_ROOT, 'runs'), resolve(resultsDir)];
+  if (options.topologiesDir) readable.push(resolve(options.topologiesDir));
+  const watcher = new ResultsWatcher(resultsDir);
   const app = express();
   app.disable('x-powered-by');
   app.use(express.json({ limit: options.bodyLimit ?? '256kb' }));
@@ -60,8 +66,10 @@ export function createApp(options: AppOptions): express.Express {
           phase: result.scenario?.workload?.phase,
           model: result.model?.name,
           topology: result.topology?.name,
+          gpus: result.topology?.gpus,
           schedules: result.schedules.map((s: { name: string }) => s.name),
           hasSweep: existsSync(join(resultsDir, name, 'sweep.json')),
+          updatedMs: Math.round(statSync(join(resultsDir, name, 'result.json')).mtimeMs),
         };
       }),
     );
@@ -74,31 +82,49 @@ export function createApp(options: AppOptions): express.Express {
   };
   app.get('/api/results/:name', sendResultFile('result.json'));
   app.get('/api/results/:name/timeline', sendResultFile('timeline.json'));
+  // For Perfetto (ui.perfetto.dev) or chrome://tracing: saved under the result's name.
+  app.get('/api/results/:name/chrome-trace', (req, res) => {
+    const path = join(pathInside(resultsDir, req.params.name), 'trace.chrome.json');
+    if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no trace.chrome.json for result "${req.params.name}"` });
+    res.download(path, `${req.params.name}.trace.chrome.json`);
+  });
   app.get('/api/results/:name/sweep', sendResultFile('sweep.json'));
 
   app.get('/api/results/:name/summary', (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'result.json');
     if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no result "${req.params.name}"` });
     const result = JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
-    res.json({
-      columns: TABLE_COLUMNS,
-      rows: result.schedules.map(metricsRow),
-      notes: [
-        ...result.schedules.filter((m) => m.emulation).map((m) => `* ${m.name} is emulated: ${m.emulation}`),
-        `routing: ${result.trace.description}`,
-      ],
-    });
+    const table = summaryTable(result);
+    // The a2a benchmark's page draws DeepEP's published figures at this EP next to epsim's.
+    const reference = (result.scenario.workload as { phase?: string }).phase === 'a2a' ? deepEpFigure((result.scenario.parallel as { ep: number }).ep) : undefined;
+    res.json({ columns: table.columns, rows: table.rows, notes: [...table.notes, `routing: ${result.trace.description}`], ...(reference ? { reference } : {}) });
   });
 
   app.get('/api/results/:name/routing', async (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'result.json');
     if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no result "${req.params.name}"` });
+    // What was simulated (routing.json, per layer of the simulated model) and the trace it came from.
+    const simulatedFile = join(pathInside(resultsDir, req.params.name), 'routing.json');
+    const simulated = existsSync(simulatedFile) ? JSON.parse(readFileSync(simulatedFile, 'utf8')) : undefined;
     const traceFile: string | undefined = JSON.parse(readFileSync(path, 'utf8')).trace?.file;
-    if (!traceFile) return void res.status(404).json({ error: 'NotFound', message: 'this result used uniform routing: there is no trace to show' });
-    const candidates = [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)].filter((p) => readable.some((dir) => p.startsWith(dir + sep)));
+    const candidates = traceFile ? [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)].filter((p) => readable.some((dir) => p.startsWith(dir + sep))) : [];
     const found = candidates.find((p) => existsSync(p));
-    if (!found) return void res.status(404).json({ error: 'NotFound', message: `the trace ${traceFile} is no longer there` });
-    res.json(routingSummary(await readTrace(found)));
+    const traceNote = !traceFile ? 'this result used no routing trace' : found ? undefined : `the trace ${traceFile} is no longer there`;
+    if (!simulated && !found) return void res.status(404).json({ error: 'NotFound', message: traceNote });
+    res.json({ ...(simulated ? { simulated } : {}), ...(found ? { trace: routingSummary(await readTrace(found)) } : { traceNote }) });
+  });
+
+  // Live refresh: the results list as server-sent events, once now and again whenever it changes.
+  app.get('/api/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (stamps: unknown) => res.write(`event: results\ndata: ${JSON.stringify(stamps)}\n\n`);
+    send(watcher.current());
+    const stop = watcher.listen(send);
+    req.on('close', stop);
+  });
+
+  app.get('/api/topologies', (_req, res) => {
+    res.json(listTopologies(options.topologiesDir));
   });
 
   app.post('/api/runs', async (req, res) => {

@@ -121,9 +121,9 @@ export function memoryNotes(metrics: readonly ScheduleMetrics[]): string[] {
     if (m.fitsInMemory) continue;
     const parts = (m as ScheduleMetrics & { memoryBreakdownGiB?: MemoryBreakdown }).memoryBreakdownGiB;
     const detail = parts
-      ? `weights ${memory(parts.weights)} + KV cache ${memory(parts.kvCache)} + activations ${memory(parts.activations)} + buffers ${memory(parts.buffers)} GiB`
-      : 'this result has no breakdown of it';
-    out.push(`${m.name} does not fit in GPU memory: ${memory(m.memoryGiBPerGpu)} GiB per GPU = ${detail}`);
+      ? `${memory(m.memoryGiBPerGpu)} GiB per GPU = weights ${memory(parts.weights)} + KV cache ${memory(parts.kvCache)} + activations ${memory(parts.activations)} + buffers ${memory(parts.buffers)} GiB`
+      : `it needs ${memory(m.memoryGiBPerGpu)} GiB per GPU (this result does not break it down)`;
+    out.push(`${m.name} does not fit in GPU memory: ${detail}`);
   }
   return out;
 }

@@ -71,7 +71,7 @@ describe('summaryTable()', () => {
     const t = summaryTable(result('decode', [base({ memoryGiBPerGpu: 103.5, fitsInMemory: false, memoryBreakdownGiB: parts } as Partial<ScheduleMetrics>), base({ name: 'tbo', memoryGiBPerGpu: 90, fitsInMemory: false })]));
     expect(t.notes).toEqual([
       'serial does not fit in GPU memory: 103.5 GiB per GPU = weights 61.0 + KV cache 30.2 + activations 8.0 + buffers 4.3 GiB',
-      'tbo does not fit in GPU memory: 90.0 GiB per GPU = this result has no breakdown of it',
+      'tbo does not fit in GPU memory: it needs 90.0 GiB per GPU (this result does not break it down)',
     ]);
   });
 });
