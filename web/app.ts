@@ -107,9 +107,16 @@ export function createApp(options: AppOptions): express.Express {
     const simulatedFile = join(pathInside(resultsDir, req.params.name), 'routing.json');
     const simulated = existsSync(simulatedFile) ? JSON.parse(readFileSync(simulatedFile, 'utf8')) : undefined;
     const traceFile: string | undefined = JSON.parse(readFileSync(path, 'utf8')).trace?.file;
-    const candidates = traceFile ? [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)].filter((p) => readable.some((dir) => p.startsWith(dir + sep))) : [];
+    const everywhere = traceFile ? [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)] : [];
+    const candidates = everywhere.filter((p) => readable.some((dir) => p.startsWith(dir + sep)));
     const found = candidates.find((p) => existsSync(p));
-    const traceNote = !traceFile ? 'this result used no routing trace' : found ? undefined : `the trace ${traceFile} is no longer there`;
+    const traceNote = !traceFile
+      ? 'this result used no routing trace'
+      : found
+        ? undefined
+        : candidates.length === 0
+          ? `the trace ${traceFile} is outside the folders this server reads`
+          : `the trace ${traceFile} is no longer there`;
     if (!simulated && !found) return void res.status(404).json({ error: 'NotFound', message: traceNote });
     res.json({ ...(simulated ? { simulated } : {}), ...(found ? { trace: routingSummary(await readTrace(found)) } : { traceNote }) });
   });

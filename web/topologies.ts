@@ -23,7 +23,7 @@ export function listTopologies(customDir?: string): TopologyEntry[] {
   for (const file of readdirSync(customDir).filter((f) => /\.ya?ml$/i.test(f)).sort()) {
     const path = resolve(join(customDir, file));
     try {
-      const t = parseTopology(readFileSync(path, 'utf8'), path);
+      const t = parseTopology(readFileSync(path, 'utf8'), file);
       out.push({ name: t.name, kind: 'custom', value: path, ...describe(t) });
     } catch (e) {
       const error = e instanceof UserInputError ? e.issues.map(formatIssue).join('; ') : e instanceof Error ? e.message : String(e);

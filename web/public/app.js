@@ -102,6 +102,7 @@ async function show(name, compare) {
   state.slowest = slowestOf(a);
   timeline.markGpus(state.slowest);
   gpuPanel = drawGpus($('gpus'), { file: a.file, result: a.result, onJump: jump });
+  $('gpus-heading').textContent = `GPUs: who keeps the step waiting${b ? ` (A: ${name})` : ''}`;
 
   const hasSweep = state.known.find((x) => x.name === name)?.hasSweep;
   await Promise.all([
@@ -255,7 +256,7 @@ async function editedYaml() {
 
 async function chooseTopology() {
   const value = $('topology-select').value;
-  if (!value) return;
+  if (!value || value === '@inlined') return;
   if (value === '@upload') return void $('topology-file').click();
   $('yaml').value = replaceTopology(await editedYaml(), { value });
 }
@@ -265,6 +266,11 @@ async function uploadTopology() {
   if (!file) return;
   $('yaml').value = replaceTopology(await editedYaml(), { inline: await file.text() });
   $('topology-file').value = '';
+  // Say what the scenario now holds instead of leaving "upload…" selected.
+  const select = $('topology-select');
+  select.querySelector('option[value="@inlined"]')?.remove();
+  select.insertAdjacentHTML('beforeend', `<option value="@inlined">inlined: ${esc(file.name)}</option>`);
+  select.value = '@inlined';
 }
 
 async function startRun() {

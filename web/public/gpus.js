@@ -112,7 +112,7 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
   const gpus = file.topology.gpus;
   const perRow = Math.max(1, Math.ceil(gpus / 256));
   const rows = Math.ceil(gpus / perRow);
-  const rowPx = Math.max(1, Math.min(8, Math.floor(256 / rows)));
+  const rowPx = Math.max(1, Math.min(14, Math.floor(256 / rows)));
   const left = 56;
   const totals = 90;
   const width = Math.max(400, Math.min(1400, element.parentElement?.clientWidth || 900));
@@ -166,15 +166,17 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
   // Node boundaries and GPU labels.
   ctx.font = '10px system-ui, sans-serif';
   ctx.fillStyle = '#374151';
-  // A label per node where there is room (12 px), else every few nodes.
+  // Every GPU labelled where rows are tall enough, else one label per node (or every few nodes).
   const nodePx = (rowPx * file.topology.gpusPerNode) / perRow;
-  const labelEvery = Math.max(1, Math.ceil(12 / nodePx)) * file.topology.gpusPerNode;
-  for (let gpu = 0; gpu < gpus; gpu += file.topology.gpusPerNode) {
+  const labelEvery = rowPx >= 11 ? 1 : Math.max(1, Math.ceil(12 / nodePx)) * file.topology.gpusPerNode;
+  for (let gpu = 0; gpu < gpus; gpu += perRow) {
     const y = Math.floor(gpu / perRow) * rowPx;
-    ctx.fillStyle = 'rgba(255,255,255,0.6)';
-    if (gpu > 0) ctx.fillRect(left, y, bins, 1);
-    ctx.fillStyle = '#374151';
-    if (gpu % labelEvery === 0) ctx.fillText(`gpu ${gpu}`, 2, y + 9);
+    if (gpu > 0 && gpu % file.topology.gpusPerNode === 0) {
+      ctx.fillStyle = 'rgba(255,255,255,0.7)';
+      ctx.fillRect(left, y, bins, 1);
+    }
+    ctx.fillStyle = slowest.has(gpu) ? '#b91c1c' : '#374151';
+    if (gpu % labelEvery === 0) ctx.fillText(`gpu ${gpu}`, 2, y + Math.min(rowPx, 10));
   }
   // Per-GPU totals of the metric, on one scale, the slowest marked.
   const total = (gpu) => (metric === 'busy' ? s.gpus.busyNs[gpu] : metric === 'gemm' ? s.gpus.expertGemmNs[gpu] : s.gpus.exposedCommNs[gpu]);

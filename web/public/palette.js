@@ -16,7 +16,7 @@ export const KIND_COLOURS = {
   // communication
   dispatch: '#0f766e',
   combine: '#7c3aed',
-  'all-reduce': '#64748b',
+  'all-reduce': '#b4b4b4',
   'grad-all-reduce': '#334155',
 };
 

@@ -59,7 +59,7 @@ function drawTrace(root, summary) {
 
 function heatmap(row, load, id, title) {
   const experts = load[0]?.length ?? 0;
-  const cell = Math.max(1, Math.min(8, Math.floor(560 / Math.max(1, experts))));
+  const cell = Math.max(1, Math.min(20, Math.floor(560 / Math.max(1, experts))));
   const rowH = Math.max(3, Math.min(14, Math.floor(280 / Math.max(1, load.length))));
   const left = 56;
   const w = experts * cell + left + 4;

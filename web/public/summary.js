@@ -30,14 +30,14 @@ const COMPARE = {
     ['tok/s/user', (m) => m.tokensPerSecPerUser, 1, 1],
     ['tok/s/GPU', (m) => m.tokensPerSecPerGpu, 0, 1],
     ['exposed comm', (m) => m.exposedCommFraction * 100, 'pct', -1],
-    ['mem GiB/GPU', (m) => m.memoryGiBPerGpu, 1, -1],
+    ['mem GiB/GPU', (m) => m.memoryGiBPerGpu, 'gib', -1],
     ['$/M tok', (m) => m.costUsdPerMillionTokens, 3, -1],
   ],
   prefill: [
     ['step', (m) => m.stepTimeUs * 1000, 'time', -1],
     ['tok/s/GPU', (m) => m.tokensPerSecPerGpu, 0, 1],
     ['exposed comm', (m) => m.exposedCommFraction * 100, 'pct', -1],
-    ['mem GiB/GPU', (m) => m.memoryGiBPerGpu, 1, -1],
+    ['mem GiB/GPU', (m) => m.memoryGiBPerGpu, 'gib', -1],
     ['$/M tok', (m) => m.costUsdPerMillionTokens, 3, -1],
   ],
   train: [
@@ -45,7 +45,7 @@ const COMPARE = {
     ['tok/s/GPU', (m) => m.tokensPerSecPerGpu, 0, 1],
     ['MFU', (m) => (m.mfu === undefined ? undefined : m.mfu * 100), 'pct', 1],
     ['exposed comm', (m) => m.exposedCommFraction * 100, 'pct', -1],
-    ['mem GiB/GPU', (m) => m.memoryGiBPerGpu, 1, -1],
+    ['mem GiB/GPU', (m) => m.memoryGiBPerGpu, 'gib', -1],
   ],
   a2a: [
     ['dispatch', (m) => m.dispatchUs * 1000, 'time', -1],
@@ -59,6 +59,8 @@ function show(v, f) {
   if (v === undefined || v === null || Number.isNaN(v)) return '';
   if (f === 'time') return formatDuration(v);
   if (f === 'pct') return `${v.toFixed(1)}%`;
+  // As the CLI's table: a small model's few MiB read "<0.1", not "0.0".
+  if (f === 'gib') return v > 0 && v < 0.05 ? '<0.1' : v.toFixed(1);
   return v.toLocaleString('en-US', { minimumFractionDigits: f, maximumFractionDigits: f });
 }
 
@@ -88,7 +90,7 @@ export function comparisonHtml(a, b, names) {
           return `<td class="${d.cls}">${esc(d.text)}</td>`;
         })
         .join('')}</tr>`;
-      return line(`A ${names[0]}`, ma, 'a') + line(`B ${names[1]}`, mb, 'b') + diff;
+      return line(`A ${names[0]}`, ma, 'a') + line(`B ${names[1]}`, mb, 'b') + (ma && mb ? diff : '');
     })
     .join('');
   return `<table class="summary compare" id="compare-table"><thead>${head}</thead><tbody>${body}</tbody></table>`;
@@ -110,9 +112,9 @@ export function drawStepBars(element, results) {
       if (m) rows.push({ name, tag: results.length > 1 ? (i === 0 ? 'A' : 'B') : '', i, ns: m.stepTimeUs * 1000, exposed: m.exposedCommFraction });
     });
   }
-  const w = 380;
+  const w = 330;
   const rowH = 18;
-  const left = 120;
+  const left = 110;
   const h = rows.length * rowH + 26;
   const x = d3.scaleLinear().domain([0, d3.max(rows, (r) => r.ns) || 1]).range([0, w - left - 70]);
   const svg = d3.select(element).append('svg').attr('id', 'step-bars').attr('width', w).attr('height', h);
@@ -147,9 +149,9 @@ function drawBandwidthBars(element, results) {
       rows.push({ label: `${tag}combine (DeepEP)`, v: ref.combineGBps, c: '#d1d5db' });
     }
   }
-  const w = 380;
+  const w = 340;
   const rowH = 18;
-  const left = 130;
+  const left = 120;
   const x = d3.scaleLinear().domain([0, d3.max(rows, (r) => r.v) || 1]).range([0, w - left - 60]);
   const svg = d3.select(element).append('svg').attr('id', 'bandwidth-bars').attr('width', w).attr('height', rows.length * rowH + 26);
   svg.append('text').attr('x', 0).attr('y', 12).attr('class', 'chart-title').text('bottleneck bandwidth, GB/s (as DeepEP counts it)');

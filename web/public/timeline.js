@@ -156,7 +156,7 @@ export function createTimeline(root, tooltip) {
       ctx.fillStyle = '#e5e7eb';
       ctx.fillRect(px, AXIS - 2, 1, height - AXIS);
       ctx.fillStyle = '#374151';
-      ctx.fillText(label, px + 3, 12);
+      if (px + 3 + ctx.measureText(label).width <= width - RIGHT) ctx.fillText(label, px + 3, 12);
       ctx.fillRect(px, AXIS - 6, 1, 4);
     }
     const end = xs(b.makespanNs);
