@@ -1,4 +1,4 @@
-// The JSON files `epsim run` and `epsim sweep` write, which the dashboard reads (DESIGN.md). These
+// The JSON files `epsim run` and `epsim sweep` write, which the dashboard reads (docs/design.md). These
 // types are the on-disk contract; bump the formatVersion of a file when its shape changes.
 import type { ScheduleMetrics } from '../core/index.ts';
 import type { Stragglers } from '../metrics/index.ts';

@@ -1,4 +1,4 @@
-// The scenario file's shape (DESIGN.md): strict objects, so a typo is an error, never ignored.
+// The scenario file's shape (docs/design.md): strict objects, so a typo is an error, never ignored.
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 import { z } from 'zod';
 import { SCHEDULE_NAMES } from '../core/index.ts';
