@@ -165,7 +165,9 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     expect(await page.locator('#gpus').getAttribute('data-schedule')).toBe('tbo');
     // Clicking the strip shows that GPU at that moment.
     const strip = (await page.locator('#heat-strip').boundingBox())!;
-    await page.mouse.click(strip.x + 56 + 100, strip.y + 7 * 8 + 3);
+    const rowPx = Number(await page.locator('#heat-strip').getAttribute('data-row-px'));
+    const left = Number(await page.locator('#heat-strip').getAttribute('data-left'));
+    await page.mouse.click(strip.x + left + 100, strip.y + 7 * rowPx + rowPx / 2);
     expect(Number(await data('gpu-start'))).toBe(6);
     expect(Number(await data('domain-end')) - Number(await data('domain-start'))).toBeLessThan(400_000 / 5);
     await shoot('stragglers-jump');

@@ -120,6 +120,7 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
   const height = rows * rowPx + 22;
   const canvas = document.createElement('canvas');
   canvas.id = 'heat-strip';
+  Object.assign(canvas.dataset, { left: String(left), rowPx: String(rowPx), perRow: String(perRow) });
   const ratio = window.devicePixelRatio || 1;
   canvas.width = width * ratio;
   canvas.height = height * ratio;
