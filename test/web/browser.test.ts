@@ -297,7 +297,19 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     expect(errors).toEqual([]);
   }, 120_000);
 
+  it('opens on the newest result when the address names none (what npm start\'s page shows first)', async () => {
+    const { readdirSync, statSync } = await import('node:fs');
+    const newest = readdirSync(fixture.resultsDir)
+      .filter((n) => !n.startsWith('.') && existsSync(join(fixture.resultsDir, n, 'result.json')))
+      .sort((a, b) => statSync(join(fixture.resultsDir, b, 'result.json')).mtimeMs - statSync(join(fixture.resultsDir, a, 'result.json')).mtimeMs)[0]!;
+    await page.goto(`${base}/`);
+    await ready(newest);
+    expect(await page.locator('#results li').first().getAttribute('data-name')).toBe(newest);
+    expect(await page.locator('#results li.selected').getAttribute('data-name')).toBe(newest);
+  });
+
   it('shows a broken posted scenario\'s errors verbatim', async () => {
+    await page.click('#yaml-details summary');
     await page.fill('#yaml', 'name: x\ntopology: h800-1node\nparallel: { ep: 3 }\n');
     await page.click('#run-button');
     await page.waitForSelector('#run-errors:not([hidden])');
