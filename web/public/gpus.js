@@ -114,7 +114,7 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
   const rows = Math.ceil(gpus / perRow);
   const rowPx = Math.max(1, Math.min(14, Math.floor(256 / rows)));
   const left = 56;
-  const totals = 90;
+  const totals = 100;
   const width = Math.max(400, Math.min(1400, element.parentElement?.clientWidth || 900));
   const bins = width - left - totals - 8;
   const height = rows * rowPx + 22;
@@ -166,6 +166,7 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
   ctx.drawImage(tile, left, 0, bins, rows * rowPx);
   // Node boundaries and GPU labels.
   ctx.font = '10px system-ui, sans-serif';
+  ctx.textBaseline = 'top';
   ctx.fillStyle = '#374151';
   // Every GPU labelled where rows are tall enough, else one label per node (or every few nodes).
   const nodePx = (rowPx * file.topology.gpusPerNode) / perRow;
@@ -177,7 +178,7 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
       ctx.fillRect(left, y, bins, 1);
     }
     ctx.fillStyle = slowest.has(gpu) ? '#b91c1c' : '#374151';
-    if (gpu % labelEvery === 0) ctx.fillText(`gpu ${gpu}`, 2, y + Math.min(rowPx, 10));
+    if (gpu % labelEvery === 0) ctx.fillText(`gpu ${gpu}`, 2, Math.min(y, rows * rowPx - 10));
   }
   // Per-GPU totals of the metric, on one scale, the slowest marked.
   const total = (gpu) => (metric === 'busy' ? s.gpus.busyNs[gpu] : metric === 'gemm' ? s.gpus.expertGemmNs[gpu] : s.gpus.exposedCommNs[gpu]);
@@ -188,9 +189,11 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
     ctx.fillRect(left + bins + 6, y, Math.max(1, (total(gpu) / max) * (totals - 10)), Math.max(1, rowPx - (rowPx > 3 ? 1 : 0)));
   }
   ctx.fillStyle = '#374151';
-  ctx.fillText('0', left, rows * rowPx + 12);
-  ctx.fillText(formatDuration(s.makespanNs), left + bins - 44, rows * rowPx + 12);
-  ctx.fillText(`total ${METRICS[metric].label}`, left + bins + 6, rows * rowPx + 12);
+  ctx.fillText('0', left, rows * rowPx + 4);
+  ctx.textAlign = 'right';
+  ctx.fillText(formatDuration(s.makespanNs), left + bins, rows * rowPx + 4);
+  ctx.textAlign = 'left';
+  ctx.fillText(`total 0–${formatDuration(max)}`, left + bins + 4, rows * rowPx + 4);
   const tip = document.createElement('div');
   tip.className = 'hint';
   tip.id = 'heat-hover';

@@ -30,10 +30,10 @@ export function timeTicks(d0, d1, count = 8) {
   return out;
 }
 
-/** A duration for labels and tooltips: 3 significant digits, µs below 10 ms. */
+/** A duration for labels and tooltips: ms from 1 ms, µs from 1 µs, about 3-4 significant digits. */
 export function formatDuration(ns) {
   const abs = Math.abs(ns);
-  if (abs >= 1e7) return `${(ns / 1e6).toFixed(abs >= 1e8 ? 1 : 2)} ms`;
-  if (abs >= 1e3) return `${(ns / 1e3).toFixed(abs >= 1e6 ? 0 : abs >= 1e4 ? 1 : 2)} µs`;
+  if (abs >= 1e6) return `${(ns / 1e6).toFixed(abs >= 1e8 ? 1 : 2)} ms`;
+  if (abs >= 1e3) return `${(ns / 1e3).toFixed(abs >= 1e4 ? 1 : 2)} µs`;
   return `${ns.toFixed(0)} ns`;
 }
