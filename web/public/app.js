@@ -129,9 +129,10 @@ function renderLinks(a, b) {
   if (b) $('stop-compare').onclick = () => void show(a.name);
 }
 
+/** The GPUs to mark in the timeline: each schedule's slowest two, where notably (1%) slower than the mean. */
 function slowestOf(x) {
   const s = x.result.stragglers ?? [];
-  return [...new Set(s.flatMap((e) => e.slowest.slice(0, 2).map((g) => g.gpu)))];
+  return [...new Set(s.flatMap((e) => e.slowest.slice(0, 2).filter((g) => g.busyUs > e.meanBusyUs * 1.01).map((g) => g.gpu)))];
 }
 
 function renderStragglerLine(a) {

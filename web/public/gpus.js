@@ -90,7 +90,9 @@ export function drawGpus(element, o) {
         .join('') +
       `<tr class="mean"><td>mean of ${gpus}</td>${cell(formatDuration(mean(g.busyNs)))}${cell(formatDuration(mean(g.expertGemmNs)))}${cell(formatDuration(mean(g.exposedCommNs)))}${cell(tokens ? Math.round(mean(g.expertTokens)).toLocaleString('en-US') : '')}<td></td></tr></tbody></table>`;
     for (const b of table.querySelectorAll('button.jump')) b.onclick = () => o.onJump(Number(b.dataset.gpu));
-    drawStrip(strip, file, s, metric, new Set(order.slice(0, 4)), o.onJump);
+    // Marked red: the slowest GPUs that are notably slower than the mean (1%), not just first in a tie.
+    const notable = order.slice(0, 4).filter((gpu) => g.busyNs[gpu] > mean(g.busyNs) * 1.01);
+    drawStrip(strip, file, s, metric, new Set(notable), o.onJump);
     element.dataset.schedule = s.name;
     element.dataset.slowest = JSON.stringify(order.slice(0, 8));
   }
