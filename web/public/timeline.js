@@ -228,7 +228,7 @@ export function createTimeline(root, tooltip) {
     const i = firstEndingAfter(b.spans.endNs, from, to, t - slack);
     if (i >= to || b.spans.startNs[i] > t + slack) return void (tooltip.hidden = true);
     tooltip.hidden = false;
-    const host = tooltip.offsetParent?.getBoundingClientRect() ?? { left: 0, top: 0 };
+    const host = tooltip.parentElement.getBoundingClientRect();
     tooltip.style.left = `${event.clientX - host.left + 14}px`;
     tooltip.style.top = `${event.clientY - host.top + 14}px`;
     tooltip.textContent = `${b.label}\n${describeSpan(b, i)}`;
@@ -355,7 +355,7 @@ function describeSpan(b, i) {
     `layer ${s.layer[i] < 0 ? '-' : s.layer[i]}, micro-batch ${s.microBatch[i] < 0 ? '-' : s.microBatch[i]}`,
     `${(s.startNs[i] / 1000).toFixed(3)} -> ${(s.endNs[i] / 1000).toFixed(3)} µs (${formatDuration(dur)})`,
   ];
-  if (s.bytes[i] > 0) lines.push(`${(s.bytes[i] / 1e6).toFixed(3)} MB sent`);
+  if (s.bytes[i] > 0) lines.push(`${(s.bytes[i] / 1e6).toFixed(3)} MB ${b.commKinds.has(b.kinds[s.kind[i]]) ? 'sent' : 'read and written (HBM)'}`);
   if (s.flops[i] > 0) lines.push(`${(s.flops[i] / 1e9).toFixed(2)} GFLOP`);
   return lines.join('\n');
 }
