@@ -20,6 +20,11 @@ export async function startServer(options: ServerOptions): Promise<{ url: string
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host}:${port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Open event streams (the page's live refresh, run progress) would hold close() forever.
+        server.closeAllConnections();
+      }),
   };
 }
