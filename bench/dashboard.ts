@@ -50,7 +50,9 @@ try {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const canvas = page.locator('#timeline-canvas');
+  // The timeline's state is on its container; the wheel goes to the first schedule's canvas.
+  const canvas = page.locator('#timeline');
+  const first = page.locator('.tl-canvas').first();
   const state = async () => ({
     start: Number(await canvas.getAttribute('data-domain-start')),
     end: Number(await canvas.getAttribute('data-domain-end')),
@@ -69,7 +71,7 @@ try {
       `rectangles per schedule ${s.drawn.join(', ')}; aggregated ${s.aggregated}; visible ${((s.end - s.start) / 1e6).toFixed(2)} ms of simulated time`,
   );
 
-  const box = (await canvas.boundingBox())!;
+  const box = (await first.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + 40);
   for (let step = 1; step <= 5; step++) {
     const before = s.end - s.start;
@@ -77,7 +79,7 @@ try {
     await page.mouse.wheel(0, -600);
     await page.waitForFunction(
       (w) => {
-        const c = document.getElementById('timeline-canvas')!;
+        const c = document.getElementById('timeline')!;
         return Number(c.dataset.domainEnd) - Number(c.dataset.domainStart) < w;
       },
       before,

@@ -4,7 +4,7 @@ import { UserInputError, type InputIssue } from '../sim/core/index.ts';
 import { CORPUS_DOMAINS, type CorpusDomain } from './corpus/index.ts';
 import type { FusionOrigin } from './fusion/index.ts';
 
-/** The network's shape. Names follow BRIEF.md (N, Z, K, K_e, D, m). */
+/** The network's shape. Names follow the LongCat-Flash report, arXiv:2509.01322 (N, Z, K, K_e, D, m). */
 export interface ModelConfig {
   /** Preset name, written into traces as the model name. */
   name: string;
@@ -124,7 +124,7 @@ export class ModelConfigError extends UserInputError {
   }
 }
 
-/** gamma, the variance-compensation factor for fine-grained experts (BRIEF.md: gamma = m). */
+/** gamma, the variance-compensation factor for fine-grained experts (LongCat-Flash report: gamma = m). */
 export function varianceGamma(config: ModelConfig): number {
   return config.expertSplit;
 }

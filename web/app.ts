@@ -1,7 +1,7 @@
 // The dashboard's Express app: a JSON API over the results and scenarios folders, runs started
 // from the page (worker threads, progress as server-sent events) and the static page. createApp()
 // does not listen, so tests run it on an ephemeral port; server.ts and `epsim serve` listen.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,13 +10,15 @@ import { ConfigError, formatIssue, UserInputError } from '../sim/core/index.ts';
 import { PROJECT_ROOT, resolveScenarioText } from '../sim/scenario/index.ts';
 import { decodeTrace } from '../sim/trace/index.ts';
 import type { ResultFile } from '../sim/output/index.ts';
-import { metricsRow, TABLE_COLUMNS } from '../sim/output/index.ts';
+import { deepEpFigure, summaryTable } from '../sim/output/index.ts';
 import { JobLimitError, Jobs, workerJobRunner, type JobEvent, type JobRunner } from './jobs.ts';
 import { BadNameError, pathInside } from './names.ts';
 import { routingSummary } from './routing-summary.ts';
 import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
 import { readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
 import { httpErrorOf, listResult, summaryOf } from './requests.ts';
+import { ResultsWatcher } from './results-watch.ts';
+import { listTopologies } from './topologies.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -28,6 +30,8 @@ export interface AppOptions {
   runJob?: JobRunner;
   /** Wall time a run may take before it is stopped (default SERVER_LIMITS.jobWallMs). */
   jobWallMs?: number;
+  /** A folder of the user's own topology YAML files: listed for the run panel, and readable by posted scenarios. */
+  topologiesDir?: string;
 }
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -40,6 +44,8 @@ export function createApp(options: AppOptions): express.Express {
   // Posted YAML may only name topology presets or files in these folders, and a result's trace is
   // only read from them, so no request can make the server read (and echo) other files.
   const readable = [join(PROJECT_ROOT, 'topologies'), join(PROJECT_ROOT, 'traces'), join(PROJECT_ROOT, 'runs'), resolve(resultsDir)];
+  if (options.topologiesDir) readable.push(resolve(options.topologiesDir));
+  const watcher = new ResultsWatcher(resultsDir);
   const app = express();
   app.disable('x-powered-by');
   const bodyLimit = options.bodyLimit ?? SERVER_LIMITS.bodyBytes;
@@ -69,7 +75,13 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/api/results', (_req, res) => {
     const names = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => !n.startsWith('.') && existsSync(join(resultsDir, n, 'result.json'))).sort() : [];
     // One broken result is listed as broken (with the reason); the others are still served.
-    res.json(names.map((name) => listResult(name, () => readConfinedText(join(resultsDir, name, 'result.json'), resultRead(`result.json of "${name}"`)), existsSync(join(resultsDir, name, 'sweep.json')))));
+    res.json(
+      names.map((name) => {
+        const file = join(resultsDir, name, 'result.json');
+        const row = listResult(name, () => readConfinedText(file, resultRead(`result.json of "${name}"`)), existsSync(join(resultsDir, name, 'sweep.json')));
+        return { ...row, updatedMs: Math.round(statSync(file).mtimeMs) };
+      }),
+    );
   });
 
   const sendResultFile = (file: string) => (req: Request, res: Response) => {
@@ -78,31 +90,61 @@ export function createApp(options: AppOptions): express.Express {
   };
   app.get('/api/results/:name', sendResultFile('result.json'));
   app.get('/api/results/:name/timeline', sendResultFile('timeline.json'));
+  // For Perfetto (ui.perfetto.dev) or chrome://tracing: saved under the result's name.
+  app.get('/api/results/:name/chrome-trace', (req, res) => {
+    const path = join(pathInside(resultsDir, req.params.name), 'trace.chrome.json');
+    if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no trace.chrome.json for result "${req.params.name}"` });
+    res.attachment(`${req.params.name}.trace.chrome.json`).type('application/json').send(readConfined(path, resultRead(`trace.chrome.json of "${req.params.name}"`)));
+  });
   app.get('/api/results/:name/sweep', sendResultFile('sweep.json'));
 
   app.get('/api/results/:name/summary', (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'result.json');
     const text = readConfinedText(path, resultRead(`result "${req.params.name}"`));
-    res.json(summaryOf(text, `result "${req.params.name}"`, (result: ResultFile) => ({
-      columns: TABLE_COLUMNS,
-      rows: result.schedules.map(metricsRow),
-      notes: [
-        ...result.schedules.filter((m) => m.emulation).map((m) => `* ${m.name} is emulated: ${m.emulation}`),
-        `routing: ${result.trace.description}`,
-      ],
-    })));
+    res.json(
+      summaryOf(text, `result "${req.params.name}"`, (result: ResultFile) => {
+        const table = summaryTable(result);
+        // The a2a benchmark's page draws DeepEP's published figures at this EP next to epsim's.
+        const reference = (result.scenario.workload as { phase?: string }).phase === 'a2a' ? deepEpFigure((result.scenario.parallel as { ep: number }).ep) : undefined;
+        return { columns: table.columns, rows: table.rows, notes: [...table.notes, `routing: ${result.trace.description}`], ...(reference ? { reference } : {}) };
+      }),
+    );
   });
 
   app.get('/api/results/:name/routing', async (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'result.json');
     const text = readConfinedText(path, resultRead(`result "${req.params.name}"`));
     const traceFile = summaryOf(text, `result "${req.params.name}"`, (r: { trace?: { file?: unknown } }) => r.trace?.file);
-    if (typeof traceFile !== 'string') return void res.status(404).json({ error: 'NotFound', message: 'this result used uniform routing: there is no trace to show' });
-    const candidates = [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)].filter((p) => readable.some((dir) => p.startsWith(dir + sep)));
+    // What was simulated (routing.json, per layer of the simulated model) and the trace it came from.
+    const simulatedFile = join(pathInside(resultsDir, req.params.name), 'routing.json');
+    const simulated = existsSync(simulatedFile) ? JSON.parse(readConfinedText(simulatedFile, resultRead(`routing.json of "${req.params.name}"`))) : undefined;
+    const everywhere = typeof traceFile === 'string' ? [resolve(traceFile), resolve(PROJECT_ROOT, traceFile)] : [];
+    const candidates = everywhere.filter((p) => readable.some((dir) => p.startsWith(dir + sep)));
     const found = candidates.find((p) => existsSync(p));
-    if (!found) return void res.status(404).json({ error: 'NotFound', message: `the trace ${traceFile} is no longer there` });
-    const bytes = await readConfinedAsync(found, { roots: readable, maxBytes: SERVER_LIMITS.traceFileBytes, label: `trace ${traceFile}` });
-    res.json(routingSummary(decodeTrace(bytes, traceFile)));
+    const traceNote =
+      typeof traceFile !== 'string'
+        ? 'this result used no routing trace'
+        : found
+          ? undefined
+          : candidates.length === 0
+            ? `the trace ${traceFile} is outside the folders this server reads`
+            : `the trace ${traceFile} is no longer there`;
+    if (!simulated && !found) return void res.status(404).json({ error: 'NotFound', message: traceNote });
+    const trace = found ? routingSummary(decodeTrace(await readConfinedAsync(found, { roots: readable, maxBytes: SERVER_LIMITS.traceFileBytes, label: `trace ${traceFile}` }), String(traceFile))) : undefined;
+    res.json({ ...(simulated ? { simulated } : {}), ...(trace ? { trace } : { traceNote }) });
+  });
+
+  // Live refresh: the results list as server-sent events, once now and again whenever it changes.
+  app.get('/api/events', (req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const send = (stamps: unknown) => res.write(`event: results\ndata: ${JSON.stringify(stamps)}\n\n`);
+    send(watcher.current());
+    const stop = watcher.listen(send);
+    req.on('close', stop);
+  });
+
+  app.get('/api/topologies', (_req, res) => {
+    res.json(listTopologies(options.topologiesDir));
   });
 
   app.post('/api/runs', async (req, res) => {

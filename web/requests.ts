@@ -13,6 +13,7 @@ export interface ResultListing {
   phase?: string;
   model?: string;
   topology?: string;
+  gpus?: number;
   schedules?: string[];
   hasSweep: boolean;
   /** Why the result cannot be shown, when it cannot. */
@@ -33,6 +34,7 @@ export function listResult(name: string, read: () => string, hasSweep: boolean):
       phase: str(scenario?.workload?.phase),
       model: str((result.model as { name?: unknown } | undefined)?.name),
       topology: str((result.topology as { name?: unknown } | undefined)?.name),
+      ...(typeof (result.topology as { gpus?: unknown } | undefined)?.gpus === 'number' ? { gpus: (result.topology as { gpus: number }).gpus } : {}),
       schedules: scheduleNames,
       hasSweep,
     };

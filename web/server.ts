@@ -17,7 +17,8 @@ export async function startServer(options: ServerOptions): Promise<{ url: string
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeAllConnections(); // server-sent-event streams would hold close() open
+        // Open event streams (the page's live refresh, run progress) would hold close() forever.
+        server.closeAllConnections();
       }),
   };
 }

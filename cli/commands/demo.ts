@@ -1,43 +1,52 @@
-// `epsim demo` (what `npm start` runs): the embedded default end to end. Train the tiny model on
-// the bundled corpus (or reuse runs/tiny), trace it, run scenarios/default.yaml on that fresh trace
-// with every schedule, print the comparison table, then serve the dashboard.
+// `epsim demo` (what `npm start` runs): epsim's question answered end to end. Train the tiny model
+// on the bundled corpus (or reuse runs/tiny) and trace it; run the tiny model on its own 2-node
+// cluster (scenarios/default.yaml); then the real question: that routing fitted onto
+// LongCat-Flash on 128 H800s with every decode schedule (scenarios/longcat-decode-tiny-routing.yaml,
+// on worker threads); print both tables and serve the dashboard opened on the real-size result.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ensureDefaultModel } from '../../model/index.ts';
-import { comparisonTable } from '../../sim/output/index.ts';
-import { writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario, PROJECT_ROOT } from '../../sim/scenario/index.ts';
-import { runFiles, runScenario } from '../../sim/scenario/index.ts';
 import type { CliIo } from '../index.ts';
 import { startServer } from '../../web/index.ts';
+import { runReport, simulateAndWrite } from './run.ts';
 import { waitForSignal } from './serve.ts';
 import { createTrainReporter, parseIntOption } from './train.ts';
+
+/** The scenario the dashboard opens on: the routing `npm start` just traced, at LongCat-Flash's size. */
+export const FIRST_SCREEN_SCENARIO = 'longcat-decode-tiny-routing';
 
 export function registerDemo(program: Command, io: CliIo): void {
   program
     .command('demo')
-    .description('train (or reuse) the tiny model, trace it, run the default scenario and serve the dashboard (npm start)')
-    .option('--no-serve', 'stop after printing the table')
+    .description('train (or reuse) the tiny model, trace it, simulate its routing on LongCat-Flash x 128 H800s, serve the dashboard (npm start)')
+    .option('--no-serve', 'stop after printing the tables')
     .option('--port <port>', 'dashboard port', '8080')
     .option('--runs <dir>', 'where the model is trained and traced', 'runs')
-    .action(async (options: { serve: boolean; port: string; runs: string }) => {
+    .option('--threads <n>', 'worker threads for the 128-GPU run (default: one per core)')
+    .action(async (options: { serve: boolean; port: string; runs: string; threads?: string }) => {
       const port = parseIntOption('--port', options.port, 0)!;
-      io.out('1/3 model: the tiny LongCat-style MoE on the bundled corpus\n');
+      const threads = parseIntOption('--threads', options.threads, 1);
+      io.out('1/4 model: the tiny LongCat-style MoE on the bundled corpus\n');
       const reporter = createTrainReporter(io, Boolean(process.stderr.isTTY));
-      const model = await ensureDefaultModel({ runsDir: options.runs, log: (line) => io.out(`  ${line}\n`), onTrainEvent: reporter.onEvent });
+      const model = await ensureDefaultModel({ runsDir: options.runs, log: (line) => reporter.say(`  ${line}`), onTrainEvent: reporter.onEvent });
       reporter.stop();
+      const trace = resolve(model.tracePath);
+      const log = (line: string) => io.out(`  ${line}\n`);
 
-      io.out(`2/3 simulate: scenarios/default.yaml with the routing trace ${model.tracePath}\n`);
-      const scenario = await loadScenario(join(PROJECT_ROOT, 'scenarios', 'default.yaml'), { trace: resolve(model.tracePath) });
-      const out = runScenario(scenario);
-      const dir = join('results', scenario.spec.name);
-      writeDirAtomically(dir, runFiles(out));
-      io.out(`\n${comparisonTable(out.result.schedules)}\nrouting: ${scenario.routing.description}\nwrote ${dir}/\n\n`);
+      io.out(`\n2/4 the tiny model on its own 2 H800 nodes (scenarios/default.yaml), routing from ${model.tracePath}\n`);
+      const tinyFile = join(PROJECT_ROOT, 'scenarios', 'default.yaml');
+      const tiny = await simulateAndWrite(await loadScenario(tinyFile, { trace }), { file: tinyFile, overrides: { trace } }, { log, threads: 1 });
+      io.out(runReport(tiny.out, tiny.dir));
+
+      io.out(`\n3/4 the question at real size: that routing fitted onto LongCat-Flash on 128 H800s (scenarios/${FIRST_SCREEN_SCENARIO}.yaml)\n`);
+      const bigFile = join(PROJECT_ROOT, 'scenarios', `${FIRST_SCREEN_SCENARIO}.yaml`);
+      const big = await simulateAndWrite(await loadScenario(bigFile, { trace }), { file: bigFile, overrides: { trace } }, { log, ...(threads ? { threads } : {}) });
+      io.out(runReport(big.out, big.dir));
 
       if (!options.serve) return;
-      io.out('3/3 dashboard\n');
       const server = await startServer({ port, host: '127.0.0.1', resultsDir: 'results', scenariosDir: join(PROJECT_ROOT, 'scenarios') });
-      io.out(`dashboard: ${server.url}  (Ctrl-C to stop)\n`);
+      io.out(`\n4/4 dashboard: ${server.url}?result=${FIRST_SCREEN_SCENARIO}  (the tiny model's run is "default" in its list; Ctrl-C to stop)\n`);
       await waitForSignal();
       await server.close();
     });

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { gpuCount } from '../../sim/hardware/index.ts';
 import { UsageError } from '../../sim/core/index.ts';
-import { comparisonTable } from '../../sim/output/index.ts';
+import { comparisonTable, stragglerTable } from '../../sim/output/index.ts';
 import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
-import { loadScenario } from '../../sim/scenario/index.ts';
-import { runFiles, runScenario, runScenarioOnWorkers, type RunProgress } from '../../sim/scenario/index.ts';
+import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts';
+import { runFiles, runScenario, runScenarioOnWorkers, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
 
@@ -27,27 +27,52 @@ export function registerRun(program: Command, io: CliIo): void {
       const overrides = schedules ? { schedules } : {};
       const scenario = await loadScenario(file, overrides);
       const log = (line: string) => (options.json ? io.err : io.out)(`${line}\n`);
-      // A worker costs about a second to start; it pays off where one schedule takes seconds.
-      const threads = Math.min(threadsAsked ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
-      log(
-        `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}` +
-          (threads > 1 ? ` (${threads} worker threads)` : ''),
-      );
-      const dir = options.out ?? join('results', scenario.spec.name);
-      checkWritableDir(dir); // before the simulation, not after it
-      const onProgress = (p: RunProgress) => {
-        if (p.wallMs !== undefined) log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
-      };
-      const out = threads > 1 ? await runScenarioOnWorkers(scenario, { file, overrides }, threads, { onProgress }) : runScenario(scenario, { onProgress });
-      writeDirAtomically(dir, runFiles(out));
+      const { out, dir } = await simulateAndWrite(scenario, { file, overrides }, { log, threads: threadsAsked, out: options.out });
       if (options.json) {
         io.out(`${JSON.stringify(out.result, null, 2)}\n`);
         return;
       }
-      io.out(`\n${comparisonTable(out.result.schedules)}\n`);
-      io.out(`routing: ${scenario.routing.description}\n`);
-      io.out(`wrote ${join(dir, 'result.json')}, timeline.json, trace.chrome.json (open the last in https://ui.perfetto.dev)\n`);
+      io.out(runReport(out, dir));
     });
+}
+
+/**
+ * Simulates every schedule (on worker threads where a schedule takes seconds), logging each one as
+ * it finishes, and writes the run's files into `out` (default results/<scenario>/).
+ */
+export async function simulateAndWrite(
+  scenario: ResolvedScenario,
+  source: ScenarioSource,
+  options: { log: (line: string) => void; threads?: number; out?: string },
+): Promise<{ out: RunOutput; dir: string }> {
+  // A worker costs about a second to start; it pays off where one schedule takes seconds.
+  const threads = Math.min(options.threads ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
+  options.log(
+    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}` +
+      (threads > 1 ? ` (${threads} worker threads)` : ''),
+  );
+  const dir = options.out ?? join('results', scenario.spec.name);
+  checkWritableDir(dir); // before the simulation, not after it
+  const onProgress = (p: RunProgress) => {
+    if (p.wallMs !== undefined) options.log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
+  };
+  const out = threads > 1 ? await runScenarioOnWorkers(scenario, source, threads, { onProgress }) : runScenario(scenario, { onProgress });
+  writeDirAtomically(dir, runFiles(out));
+  return { out, dir };
+}
+
+/** What `epsim run` prints after simulating: the table, the stragglers, the routing, the files. */
+export function runReport(out: RunOutput, dir: string): string {
+  const stragglers = stragglerTable(out.result);
+  return [
+    '',
+    comparisonTable(out.result),
+    ...(stragglers.length > 0 ? ['', ...stragglers] : []),
+    '',
+    `routing: ${out.result.trace.description}`,
+    `wrote ${join(dir, 'result.json')}, ${Object.keys(runFiles(out)).slice(1).join(', ')} (open trace.chrome.json in https://ui.perfetto.dev)`,
+    '',
+  ].join('\n');
 }
 
 /** `--schedule tbo scmoe-sbo` and `--schedule tbo,scmoe-sbo` both work; repeats are dropped. */

@@ -1,4 +1,5 @@
-// `epsim serve [--port 8080] [--results DIR] [--host 127.0.0.1]`: the dashboard over a results folder.
+// `epsim serve [--port 8080] [--results DIR] [--host 127.0.0.1] [--topologies DIR]`: the dashboard over a
+// results folder; --topologies names a folder of the user's own topology files the page may run on.
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../../sim/scenario/index.ts';
@@ -14,13 +15,15 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--host <host>', 'address to bind (loopback by default)', '127.0.0.1')
     .option('--results <dir>', 'results folder', 'results')
     .option('--max-jobs <n>', 'runs the page may start at once', '2')
-    .action(async (options: { port: string; host: string; results: string; maxJobs: string }) => {
+    .option('--topologies <dir>', 'a folder of your own topology YAML files that runs started from the page may use')
+    .action(async (options: { port: string; host: string; results: string; maxJobs: string; topologies?: string }) => {
       const server = await startServer({
         port: parseIntOption('--port', options.port, 0)!,
         host: options.host,
         resultsDir: options.results,
         scenariosDir: join(PROJECT_ROOT, 'scenarios'),
         maxJobs: parseIntOption('--max-jobs', options.maxJobs, 1)!,
+        ...(options.topologies ? { topologiesDir: options.topologies } : {}),
       });
       io.out(`dashboard: ${server.url}  (results from ${options.results}/; Ctrl-C to stop)\n`);
       await waitForSignal();

@@ -54,8 +54,16 @@ function stepLine(e: Extract<TrainEvent, { type: 'step' }>): string {
   );
 }
 
-/** Renders training events: a cli-progress bar (drawn on stderr) when `tty`, else a log line every `every` steps. */
-export function createTrainReporter(io: CliIo, tty: boolean): { onEvent: (e: TrainEvent) => void; stop: () => void } {
+/**
+ * Renders training events: a cli-progress bar (drawn on `barStream`, stderr) when `tty`, else a log
+ * line every `every` steps. `say` prints a line of its own: it ends the bar first, so a message
+ * never lands on the end of the bar's line.
+ */
+export function createTrainReporter(
+  io: CliIo,
+  tty: boolean,
+  barStream: NodeJS.WritableStream = process.stderr,
+): { onEvent: (e: TrainEvent) => void; say: (line: string) => void; stop: () => void } {
   let bar: SingleBar | undefined;
   let every = 10;
   const stop = () => {
@@ -86,7 +94,7 @@ export function createTrainReporter(io: CliIo, tty: boolean): { onEvent: (e: Tra
         }
         every = Math.max(1, Math.round(e.totalSteps / 40));
         if (tty && e.resumedFrom !== e.totalSteps) {
-          bar = new SingleBar({ format: '{bar} {line}', barsize: 20, hideCursor: true, clearOnComplete: false });
+          bar = new SingleBar({ format: '{bar} {line}', barsize: 20, hideCursor: true, clearOnComplete: false, stream: barStream });
           bar.start(e.totalSteps, e.resumedFrom ?? 0, { line: 'starting...' });
         }
         break;
@@ -106,7 +114,7 @@ export function createTrainReporter(io: CliIo, tty: boolean): { onEvent: (e: Tra
         break;
     }
   };
-  return { onEvent, stop };
+  return { onEvent, say, stop };
 }
 
 export function formatTrainResult(r: TrainResult): string {

@@ -46,7 +46,8 @@ export function parseTopology(text: string, file: string): Topology {
   return toTopology(spec, file);
 }
 
-function toTopology(spec: TopologyFile, source: string): Topology {
+/** The runtime Topology of a validated topology file (ns, bytes); `source` names where it came from. */
+export function toTopology(spec: TopologyFile, source: string): Topology {
   return {
     name: spec.name,
     source,

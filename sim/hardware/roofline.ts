@@ -6,7 +6,7 @@
 // smShare (0, 1] is the fraction of SMs the op keeps while communication kernels hold the rest;
 // it slows the whole roofline, not just the FLOP side, since HBM bandwidth is driven by the SMs
 // that issue the loads. The launch overhead is a fixed per-kernel cost and does not scale with it.
-// Rounded up once, here, so time stays an integer (DESIGN.md: integer ns, rounded once).
+// Rounded up once, here, so time stays an integer (docs/design.md: integer ns, rounded once).
 import type { GpuSpec } from './topology.ts';
 import { SimInvariantError } from '../core/index.ts';
 

@@ -11,7 +11,7 @@ import type { AttentionSpec, ModelPreset, MoeSpec } from './model-preset.ts';
  * LongCat-Flash (560B). Source, primary: huggingface/transformers
  * src/transformers/models/longcat_flash/configuration_longcat_flash.py (its defaults document the
  * checkpoint meituan-longcat/LongCat-Flash-Chat); secondary: mlx-community/LongCat-Flash-Chat-bf16
- * config.json, which agrees field by field (calibration-inputs.md section 2).
+ * config.json, which agrees field by field (docs/sources.md).
  * num_layers 28 ScMoE layers (num_hidden_layers 56 counts the sub-layers); the MTP layer is extra
  * and not part of `layers`. No shared experts; zero_expert_type "identity".
  */
@@ -47,7 +47,7 @@ export const longcatFlash: ModelPreset = deepFreeze({
 
 /**
  * DeepSeek-V3 (671B). Source, primary: deepseek-ai/DeepSeek-V3 inference/configs/config_671B.json
- * (commit 9b4e978; calibration-inputs.md section 3). The 14B MTP module is extra and not part of
+ * (commit 9b4e978; docs/sources.md). The 14B MTP module is extra and not part of
  * `layers`. Expert-group-limited routing (8 groups, 4 chosen) only affects placement, not costs.
  */
 export const deepseekV3: ModelPreset = deepFreeze({

@@ -1,8 +1,18 @@
 // The spans in Chrome Trace Event format (opens in Perfetto and chrome://tracing): one complete
 // ("X") event per span, ts and dur in µs; one process per (schedule, GPU), one thread per stream,
-// named by metadata ("M") events.
+// named and ordered by metadata ("M") events; flow arrows ("s" -> "f") from each dispatch to the
+// expert GEMM it feeds and from the expert GEMM to the combine it feeds.
+//
+// Rounding: viewers add ts + dur in double-precision µs and check that spans of a thread nest or
+// follow each other. 26.324 + 5.655 is 31.979000000000003 in doubles, past a next span that starts
+// at 31.979, so exact decimal durations are not enough. Times are first rounded to whole ns (the
+// same monotone rounding for starts and ends, so spans that touched still touch), and each dur is
+// then the largest double whose sum with ts does not pass the span's end (usually the exact
+// decimal; a few ulps less where the addition would round up). Read as integer ns
+// (Math.round(x * 1000)) the spans touch exactly; read as double µs they never overlap.
 import type { Topology } from '../hardware/index.ts';
-import type { Timeline } from '../ops/index.ts';
+import type { Span, Timeline } from '../ops/index.ts';
+import { STREAMS } from '../core/index.ts';
 
 export interface ChromeTrace {
   traceEvents: Record<string, unknown>[];
@@ -13,30 +23,117 @@ export interface ChromeTrace {
 /** GPUs per schedule block of process ids: pid = schedule * PID_BLOCK + gpu. */
 const PID_BLOCK = 100000;
 
+/** Threads in this order inside every process: compute first, then EP, TP and DP communication. */
+const STREAM_ORDER: string[] = [STREAMS.compute, STREAMS.comm, STREAMS.tp, STREAMS.dp];
+
 export function toChromeTrace(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): ChromeTrace {
   const events: Record<string, unknown>[] = [];
+  let flowId = 1;
   schedules.forEach(({ name, timeline }, si) => {
-    const gpus = new Set(timeline.spans.map((s) => s.gpu));
-    const streams = [...new Set(timeline.spans.map((s) => s.stream))].sort();
-    for (const gpu of [...gpus].sort((a, b) => a - b)) {
+    const gpus = [...new Set(timeline.spans.map((s) => s.gpu))].sort((a, b) => a - b);
+    const streams = [...new Set(timeline.spans.map((s) => s.stream))].sort((a, b) => streamRank(a) - streamRank(b) || a.localeCompare(b));
+    const tid = new Map(streams.map((s, i) => [s, i]));
+    for (const gpu of gpus) {
       const pid = si * PID_BLOCK + gpu;
       events.push({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: `${name} · gpu ${gpu} (node ${Math.floor(gpu / topology.gpusPerNode)})` } });
       events.push({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: pid } });
-      streams.forEach((stream, ti) => events.push({ ph: 'M', name: 'thread_name', pid, tid: ti, args: { name: stream } }));
+      streams.forEach((stream, ti) => {
+        events.push({ ph: 'M', name: 'thread_name', pid, tid: ti, args: { name: stream } });
+        events.push({ ph: 'M', name: 'thread_sort_index', pid, tid: ti, args: { sort_index: ti } });
+      });
     }
-    const tid = new Map(streams.map((s, i) => [s, i]));
+    const timed = new Map<Span, { ts: number; dur: number }>();
+    for (const s of timeline.spans) timed.set(s, chromeTimes(s.startNs, s.endNs));
     for (const s of timeline.spans) {
+      const { ts, dur } = timed.get(s)!;
       events.push({
         name: s.name,
         cat: s.kind,
         ph: 'X',
-        ts: s.startNs / 1000,
-        dur: (s.endNs - s.startNs) / 1000,
+        ts,
+        dur,
         pid: si * PID_BLOCK + s.gpu,
         tid: tid.get(s.stream)!,
         args: { schedule: name, ...(s.layer !== undefined ? { layer: s.layer } : {}), ...(s.microBatch !== undefined ? { microBatch: s.microBatch } : {}), bytes: s.bytes, flops: s.flops },
       });
     }
+    for (const [from, to] of moeFlows(timeline.spans)) {
+      const id = flowId++;
+      const a = { pid: si * PID_BLOCK + from.gpu, tid: tid.get(from.stream)! };
+      const b = { pid: si * PID_BLOCK + to.gpu, tid: tid.get(to.stream)! };
+      // Each end binds to the slice enclosing its ts ("bp": "e" for the finish): the middle of the
+      // span, so a neighbour that touches it at either end is never picked instead.
+      events.push({ ph: 's', id, name: 'moe', cat: 'moe-flow', ts: middle(timed.get(from)!), ...a });
+      events.push({ ph: 'f', bp: 'e', id, name: 'moe', cat: 'moe-flow', ts: middle(timed.get(to)!), ...b });
+    }
   });
   return { traceEvents: events, displayTimeUnit: 'ns', otherData: { scenario, topology: topology.name, generator: 'epsim' } };
+}
+
+/** ts and dur (µs) of a span [startNs, endNs): whole ns, and ts + dur never past the end in doubles. */
+export function chromeTimes(startNs: number, endNs: number): { ts: number; dur: number } {
+  const s = Math.round(startNs);
+  const e = Math.max(s, Math.round(endNs));
+  const ts = s / 1000;
+  const end = e / 1000;
+  let dur = (e - s) / 1000;
+  while (dur > 0 && ts + dur > end) dur = previousDouble(dur);
+  return { ts, dur };
+}
+
+function middle(t: { ts: number; dur: number }): number {
+  return t.ts + t.dur / 2;
+}
+
+/** The largest double below x (x > 0, finite). */
+function previousDouble(x: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigUint64(0, view.getBigUint64(0) - 1n);
+  return view.getFloat64(0);
+}
+
+function streamRank(stream: string): number {
+  const i = STREAM_ORDER.indexOf(stream);
+  return i < 0 ? STREAM_ORDER.length : i;
+}
+
+/**
+ * The MoE data flow of a timeline on each GPU, per layer and micro-batch: an exchange that brings
+ * tokens in (a dispatch; in backward, the combine's gradient exchange) feeds the first expert GEMM
+ * that starts after it ends; an exchange that takes results out (a combine; in backward, the
+ * dispatch) is fed by the last expert GEMM that ends before it starts. Backward ops are the ones
+ * named `*.bwd`. Pure; pairs in timeline order.
+ */
+export function moeFlows(spans: readonly Span[]): [Span, Span][] {
+  const groups = new Map<string, Span[]>();
+  for (const s of spans) {
+    if (s.layer === undefined || (s.kind !== 'dispatch' && s.kind !== 'combine' && s.kind !== 'expert-gemm')) continue;
+    const key = `${s.gpu}/${s.layer}/${s.microBatch ?? -1}/${isBackward(s) ? 'b' : 'f'}`;
+    let list = groups.get(key);
+    if (!list) groups.set(key, (list = []));
+    list.push(s);
+  }
+  const out: [Span, Span][] = [];
+  for (const list of groups.values()) {
+    const gemms = list.filter((s) => s.kind === 'expert-gemm').sort((a, b) => a.startNs - b.startNs || a.op - b.op);
+    if (gemms.length === 0) continue;
+    for (const x of list) {
+      if (x.kind === 'expert-gemm') continue;
+      const bringsTokensIn = (x.kind === 'dispatch') !== isBackward(x);
+      if (bringsTokensIn) {
+        const g = gemms.find((g) => g.startNs >= x.endNs);
+        if (g) out.push([x, g]);
+      } else {
+        let fed: Span | undefined;
+        for (const g of gemms) if (g.endNs <= x.startNs && (!fed || g.endNs >= fed.endNs)) fed = g;
+        if (fed) out.push([fed, x]);
+      }
+    }
+  }
+  return out.sort((a, b) => a[0].startNs - b[0].startNs || a[0].op - b[0].op || a[1].op - b[1].op);
+}
+
+function isBackward(s: Span): boolean {
+  return s.name.endsWith('.bwd');
 }

@@ -1,6 +1,7 @@
-// The JSON files `epsim run` and `epsim sweep` write, which the dashboard reads (DESIGN.md). These
+// The JSON files `epsim run` and `epsim sweep` write, which the dashboard reads (docs/design.md). These
 // types are the on-disk contract; bump the formatVersion of a file when its shape changes.
 import type { ScheduleMetrics } from '../core/index.ts';
+import type { Stragglers } from '../metrics/index.ts';
 
 export const RESULT_FORMAT_VERSION = 1;
 export const TIMELINE_FORMAT_VERSION = 1;
@@ -18,6 +19,8 @@ export interface ResultFile {
   schedules: ScheduleMetrics[];
   /** Schedules listed in the scenario that could not run, and why. */
   refused?: { name: string; reason: string }[];
+  /** Per schedule (same order as `schedules`): the slowest GPUs and what waiting for them costs. */
+  stragglers?: ({ schedule: string } & Stragglers)[];
   epsimVersion: string;
   seed: number;
 }
@@ -56,6 +59,8 @@ export interface TimelineSchedule {
   };
   /** Per GPU, the intervals its communication ran while none of its compute did: [gpu, startNs, endNs]. */
   exposed: [number, number, number][];
+  /** Per GPU (index = gpu): compute-busy, exposed-communication and expert-GEMM ns, expert tokens. */
+  gpus?: { busyNs: number[]; exposedCommNs: number[]; expertGemmNs: number[]; expertTokens: number[] };
 }
 
 /** sweep.json (sweep.csv has one row per point with the same fields as `points`). */

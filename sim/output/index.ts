@@ -1,9 +1,12 @@
 // PUBLIC SURFACE of sim/output/: what other folders may import (they import nothing else from here).
-export { toChromeTrace } from './chrome-trace.ts';
+export { moeFlows, toChromeTrace } from './chrome-trace.ts';
 export type { ChromeTrace } from './chrome-trace.ts';
 export { SWEEP_FORMAT_VERSION } from './formats.ts';
 export type { ResultFile, SweepFile, SweepPoint, TimelineFile } from './formats.ts';
 export { toResultFile } from './result-file.ts';
-export { TABLE_COLUMNS, comparisonTable, emulationNotes, formatTable, metricsRow } from './table.ts';
+export { TABLE_COLUMNS, comparisonTable, emulationNotes, formatTable, formatUs, memoryNotes, metricsRow, stragglerTable, summaryTable } from './table.ts';
+export type { SummaryTable } from './table.ts';
+export { DEEPEP_NORMAL_KERNELS, DEEPEP_SOURCE, deepEpFigure } from './deepep-reference.ts';
+export type { DeepEpFigure } from './deepep-reference.ts';
 export { toTimelineFile } from './timeline-file.ts';
 export { checkWritableDir, writeDirAtomically } from './write-dir.ts';

@@ -22,7 +22,12 @@ export interface RunDescription {
   input: Pick<StepInput, 'commSms' | 'parallel' | 'recomputeFraction' | 'networkModel'>;
 }
 
-export function toResultFile(s: RunDescription, metrics: ScheduleMetrics[], refused: { name: string; reason: string }[] = []): ResultFile {
+export function toResultFile(
+  s: RunDescription,
+  metrics: ScheduleMetrics[],
+  refused: { name: string; reason: string }[] = [],
+  stragglers: ResultFile['stragglers'] = [],
+): ResultFile {
   const t = s.topology;
   return {
     formatVersion: RESULT_FORMAT_VERSION,
@@ -36,6 +41,7 @@ export function toResultFile(s: RunDescription, metrics: ScheduleMetrics[], refu
     },
     schedules: metrics,
     ...(refused.length > 0 ? { refused } : {}),
+    ...(stragglers.length > 0 ? { stragglers } : {}),
     epsimVersion: EPSIM_VERSION,
     seed: s.spec.seed,
   };

@@ -1,19 +1,19 @@
 // timeline.json for the dashboard: spans column-wise with string tables, plus each GPU's exposed
 // communication intervals (communication running while none of that GPU's compute does).
 import { gpuCount, type Topology } from '../hardware/index.ts';
-import { subtract, union } from '../metrics/index.ts';
+import { subtract, union, type GpuSummary } from '../metrics/index.ts';
 import type { Timeline } from '../ops/index.ts';
 import { COMM_KINDS, isCommKind } from '../core/index.ts';
 import { TIMELINE_FORMAT_VERSION, type TimelineFile, type TimelineSchedule } from './formats.ts';
 
-export function toTimelineFile(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): TimelineFile {
+export function toTimelineFile(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline; gpus?: GpuSummary }[]): TimelineFile {
   const tables = { kinds: new Table(), streams: new Table(), names: new Table() };
   return {
     formatVersion: TIMELINE_FORMAT_VERSION,
     scenario,
     topology: { name: topology.name, nodes: topology.nodes, gpusPerNode: topology.gpusPerNode, gpus: gpuCount(topology) },
     ...(() => {
-      const blocks = schedules.map((s) => toBlock(s.name, s.timeline, gpuCount(topology), tables));
+      const blocks = schedules.map((s) => toBlock(s.name, s.timeline, gpuCount(topology), tables, s.gpus));
       return { kinds: tables.kinds.values, commKinds: [...COMM_KINDS], streams: tables.streams.values, names: tables.names.values, schedules: blocks };
     })(),
   };
@@ -33,7 +33,7 @@ class Table {
   }
 }
 
-function toBlock(name: string, timeline: Timeline, gpus: number, tables: { kinds: Table; streams: Table; names: Table }): TimelineSchedule {
+function toBlock(name: string, timeline: Timeline, gpus: number, tables: { kinds: Table; streams: Table; names: Table }, summary?: GpuSummary): TimelineSchedule {
   // GPU, then stream, then start: a stable order the dashboard can rely on.
   const spans = [...timeline.spans].sort((a, b) => a.gpu - b.gpu || a.stream.localeCompare(b.stream) || a.startNs - b.startNs || a.op - b.op);
   const cols: TimelineSchedule['spans'] = { gpu: [], stream: [], kind: [], name: [], layer: [], microBatch: [], startNs: [], endNs: [], flops: [], bytes: [] };
@@ -49,7 +49,12 @@ function toBlock(name: string, timeline: Timeline, gpus: number, tables: { kinds
     cols.flops.push(s.flops);
     cols.bytes.push(s.bytes);
   }
-  return { name, makespanNs: timeline.makespanNs, spans: cols, exposed: exposedIntervals(spans, gpus) };
+  const block: TimelineSchedule = { name, makespanNs: timeline.makespanNs, spans: cols, exposed: exposedIntervals(spans, gpus) };
+  if (summary) {
+    const { busyNs, exposedCommNs, expertGemmNs, expertTokens } = summary;
+    block.gpus = { busyNs, exposedCommNs, expertGemmNs, expertTokens };
+  }
+  return block;
 }
 
 export function exposedIntervals(spans: Timeline['spans'], gpus: number): [number, number, number][] {

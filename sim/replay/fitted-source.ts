@@ -1,6 +1,6 @@
 // A statistical fit of a routing trace, and a RoutingSource that samples from it. Used when the
 // scenario's model has another layer count, expert count or top-k than the traced model and the
-// scenario says `traceMapping: fit` (DESIGN.md "Routing traces": epsim never pretends).
+// scenario says `traceMapping: fit` (docs/background.md "Routing traces and fitted routing": epsim never pretends).
 //
 // What is fitted, per trace layer:
 //   - expert popularity: how many tokens picked each FFN expert;

@@ -2,5 +2,5 @@
 export { PROJECT_ROOT, loadScenario, resolveScenarioText } from './load.ts';
 export type { ResolvedScenario } from './load.ts';
 export { runFiles, runScenario, runScenarioOnWorkers } from './run.ts';
-export type { RunProgress } from './run.ts';
+export type { RunOutput, RunProgress, ScenarioSource } from './run.ts';
 export { recommend, runSweep, sweepJobs, toSweepCsv, toSweepFile } from './sweep.ts';

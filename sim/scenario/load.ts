@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Topology } from '../hardware/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { configErrorAt, parseYaml } from '../core/index.ts';
-import { readInputText, UsageError, UserInputError, formatIssue } from '../core/index.ts';
+import { ConfigError, readInputText, UsageError, UserInputError, formatIssue, type InputIssue } from '../core/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
@@ -25,6 +25,7 @@ import { loadTopology } from '../hardware/index.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
 import { workFigures, workProblems } from './work-bounds.ts';
 import { costProbeProblems } from './cost-probe.ts';
+import { isTopologyObject, resolveTopologyObject } from './resolve-topology.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -73,8 +74,12 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   const parsed = parseYaml(text, file, scenarioSchema);
   const spec = applyOverrides(parsed, overrides);
   const problems: Problem[] = [];
+  // Issues already placed in the file (an inline topology's schema errors), reported with the rest.
+  const located: InputIssue[] = [];
   const fail = (): never => {
-    throw configErrorAt(text, file, problems);
+    const error = configErrorAt(text, file, problems);
+    if (located.length === 0) throw error;
+    throw new ConfigError([...error.issues, ...located].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path)));
   };
 
   // Real paths: a symlink inside an allowed folder may not lead out of it.
@@ -83,15 +88,22 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     problems.push({ path: [key], message: `"${path}" is outside the folders this server reads (${overrides.allowedDirs!.map(display).join(', ')}); use a preset name or a file there` });
 
   let topology: Topology | undefined;
-  const topologyName = resolveTopologyName(spec.topology, file);
-  if (topologyName !== spec.topology || /[\\/]|\.ya?ml$/i.test(spec.topology)) {
-    if (!allowed(topologyName)) refuse('topology', spec.topology);
-  }
-  if (problems.length === 0) {
-    try {
-      topology = loadTopology(topologyName);
-    } catch (e) {
-      problems.push({ path: ['topology'], message: messageOf(e) });
+  if (isTopologyObject(spec.topology)) {
+    const inline = resolveTopologyObject(spec.topology, text, file);
+    topology = inline.topology;
+    problems.push(...inline.problems);
+    located.push(...inline.issues);
+  } else {
+    const topologyName = resolveTopologyName(spec.topology, file);
+    if (topologyName !== spec.topology || /[\\/]|\.ya?ml$/i.test(spec.topology)) {
+      if (!allowed(topologyName)) refuse('topology', spec.topology);
+    }
+    if (problems.length === 0) {
+      try {
+        topology = loadTopology(topologyName);
+      } catch (e) {
+        problems.push({ path: ['topology'], message: messageOf(e) });
+      }
     }
   }
 

@@ -6,7 +6,9 @@ import type { ResultFile, TimelineFile } from '../output/index.ts';
 import { toResultFile } from '../output/index.ts';
 import { toTimelineFile } from '../output/index.ts';
 import type { ChromeTrace } from '../output/index.ts';
-import { simulateStep } from '../step/index.ts';
+import { simulatedRouting, simulateStep, type SimulatedRouting } from '../step/index.ts';
+import { gpuCount } from '../hardware/index.ts';
+import { gpuSummary, stragglers } from '../metrics/index.ts';
 import type { ScheduleName } from '../core/index.ts';
 import type { ScheduleResult } from '../step/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
@@ -25,6 +27,8 @@ export interface RunOutput {
   result: ResultFile;
   timeline: TimelineFile;
   chrome: ChromeTrace;
+  /** The routing the step simulated, per MoE layer (routing.json; absent for the a2a phase). */
+  routing?: SimulatedRouting;
   /** Wall time per schedule (not written into result.json, which must not depend on the machine). */
   wallMs: Record<string, number>;
 }
@@ -91,20 +95,24 @@ export async function runScenarioOnWorkers(
 /** The three outputs from every schedule's result, in the scenario's schedule order. */
 function assembleRun(s: ResolvedScenario, byName: Map<string, ScheduleResult>, wallMs: Record<string, number>): RunOutput {
   const results = s.schedules.map((name) => ({ name, result: byName.get(name)! }));
-  const timelines = results.map((r) => ({ name: r.name, timeline: r.result.timeline }));
+  const gpus = gpuCount(s.topology);
+  const timelines = results.map((r) => ({ name: r.name, timeline: r.result.timeline, gpus: gpuSummary(r.result.timeline.spans, gpus, r.result.expertTokensPerGpu) }));
+  const slowest = timelines.map((t) => ({ schedule: t.name, ...stragglers(t.gpus, t.timeline.makespanNs) }));
   return {
-    result: toResultFile(s, results.map((r) => r.result.metrics)),
+    result: toResultFile(s, results.map((r) => r.result.metrics), [], slowest),
     timeline: toTimelineFile(s.spec.name, s.topology, timelines),
     chrome: toChromeTrace(s.spec.name, s.topology, timelines),
+    ...(s.spec.workload.phase !== 'a2a' ? { routing: simulatedRouting(s.input) } : {}),
     wallMs,
   };
 }
 
-/** The three files of a run, as the CLI and the server write them. */
+/** The files of a run, as the CLI and the server write them (routing.json unless a2a). */
 export function runFiles(out: RunOutput): Record<string, string> {
   return {
     'result.json': `${JSON.stringify(out.result, null, 2)}\n`,
     'timeline.json': JSON.stringify(out.timeline),
     'trace.chrome.json': JSON.stringify(out.chrome),
+    ...(out.routing ? { 'routing.json': JSON.stringify(out.routing) } : {}),
   };
 }

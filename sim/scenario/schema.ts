@@ -1,4 +1,4 @@
-// The scenario file's shape (DESIGN.md): strict objects, so a typo is an error, never ignored.
+// The scenario file's shape (docs/design.md): strict objects, so a typo is an error, never ignored.
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 // Every number has a range (boundedNumber, limits in WORK_LIMITS); work-bounds.ts checks their products.
 import { z } from 'zod';
@@ -70,7 +70,13 @@ export const scenarioSchema = z.strictObject({
   trace: pathString.optional(),
   /** exact: replay the trace as recorded (shapes must match); fit: sample a statistical fit of it. */
   traceMapping: z.enum(['exact', 'fit']).default('exact'),
-  topology: pathString,
+  /**
+   * A preset name or a YAML path; or `{ preset: NAME, nodes: N }`; or a whole topology inline.
+   * The object forms are checked key by key in resolve-topology.ts.
+   */
+  topology: z.union([pathString, z.looseObject({})], {
+    error: 'expected a preset name, a topology file path, { preset: NAME, nodes: N } or a whole topology mapping',
+  }),
   parallel: z.strictObject({
     ep: epSize,
     attention: z.strictObject({ dp: boundedInt(1, WORK_LIMITS.gpus).optional(), tp: boundedInt(1, 1_024).default(1) }).default({ tp: 1 }),

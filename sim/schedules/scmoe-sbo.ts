@@ -1,4 +1,4 @@
-// scmoe-sbo: LongCat-Flash's Single Batch Overlap on the ScMoE layer (BRIEF.md). One batch, four
+// scmoe-sbo: LongCat-Flash's Single Batch Overlap on the ScMoE layer (arXiv:2509.01322; docs/background.md). One batch, four
 // stages per layer, enabled by the shortcut (the MoE reads the stream after the first attention):
 //   1. attention 0 alone (then the router);
 //   2. dispatch on the comm stream  ||  dense FFN 0 and attention 1's QKV projection;

@@ -5,4 +5,6 @@ import type { Timeline } from '../ops/index.ts';
 export interface ScheduleResult {
   metrics: ScheduleMetrics;
   timeline: Timeline;
+  /** Token-expert assignments each GPU's experts computed over the step (all layers, micro-batches). */
+  expertTokensPerGpu?: number[];
 }

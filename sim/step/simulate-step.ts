@@ -15,6 +15,7 @@ import { planStep, type StepPlan } from '../schedules/index.ts';
 import type { ScheduleName } from '../core/index.ts';
 import type { StepInput } from '../schedules/index.ts';
 import type { ScheduleResult } from './schedule-result.ts';
+import { expertTokensPerGpu } from './expert-tokens.ts';
 
 /** Default share of flows between network rate re-solves (see sim/network/network.ts). */
 export const DEFAULT_RECOMPUTE_FRACTION = 0.1;
@@ -50,6 +51,7 @@ export function simulateStep(input: StepInput, name: ScheduleName): ScheduleResu
       ...(schedule.summarize ? schedule.summarize(plan, timeline) : summarize(plan, timeline.makespanNs, timeline.spans)),
     },
     timeline,
+    expertTokensPerGpu: expertTokensPerGpu(plan),
   };
 }
 

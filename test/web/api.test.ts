@@ -1,7 +1,7 @@
 // The dashboard's API on a real HTTP server on an ephemeral port.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,7 +46,10 @@ describe('dashboard API', () => {
     expect(scenarios.map((s: { name: string }) => s.name)).toContain('longcat-decode-h800x128');
     expect(scenarios.find((s: { name: string }) => s.name === 'default').question).toMatch(/two H800 nodes/);
     const results = await (await get('/api/results')).json();
-    expect(results).toEqual([{ name: 'default', phase: 'decode', model: 'traced:tiny', topology: 'h800-2node', schedules: ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo'], hasSweep: true }]);
+    expect(results).toEqual([
+      { name: 'default', phase: 'decode', model: 'traced:tiny', topology: 'h800-2node', gpus: 16, schedules: ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo'], hasSweep: true, updatedMs: expect.any(Number) },
+    ]);
+    expect(Math.abs(results[0].updatedMs - statSync(join(resultsDir, 'default', 'result.json')).mtimeMs)).toBeLessThan(1);
   });
 
   it('serves a result, its timeline, sweep, summary table and routing summary', async () => {
@@ -57,11 +60,19 @@ describe('dashboard API', () => {
     const summary = await (await get('/api/results/default/summary')).json();
     expect(summary.columns[0]).toBe('schedule');
     expect(summary.rows.map((r: string[]) => r[0])).toEqual(['serial', 'shared-overlap*', 'tbo', 'scmoe-sbo']);
-    const routing = await (await get('/api/results/default/routing')).json();
+    const { simulated, trace: routing } = await (await get('/api/results/default/routing')).json();
     expect(routing.model.ffnExperts).toBe(32);
     expect(routing.histogram).toHaveLength(7);
     expect(routing.histogram.reduce((a: number, b: number) => a + b, 0)).toBe(routing.tokensInTrace * routing.model.layers);
     expect(routing.load[0].reduce((a: number, b: number) => a + b, 0)).toBeGreaterThan(0);
+    // What was simulated: the step's 16 GPUs x 64 sequences, each token's FFN picks counted once.
+    expect(simulated).toMatchObject({ layers: 2, ffnExperts: 32, zeroExperts: 16, topk: 6, tokens: 1024, source: { kind: 'trace' } });
+    for (let l = 0; l < 2; l++) {
+      const picks = simulated.ffnHistogram[l].reduce((sum: number, count: number, n: number) => sum + n * count, 0);
+      expect(simulated.load[l].reduce((a: number, b: number) => a + b, 0)).toBe(picks);
+      expect(simulated.ffnHistogram[l].reduce((a: number, b: number) => a + b, 0)).toBe(1024);
+      expect(simulated.meanFfnPerToken[l]).toBeCloseTo(picks / 1024, 3);
+    }
   });
 
   it('answers 404 for an unknown result and 400 for names that try to leave the folder', async () => {
@@ -143,4 +154,80 @@ describe('posted scenarios cannot read files outside the project\'s folders', ()
       expect(messages.join('\n')).not.toMatch(/root:|vm|EPSIMTRC/);
     });
   }
+});
+
+describe('downloads, live refresh and topologies', () => {
+  it('serves trace.chrome.json as a download named after the result', async () => {
+    const res = await get('/api/results/default/chrome-trace');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="?default\.trace\.chrome\.json"?$/);
+    expect((await res.json()).traceEvents.length).toBeGreaterThan(100);
+    expect((await get('/api/results/nope/chrome-trace')).status).toBe(404);
+  });
+
+  it('streams the results list when it opens and again when a result is written or rewritten', async () => {
+    const dir = await makeResultsDir();
+    const { server: s, base: b } = await listen(createApp({ resultsDir: dir, scenariosDir: 'scenarios' }));
+    const controller = new AbortController();
+    try {
+      const res = await fetch(`${b}/api/events`, { signal: controller.signal });
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const nextEvent = async () => {
+        while (!text.includes('\n\n')) text += decoder.decode((await reader.read()).value);
+        const [event, rest] = [text.slice(0, text.indexOf('\n\n')), text.slice(text.indexOf('\n\n') + 2)];
+        text = rest;
+        return { type: /^event: (\w+)/.exec(event)![1], data: JSON.parse(/\ndata: (.*)$/.exec(event)![1]!) };
+      };
+      expect(await nextEvent()).toEqual({ type: 'results', data: [] });
+      const copy = (name: string) => {
+        mkdirSync(join(dir, name), { recursive: true });
+        writeFileSync(join(dir, name, 'result.json'), readFileSync(join(resultsDir, 'default', 'result.json')));
+      };
+      copy('fresh');
+      const first = await nextEvent();
+      expect(first.data.map((r: { name: string }) => r.name)).toEqual(['fresh']);
+      // Rewritten later: a new mtime, a new event.
+      const later = new Date(first.data[0].updatedMs + 5000);
+      writeFileSync(join(dir, 'fresh', 'result.json'), readFileSync(join(resultsDir, 'default', 'result.json')));
+      const { utimesSync } = await import('node:fs');
+      utimesSync(join(dir, 'fresh', 'result.json'), later, later);
+      const second = await nextEvent();
+      expect(second.data).toEqual([{ name: 'fresh', updatedMs: later.getTime() }]);
+    } finally {
+      controller.abort();
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  });
+
+  it('lists the presets and the server\'s own topology folder, and lets posted scenarios use that folder only', async () => {
+    const topologies = mkdtempSync(join(tmpdir(), 'epsim-topologies-'));
+    writeFileSync(join(topologies, 'big-nic.yaml'), readFileSync('topologies/h800-2node.yaml', 'utf8').replace(/^name: .*$/m, 'name: big-nic'));
+    writeFileSync(join(topologies, 'broken.yaml'), 'name: broken\nnodes: 0\n');
+    const { server: s, base: b } = await listen(createApp({ resultsDir: await makeResultsDir(), scenariosDir: 'scenarios', topologiesDir: topologies, runJob: heldRunner }));
+    try {
+      const list = await (await fetch(`${b}/api/topologies`)).json();
+      expect(list.find((t: { name: string }) => t.name === 'h800-16node')).toEqual({ name: 'h800-16node', kind: 'preset', value: 'h800-16node', gpus: 128, gpu: 'H800 SXM5' });
+      expect(list.find((t: { name: string }) => t.name === 'big-nic')).toEqual({ name: 'big-nic', kind: 'custom', value: join(topologies, 'big-nic.yaml'), gpus: 16, gpu: 'H800 SXM5' });
+      expect(list.find((t: { name: string }) => t.name === 'broken.yaml').error).toMatch(/^broken\.yaml:1:1: comm: missing required field.*; broken\.yaml:2:1: nodes: must be > 0; got 0$/);
+      const yaml = (topology: string) => `name: x\nmodel: traced\ntrace: traces/tiny.trace\ntopology: ${topology}\nparallel: { ep: 16 }\nworkload: { phase: decode, sequencesPerGpu: 1, contextTokens: 8 }\n`;
+      const run = (topology: string) => fetch(`${b}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ yaml: yaml(topology) }) });
+      expect((await run(join(topologies, 'big-nic.yaml'))).status).toBe(202);
+      release.splice(0).forEach((f) => f());
+      // The same server still refuses files elsewhere.
+      const refused = await run('/etc/hostname');
+      expect(refused.status).toBe(400);
+      expect((await refused.json()).messages[0]).toMatch(/is outside the folders this server reads/);
+    } finally {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  });
+
+  it('shows each phase its own columns in the summary', async () => {
+    const summary = await (await get('/api/results/default/summary')).json();
+    expect(summary.columns).toEqual(['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok']);
+    expect(summary.notes.at(-1)).toMatch(/^routing: trace traces\/tiny\.trace/);
+  });
 });

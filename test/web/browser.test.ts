@@ -1,31 +1,44 @@
 // The dashboard in a real browser: Debian's Chromium driven by playwright-core (never a
 // downloaded browser). Skipped, saying so, only where /usr/bin/chromium is not installed; CI
-// installs it (.ci/run). Screenshots go to test-output/ (git-ignored).
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+// installs it (.ci/run). Screenshots go to test-output/ (git-ignored); each test names the one
+// that shows what it checks.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../cli/main.ts';
 import { createApp } from '../../web/app.ts';
-import { makeResults } from './fixtures.ts';
+import { HOT_GPU, makeDashboardResults, type DashboardFixture } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
 if (!available) console.warn(`browser tests skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+const quiet = { out: () => {}, err: () => {} };
 
 describe.skipIf(!available)('dashboard in Chromium', () => {
   let server: Server;
   let base: string;
   let browser: Browser;
   let page: Page;
+  let fixture: DashboardFixture;
   const errors: string[] = [];
 
+  const open = async (result: string, compare?: string) => {
+    await page.goto(`${base}/?result=${result}${compare ? `&compare=${compare}` : ''}`);
+    await ready(compare ? `${result}|${compare}` : result);
+  };
+  const ready = (value: string) => page.waitForFunction((v) => document.body.dataset.ready === v, value, { timeout: 30_000 });
+  const data = async (key: string) => page.locator('#timeline').getAttribute(`data-${key}`);
+  const shoot = (name: string, selector?: string) =>
+    selector ? page.locator(selector).screenshot({ path: `test-output/${name}.png` }) : page.screenshot({ path: `test-output/${name}.png`, fullPage: true });
+
   beforeAll(async () => {
-    const resultsDir = await makeResults();
+    fixture = await makeDashboardResults();
     server = await new Promise<Server>((resolve) => {
-      const s = createApp({ resultsDir, scenariosDir: 'scenarios', maxJobs: 1 }).listen(0, '127.0.0.1', () => resolve(s));
+      const s = createApp({ resultsDir: fixture.resultsDir, scenariosDir: 'scenarios', maxJobs: 1, topologiesDir: fixture.topologiesDir }).listen(0, '127.0.0.1', () => resolve(s));
     });
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
@@ -35,43 +48,216 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(String(e)));
+    page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`));
     mkdirSync('test-output', { recursive: true });
-    await page.goto(`${base}/?result=default`);
-    await page.waitForFunction(() => document.body.dataset.ready === 'default', null, { timeout: 30_000 });
-  }, 90_000);
+    await open('default');
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   });
 
-  it('loads without console errors and shows the summary table', async () => {
+  it('loads without console errors: the table and the step-time bars on one scale first (dashboard.png)', async () => {
     expect(errors).toEqual([]);
-    expect(await page.locator('table.summary tbody tr').count()).toBe(4);
+    expect(await page.locator('#summary-table tbody tr').count()).toBe(4);
+    expect(await page.locator('#step-bars rect.step-bar').count()).toBe(4);
+    // The bars share one scale: their widths are proportional to the step times.
+    const widths = await page.locator('#step-bars rect.step-bar').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('width'))));
+    const result = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'result.json'), 'utf8'));
+    const steps = result.schedules.map((m: { stepTimeUs: number }) => m.stepTimeUs);
+    widths.forEach((w, i) => expect(w / widths[0]!).toBeCloseTo(steps[i] / steps[0], 3));
+    // The overview sits above the fold, and the timeline is not squeezed into a scrolling box.
+    expect((await page.locator('#overview').boundingBox())!.y + (await page.locator('#overview').boundingBox())!.height).toBeLessThan(1000);
+    expect(await page.locator('#timeline-wrap').evaluate((e) => getComputedStyle(e).overflowY)).toBe('visible');
     expect(await page.inputValue('#scenario-select')).toBe('default');
-    await page.screenshot({ path: 'test-output/dashboard.png', fullPage: true });
+    await shoot('dashboard');
   });
 
-  it('draws spans for every schedule on the timeline', async () => {
-    const drawn = JSON.parse((await page.locator('#timeline-canvas').getAttribute('data-drawn'))!) as number[];
+  it('draws every schedule in its own collapsible block on a shared time axis (timeline-collapse.png)', async () => {
+    const drawn = JSON.parse((await data('drawn'))!) as number[];
     expect(drawn).toHaveLength(4);
     for (const n of drawn) expect(n).toBeGreaterThan(10);
+    await page.locator('.tl-block').nth(0).locator('.tl-toggle').click();
+    expect(JSON.parse((await data('drawn'))!)[0]).toBe(0);
+    expect(await page.locator('.tl-block').nth(0).locator('canvas').isHidden()).toBe(true);
+    await shoot('timeline-collapse', '#timeline-wrap');
+    await page.locator('.tl-block').nth(0).locator('.tl-toggle').click();
+    expect(JSON.parse((await data('drawn'))!)[0]).toBeGreaterThan(10);
   });
 
-  it('zooming narrows the visible time range', async () => {
-    const domain = async () => Number(await page.locator('#timeline-canvas').getAttribute('data-domain-end')) - Number(await page.locator('#timeline-canvas').getAttribute('data-domain-start'));
+  it('zooming with the wheel narrows the visible time range of every block at once', async () => {
+    const domain = async () => Number(await data('domain-end')) - Number(await data('domain-start'));
     const before = await domain();
-    const box = (await page.locator('#timeline-canvas').boundingBox())!;
+    const box = (await page.locator('.tl-canvas').nth(1).boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + 40);
     await page.mouse.wheel(0, -600);
     await page.waitForFunction((w) => {
-      const c = document.getElementById('timeline-canvas')!;
+      const c = document.getElementById('timeline')!;
       return Number(c.dataset.domainEnd) - Number(c.dataset.domainStart) < w;
     }, before);
     expect(await domain()).toBeLessThan(before);
+    await page.click('#zoom-reset');
   });
 
-  it('renders the sweep chart with the recommendation and the routing view', async () => {
+  it('keeps tick labels distinct at five zoom levels (timeline-zoom-1..5.png)', async () => {
+    await page.click('#zoom-reset');
+    const center = (Number(await data('domain-end')) + Number(await data('domain-start'))) / 2.7;
+    let previous = Infinity;
+    for (let level = 1; level <= 5; level++) {
+      await page.evaluate(([k, t]) => (window as any).epsim.zoomAt(k, t), [level === 1 ? 4 : 12, center]);
+      const width = Number(await data('domain-end')) - Number(await data('domain-start'));
+      expect(width).toBeLessThan(previous);
+      previous = width;
+      const ticks = JSON.parse((await data('ticks'))!) as string[];
+      expect(ticks.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(ticks).size).toBe(ticks.length);
+      await shoot(`timeline-zoom-${level}`, '.tl-block >> nth=2');
+    }
+    expect(previous).toBeLessThan(200); // the deepest level shows a few hundred ns at most
+    await page.click('#zoom-reset');
+  });
+
+  it('draws TBO\'s second micro-batch hatched, and exposed communication as its own mark (tbo-microbatches.png)', async () => {
+    expect(await page.locator('#legend .swatch.hatched').textContent()).toMatch(/micro-batch 1/);
+    expect(await page.locator('#legend .swatch.exposed').count()).toBe(1);
+    await page.evaluate(() => (window as any).epsim.zoomTo(0, 40_000));
+    await shoot('tbo-microbatches', '.tl-block >> nth=2');
+    await page.click('#zoom-reset');
+  });
+
+  it('gives each op kind one colour in every result (palette.png)', async () => {
+    const used = async (name: string) => JSON.parse((await data('colours'))!)[name] as Record<string, string>;
+    const tiny = await used('default');
+    await open('a2a-small');
+    const a2a = await used('a2a-small');
+    // The two results list their kinds in different orders, so a per-result colour scale would differ.
+    const kinds = (name: string) => JSON.parse(readFileSync(join(fixture.resultsDir, name, 'timeline.json'), 'utf8')).kinds as string[];
+    expect(kinds('default').indexOf('dispatch')).not.toBe(kinds('a2a-small').indexOf('dispatch'));
+    // The palette the page itself loads (web/public/palette.js).
+    // (a string, so the test runner leaves the page's dynamic import alone)
+    const KIND_COLOURS = (await page.evaluate("import('/palette.js').then((m) => m.KIND_COLOURS)")) as Record<string, string>;
+    for (const kind of ['dispatch', 'combine']) {
+      expect(a2a[kind]).toBe(tiny[kind]);
+      expect(a2a[kind]).toBe(KIND_COLOURS[kind]);
+    }
+    for (const [kind, colour] of Object.entries(tiny)) expect(colour).toBe(KIND_COLOURS[kind]);
+    // Side by side too: both results' blocks draw dispatch alike.
+    await open('default', 'a2a-small');
+    const both = JSON.parse((await data('colours'))!);
+    expect(both['a2a-small'].dispatch).toBe(both.default.dispatch);
+    await shoot('palette', '#legend');
+  });
+
+  it('names the slowest GPUs of a scenario whose routing makes one GPU hot, and jumps to them (stragglers.png)', async () => {
+    await open('hot-gpu');
+    expect(JSON.parse((await page.locator('#gpus').getAttribute('data-slowest'))!)[0]).toBe(HOT_GPU);
+    expect(await page.locator('#straggler-headline').textContent()).toMatch(new RegExp(`slowest GPUs ${HOT_GPU}, `));
+    expect(await page.locator('#straggler-table tbody tr').first().getAttribute('data-gpu')).toBe(String(HOT_GPU));
+    expect(await page.locator('#overview-straggler').textContent()).toMatch(new RegExp(`Slowest GPU: gpu ${HOT_GPU} in `));
+    expect(await page.locator('#straggler-headline').textContent()).toMatch(/expert tokens|costs up to/);
+    expect(await page.locator('#heat-strip').count()).toBe(1);
+    await shoot('stragglers', '#gpus');
+    await page.click('#jump-slowest');
+    expect(Number(await data('gpu-start'))).toBe(HOT_GPU - 1);
+    await page.selectOption('#heat-metric', 'gemm');
+    await page.locator('#gpu-schedules button[data-schedule="tbo"]').click();
+    expect(await page.locator('#gpus').getAttribute('data-schedule')).toBe('tbo');
+    // Clicking the strip shows that GPU at that moment.
+    const strip = (await page.locator('#heat-strip').boundingBox())!;
+    const rowPx = Number(await page.locator('#heat-strip').getAttribute('data-row-px'));
+    const left = Number(await page.locator('#heat-strip').getAttribute('data-left'));
+    await page.mouse.click(strip.x + left + 100, strip.y + 7 * rowPx + rowPx / 2);
+    expect(Number(await data('gpu-start'))).toBe(6);
+    expect(Number(await data('domain-end')) - Number(await data('domain-start'))).toBeLessThan(400_000 / 5);
+    await shoot('stragglers-jump');
+  });
+
+  it('compares two results: both tables and the differences, the timelines aligned (compare.png)', async () => {
+    await open('default');
+    await page.locator('#results li[data-name="hot-gpu"] button.compare').click();
+    await ready('default|hot-gpu');
+    const rows = page.locator('#compare-table tbody tr');
+    expect(await rows.count()).toBe(3 + 2 + 3 + 2); // A, B, B − A where both ran the schedule; A, B (—) where only A did
+    expect(await rows.nth(0).locator('td').nth(1).textContent()).toBe('A default');
+    expect(await rows.nth(1).locator('td').nth(1).textContent()).toBe('B hot-gpu');
+    expect(await rows.nth(2).locator('td').nth(1).textContent()).toBe('B − A');
+    const a = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'result.json'), 'utf8')).schedules[0].stepTimeUs;
+    const b = JSON.parse(readFileSync(join(fixture.resultsDir, 'hot-gpu', 'result.json'), 'utf8')).schedules[0].stepTimeUs;
+    expect(await rows.nth(2).locator('td').nth(2).textContent()).toBe(`+${(((b - a) / a) * 100).toFixed(1)}%`);
+    // One block per schedule and result, A then B, on one time axis; B's says how it differs.
+    const labels = await page.locator('.tl-block .tl-title b').allTextContents();
+    expect(labels.slice(0, 2)).toEqual(['A default · serial', 'B hot-gpu · serial']);
+    expect(await page.locator('.tl-block').nth(1).locator('.tl-note').textContent()).toMatch(/against A/);
+    expect(Number(await data('domain-end'))).toBeGreaterThanOrEqual(b * 1000 - 1);
+    expect(await page.locator('#step-bars rect.step-bar').count()).toBe(6);
+    await shoot('compare');
+    await page.click('#stop-compare');
+    await ready('default');
+  });
+
+  it('picks up a result the CLI writes while the page is open, and redraws the one shown when it is rewritten (live-refresh.png)', async () => {
+    await open('hot-gpu');
+    await page.waitForFunction(() => document.getElementById('live')!.dataset.connected === '1');
+    expect(await main(['run', fixture.scenarios.hot, '--out', join(fixture.resultsDir, 'from-cli'), '--threads', '1'], quiet)).toBe(0);
+    await page.waitForSelector('#results li.new[data-name="from-cli"]', { timeout: 15_000 });
+    expect(await page.locator('#results li').first().getAttribute('data-name')).toBe('from-cli');
+    await shoot('live-refresh');
+    // The shown result is rewritten by the CLI: the page reloads it by itself.
+    await page.evaluate(() => (document.body.dataset.ready = 'stale'));
+    expect(await main(['run', fixture.scenarios.hot, '--out', join(fixture.resultsDir, 'hot-gpu'), '--threads', '1'], quiet)).toBe(0);
+    await page.waitForFunction(() => document.body.dataset.updated?.split(',').includes('hot-gpu') && document.body.dataset.ready === 'hot-gpu', null, { timeout: 15_000 });
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
+  it('links trace.chrome.json for download', async () => {
+    const href = (await page.locator('#download-chrome').getAttribute('href'))!;
+    const res = await fetch(base + href);
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="?hot-gpu\.trace\.chrome\.json"?$/);
+    const trace = await res.json();
+    expect(trace.traceEvents.some((e: { ph: string }) => e.ph === 's')).toBe(true);
+  });
+
+  it('shows MFU for training (train-mfu.png)', async () => {
+    await open('train-small');
+    const head = await page.locator('#summary-table thead th').allTextContents();
+    expect(head).toContain('MFU');
+    expect(head).not.toContain('TPOT ms');
+    expect(await page.locator('#summary-table tbody tr').first().locator('td').nth(head.indexOf('MFU')).textContent()).toMatch(/^\d+\.\d%$/);
+    await shoot('train-mfu', '#overview');
+  });
+
+  it('shows the a2a benchmark\'s dispatch and combine bandwidth next to DeepEP\'s published figures, without per-token columns (a2a.png)', async () => {
+    await open('a2a-small');
+    const head = await page.locator('#summary-table thead th').allTextContents();
+    expect(head).toEqual(['schedule', 'dispatch', 'dispatch GB/s', 'combine', 'combine GB/s', 'DeepEP GB/s']);
+    expect(await page.locator('#summary-table tbody td').last().textContent()).toBe('43 / 43 (RDMA)');
+    expect(await page.locator('#bandwidth-bars rect').count()).toBe(4);
+    expect(await page.locator('#summary-notes').textContent()).toMatch(/deepseek-ai\/DeepEP README, commit 3b1045d/);
+    await shoot('a2a', '#overview');
+  });
+
+  it('says what does not fit in memory, part by part (memory-nofit.png)', async () => {
+    await open('nofit');
+    const warn = await page.locator('#summary-notes li.warn').allTextContents();
+    expect(warn).toHaveLength(2);
+    expect(warn[0]).toMatch(/^serial does not fit in GPU memory: [\d.]+ GiB per GPU = weights [\d.]+ \+ KV cache 8\.5 \+ activations 2\.1 \+ buffers 1\.4 GiB$/);
+    await shoot('memory-nofit', '#overview');
+  });
+
+  it('shows the routing that was simulated, per layer of the fitted model, with the raw trace as its source (routing-fitted.png)', async () => {
+    // nofit's routing is the tiny trace fitted to LongCat-Flash's 28 layers of 512 + 256 experts, top-12.
+    expect(await page.locator('#routing-simulated').textContent()).toMatch(/Simulated: 28 MoE layers of longcat-flash, 512 FFN \+ 256 zero experts, top-12/);
+    expect(await page.locator('#routing-sim-per-layer rect.bar').count()).toBe(28);
+    expect(await page.locator('#routing-sim-histogram rect.bar').count()).toBe(13);
+    expect(await page.locator('#routing-sim-heatmap').count()).toBe(1);
+    expect(await page.locator('#routing-trace summary').textContent()).toMatch(/source: the raw trace \(tiny: 2 MoE layers, 32 FFN \+ 16 zero experts, top-6/);
+    expect(await page.locator('#routing-trace').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    await shoot('routing-fitted', '#routing');
+  });
+
+  it('renders the sweep chart with the recommendation and the raw routing view', async () => {
+    await open('default');
     expect(await page.locator('#sweep svg.chart').count()).toBe(3);
     expect(await page.locator('#sweep circle.point').count()).toBeGreaterThanOrEqual(8 * 3);
     expect(await page.locator('#sweep circle.recommended').count()).toBeGreaterThan(0);
@@ -85,16 +271,49 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await page.selectOption('#scenario-select', 'default');
     await page.click('#run-button');
     await page.waitForFunction(() => /done$/.test(document.getElementById('run-status')!.textContent ?? ''), null, { timeout: 60_000 });
-    await page.waitForFunction(() => document.body.dataset.ready === 'default');
-    expect(errors).toEqual([]);
+    await ready('default');
+    expect(errors, errors.join('\n')).toEqual([]);
   }, 90_000);
 
+  it('runs a scenario on the user\'s own topology, from the server\'s folder or uploaded inline (custom-topology.png)', async () => {
+    await page.selectOption('#scenario-select', 'default');
+    await page.selectOption('#topology-select', { label: 'h800-2node-slow-nic (16 x H800 SXM5)' });
+    await page.waitForFunction(() => /topology: \S*slow-nic\.yaml/.test((document.getElementById('yaml') as HTMLTextAreaElement).value));
+    await page.fill('#yaml', (await page.inputValue('#yaml')).replace('name: default', 'name: default-slow-nic'));
+    await page.click('#run-button');
+    await page.waitForFunction(() => /default-slow-nic: done$/.test(document.getElementById('run-status')!.textContent ?? ''), null, { timeout: 60_000 });
+    await ready('default-slow-nic');
+    expect(await page.locator('#result-title').textContent()).toMatch(/on h800-2node-slow-nic \(16 GPUs/);
+    // The same file uploaded: inlined under topology: in the scenario.
+    await page.selectOption('#topology-select', '@upload');
+    await page.setInputFiles('#topology-file', join(fixture.topologiesDir, 'slow-nic.yaml'));
+    await page.waitForFunction(() => /\ntopology:\n( {2}#.*\n)* {2}name: h800-2node-slow-nic\n/.test((document.getElementById('yaml') as HTMLTextAreaElement).value));
+    await page.fill('#yaml', (await page.inputValue('#yaml')).replace('name: default-slow-nic', 'name: default-inline'));
+    await page.click('#run-button');
+    await page.waitForFunction(() => /default-inline: done$/.test(document.getElementById('run-status')!.textContent ?? ''), null, { timeout: 60_000 });
+    await ready('default-inline');
+    expect(JSON.parse(readFileSync(join(fixture.resultsDir, 'default-inline', 'result.json'), 'utf8')).topology.source).toBe('posted.yaml (topology inline)');
+    await shoot('custom-topology');
+    expect(errors).toEqual([]);
+  }, 120_000);
+
+  it('opens on the newest result when the address names none (what npm start\'s page shows first)', async () => {
+    const { readdirSync, statSync } = await import('node:fs');
+    const newest = readdirSync(fixture.resultsDir)
+      .filter((n) => !n.startsWith('.') && existsSync(join(fixture.resultsDir, n, 'result.json')))
+      .sort((a, b) => statSync(join(fixture.resultsDir, b, 'result.json')).mtimeMs - statSync(join(fixture.resultsDir, a, 'result.json')).mtimeMs)[0]!;
+    await page.goto(`${base}/`);
+    await ready(newest);
+    expect(await page.locator('#results li').first().getAttribute('data-name')).toBe(newest);
+    expect(await page.locator('#results li.selected').getAttribute('data-name')).toBe(newest);
+  });
+
   it('shows a broken posted scenario\'s errors verbatim', async () => {
-    await page.click('#run-panel details summary');
+    await page.click('#yaml-details summary');
     await page.fill('#yaml', 'name: x\ntopology: h800-1node\nparallel: { ep: 3 }\n');
     await page.click('#run-button');
     await page.waitForSelector('#run-errors:not([hidden])');
     expect(await page.locator('#run-errors').textContent()).toBe('posted.yaml:1:1: workload: missing required field (expected object)');
-    await page.screenshot({ path: 'test-output/dashboard-error.png' });
+    await shoot('dashboard-error', '#run-panel');
   });
 });

@@ -1,11 +1,17 @@
-// A results folder made by the real simulator: the default scenario run and swept, in a temp dir.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// Results folders made by the real simulator, in temp dirs: the default scenario run and swept
+// (the API tests), and for the browser tests also a scenario whose routing makes one GPU hot, a
+// small a2a benchmark, a small training step, a step that does not fit in memory, and a folder of
+// the user's own topologies.
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDirAtomically } from '../../sim/output/write-dir.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { runFiles, runScenario } from '../../sim/scenario/run.ts';
 import { recommend, runSweep, sweepJobs, toSweepFile } from '../../sim/scenario/sweep.ts';
+import { writeTrace } from '../../sim/trace/write.ts';
+import { createRng } from '../../sim/core/rng.ts';
+import { traceFromRows } from '../replay/fixtures.ts';
 
 export async function makeResults(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'epsim-web-'));
@@ -14,4 +20,106 @@ export async function makeResults(): Promise<string> {
   const points = await runSweep(sweepJobs(scenario, [8, 16]), () => {});
   writeFileSync(join(dir, 'default', 'sweep.json'), JSON.stringify(toSweepFile('default', points, recommend(points, 'decode'))));
   return dir;
+}
+
+/** Expert 6 lives on GPU 3 (EP 8, 2 of 16 experts per GPU); every token picks it, so GPU 3 is hot. */
+export const HOT_GPU = 3;
+
+export interface DashboardFixture {
+  resultsDir: string;
+  topologiesDir: string;
+  /** Scenario files the tests may run with the CLI while the page is open. */
+  scenarios: { hot: string };
+}
+
+export async function makeDashboardResults(): Promise<DashboardFixture> {
+  const resultsDir = await makeResults();
+  const work = mkdtempSync(join(tmpdir(), 'epsim-web-inputs-'));
+  const run = async (file: string, text: string) => {
+    const path = join(work, file);
+    writeFileSync(path, text);
+    const s = await loadScenario(path);
+    writeDirAtomically(join(resultsDir, s.spec.name), runFiles(runScenario(s)));
+    return path;
+  };
+
+  // A 2-layer model whose every token picks expert 6 and one other: GPU 3 computes 8x the tokens.
+  const rng = createRng('hot-gpu');
+  const rows = Array.from({ length: 2048 }, () =>
+    [0, 1].map(() => {
+      let other = rng.int(15);
+      if (other >= 6) other++;
+      return [6, other];
+    }),
+  );
+  const trace = traceFromRows({ layers: 2, ffnExperts: 16, zeroExperts: 0, topk: 2 }, rows, 'hot-expert');
+  trace.model.hidden = 1024;
+  trace.model.expertHidden = 2048;
+  await writeTrace(join(work, 'hot.trace'), trace);
+  const hot = await run(
+    'hot-gpu.yaml',
+    `name: hot-gpu
+model: traced
+trace: hot.trace
+topology: h800-1node
+parallel: { ep: 8 }
+workload: { phase: decode, sequencesPerGpu: 256, contextTokens: 128 }
+schedules: [serial, tbo]
+`,
+  );
+  await run(
+    'a2a-small.yaml',
+    `name: a2a-small
+routing: random
+topology: h800-2node
+parallel: { ep: 16 }
+workload: { phase: a2a, tokensPerGpu: 1024, hidden: 7168, topk: 8, experts: 256 }
+network: { allToAll: two-hop }
+`,
+  );
+  await run(
+    'train-small.yaml',
+    `name: train-small
+model: traced
+trace: ${join(process.cwd(), 'traces/tiny.trace')}
+topology: h800-2node
+parallel: { ep: 16 }
+workload: { phase: train, tokensPerMicrobatch: 512, chunks: 2 }
+schedules: [serial, scmoe-chunked]
+`,
+  );
+  // LongCat-Flash on one node: its weights do not fit, and its routing is the tiny trace fitted to it.
+  await run(
+    'nofit.yaml',
+    `name: nofit
+model: longcat-flash
+trace: ${join(process.cwd(), 'traces/tiny.trace')}
+traceMapping: fit
+topology: h800-1node
+parallel: { ep: 8 }
+workload: { phase: decode, sequencesPerGpu: 8, contextTokens: 2048 }
+schedules: [serial, scmoe-sbo]
+`,
+  );
+  // Until the memory model reports its parts (memoryBreakdownGiB), give the no-fit result one
+  // whose parts add up to its total, as the contract says they will.
+  const resultFile = join(resultsDir, 'nofit', 'result.json');
+  const result = JSON.parse(readFileSync(resultFile, 'utf8'));
+  for (const m of result.schedules) {
+    if (m.memoryBreakdownGiB) continue;
+    const kv = 8.5;
+    const activations = 2.1;
+    const buffers = 1.4;
+    m.memoryBreakdownGiB = { weights: Math.round((m.memoryGiBPerGpu - kv - activations - buffers) * 100) / 100, kvCache: kv, activations, buffers };
+  }
+  writeFileSync(resultFile, `${JSON.stringify(result, null, 2)}\n`);
+
+  // The user's own topology: two H800 nodes with half the NIC bandwidth.
+  const topologiesDir = join(work, 'my-topologies');
+  mkdirSync(topologiesDir);
+  writeFileSync(
+    join(topologiesDir, 'slow-nic.yaml'),
+    readFileSync('topologies/h800-2node.yaml', 'utf8').replace(/^name: .*$/m, 'name: h800-2node-slow-nic').replace(/(nic:[\s\S]*?peak: )50([\s\S]*?achieved: )43/, '$125$221'),
+  );
+  return { resultsDir, topologiesDir, scenarios: { hot } };
 }

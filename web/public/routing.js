@@ -1,21 +1,45 @@
-// The routing view: the traced text with each token coloured by the FFN (non-zero) experts it used
-// (mean over layers), the load of every FFN expert per layer as a heatmap, and the histogram of
-// FFN experts per token.
+// The routing view. First what the run simulated, per MoE layer of the simulated model (for a
+// fitted routing that is the fitted model: its layers, experts and top-k): each FFN expert's load
+// in the step as a heatmap, and the mean FFN (non-zero) experts per token per layer with the
+// histogram over all layers. Then the raw trace it came from: the traced text with each token
+// coloured by the FFN experts it used (mean over layers), the trace's expert load per layer and
+// its FFN-experts-per-token histogram.
 /* global d3 */
 
-/** @param {HTMLElement} element @param {any} summary the server's routing summary */
-export function drawRouting(element, summary) {
+/** @param {HTMLElement} element @param {{ simulated?: any, trace?: any, traceNote?: string }} data */
+export function drawRouting(element, data) {
   element.innerHTML = '';
   element.classList.remove('hint');
+  const root = d3.select(element);
+  if (data.simulated) drawSimulated(root.append('div').attr('id', 'routing-simulated'), data.simulated, Boolean(data.trace));
+  if (data.trace) {
+    const box = root.append('details').attr('id', 'routing-trace').property('open', !data.simulated || data.simulated.source.kind === 'trace');
+    box.append('summary').text(`source: the raw trace (${data.trace.model.name}: ${data.trace.model.layers} MoE layers, ${data.trace.model.ffnExperts} FFN + ${data.trace.model.zeroExperts} zero experts, top-${data.trace.model.topk}, ${data.trace.tokensInTrace.toLocaleString('en-US')} tokens)`);
+    drawTrace(box.append('div'), data.trace);
+  } else if (data.traceNote) {
+    root.append('p').attr('class', 'hint').text(data.traceNote);
+  }
+}
+
+function drawSimulated(root, sim, hasTrace) {
+  root.append('p').html(
+    `<b>Simulated</b>: ${sim.layers} MoE layers of ${esc(sim.model)}, ${sim.ffnExperts} FFN + ${sim.zeroExperts} zero experts, top-${sim.topk}; ` +
+      `the step's ${sim.tokens.toLocaleString('en-US')} tokens. <span class="hint">${esc(sim.source.kind)}: ${esc(sim.source.description)}${hasTrace ? ' (the raw trace is below)' : ''}</span>`,
+  );
+  const row = root.append('div').attr('class', 'routing-row');
+  heatmap(row, sim.load, 'routing-sim-heatmap', `expert load per layer in the step (token-expert assignments, ${sim.ffnExperts} FFN experts)`);
+  perLayer(row, sim);
+  const histogram = sim.ffnHistogram[0].map((_, n) => d3.sum(sim.ffnHistogram, (h) => h[n]));
+  bars(row, histogram, 'routing-sim-histogram', 'FFN experts per token (tokens x layers)');
+}
+
+function drawTrace(root, summary) {
   const k = summary.model.topk;
   const colour = d3.scaleSequential(d3.interpolateViridis).domain([0, k]);
-  const root = d3.select(element);
   root.append('p').attr('class', 'hint').text(
-    `${summary.model.name}: ${summary.model.ffnExperts} FFN + ${summary.model.zeroExperts} zero experts, top-${k}, ${summary.model.layers} MoE layers; ` +
-      `${summary.tokensInTrace} tokens traced, ${summary.meanFfnPerToken.toFixed(2)} FFN experts per token on average` +
+    `${summary.tokensInTrace} tokens traced, ${summary.meanFfnPerToken.toFixed(2)} FFN experts per token on average` +
       (summary.tokens.length < summary.tokensInTrace ? ` (first ${summary.tokens.length} tokens shown)` : ''),
   );
-  // Legend.
   const legend = root.append('svg').attr('width', 260).attr('height', 30);
   const grad = legend.append('defs').append('linearGradient').attr('id', 'ffn-gradient');
   for (let i = 0; i <= 10; i++) grad.append('stop').attr('offset', `${i * 10}%`).attr('stop-color', colour((i / 10) * k));
@@ -29,46 +53,70 @@ export function drawRouting(element, summary) {
     .attr('title', (t) => `${t.ffn} FFN experts (mean over layers)${t.domain ? `, ${t.domain}` : ''}`)
     .text((t) => t.text);
   const row = root.append('div').attr('class', 'routing-row');
-  heatmap(row, summary);
-  histogram(row, summary);
+  heatmap(row, summary.load, 'routing-heatmap', 'expert load per layer in the trace (token-expert assignments)');
+  bars(row, summary.histogram, 'routing-histogram', 'FFN experts per token (tokens x layers)');
 }
 
-function heatmap(row, summary) {
-  const { load } = summary;
+function heatmap(row, load, id, title) {
   const experts = load[0]?.length ?? 0;
-  const cell = Math.max(1, Math.min(8, Math.floor(600 / Math.max(1, experts))));
-  const w = experts * cell + 60;
-  const h = load.length * 14 + 30;
+  const cell = Math.max(1, Math.min(20, Math.floor(560 / Math.max(1, experts))));
+  const rowH = Math.max(3, Math.min(14, Math.floor(280 / Math.max(1, load.length))));
+  const left = 56;
+  const w = experts * cell + left + 4;
+  const h = load.length * rowH + 30;
   const box = row.append('div');
-  box.append('div').attr('class', 'hint').text('expert load per layer (token-expert assignments)');
-  const canvas = box.append('canvas').attr('id', 'routing-heatmap').attr('width', w).attr('height', h).node();
+  box.append('div').attr('class', 'hint').text(title);
+  const canvas = box.append('canvas').attr('id', id).attr('width', w).attr('height', h).node();
   const ctx = canvas.getContext('2d');
   const max = d3.max(load.flat()) || 1;
   const colour = d3.scaleSequential(d3.interpolateInferno).domain([0, max]);
-  ctx.font = '11px system-ui';
+  ctx.font = '10px system-ui';
+  const labelEvery = Math.ceil(12 / rowH);
   load.forEach((layer, l) => {
-    ctx.fillStyle = '#333';
-    ctx.fillText(`layer ${l}`, 0, l * 14 + 11);
+    if (l % labelEvery === 0) {
+      ctx.fillStyle = '#333';
+      ctx.fillText(`layer ${l}`, 0, l * rowH + Math.min(rowH, 10));
+    }
     layer.forEach((v, e) => {
       ctx.fillStyle = colour(v);
-      ctx.fillRect(50 + e * cell, l * 14, cell, 12);
+      ctx.fillRect(left + e * cell, l * rowH, cell, rowH - (rowH > 4 ? 1 : 0));
     });
   });
   ctx.fillStyle = '#333';
-  ctx.fillText(`expert 0 … ${experts - 1}; max load ${max}`, 50, load.length * 14 + 16);
+  ctx.fillText(`expert 0 … ${experts - 1}; darkest ${0}, brightest ${max}`, left, load.length * rowH + 16);
 }
 
-function histogram(row, summary) {
-  const data = summary.histogram.map((count, n) => ({ n, count }));
-  const w = 340;
+function perLayer(row, sim) {
+  const data = sim.meanFfnPerToken.map((v, l) => ({ l, v }));
+  const w = 300;
+  const h = 180;
+  const m = { top: 20, right: 10, bottom: 30, left: 40 };
+  const x = d3.scaleBand().domain(data.map((d) => d.l)).range([m.left, w - m.right]).padding(0.15);
+  const y = d3.scaleLinear().domain([0, sim.topk]).range([h - m.bottom, m.top]);
+  const svg = row.append('svg').attr('id', 'routing-sim-per-layer').attr('width', w).attr('height', h);
+  svg.append('text').attr('x', m.left).attr('y', 12).text('mean FFN experts per token, per layer');
+  svg.append('g').attr('transform', `translate(0,${h - m.bottom})`).call(d3.axisBottom(x).tickValues(data.filter((d) => d.l % Math.ceil(data.length / 10) === 0).map((d) => d.l)));
+  svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(4));
+  svg.selectAll('rect.bar').data(data).join('rect').attr('class', 'bar')
+    .attr('x', (d) => x(d.l)).attr('y', (d) => y(d.v)).attr('width', x.bandwidth()).attr('height', (d) => y(0) - y(d.v)).attr('fill', '#4e79a7')
+    .append('title').text((d) => `layer ${d.l}: ${d.v.toFixed(2)}`);
+}
+
+function bars(row, histogram, id, title) {
+  const data = histogram.map((count, n) => ({ n, count }));
+  const w = 300;
   const h = 180;
   const m = { top: 20, right: 10, bottom: 30, left: 50 };
   const x = d3.scaleBand().domain(data.map((d) => d.n)).range([m.left, w - m.right]).padding(0.1);
   const y = d3.scaleLinear().domain([0, d3.max(data, (d) => d.count) || 1]).nice().range([h - m.bottom, m.top]);
-  const svg = row.append('svg').attr('id', 'routing-histogram').attr('width', w).attr('height', h);
-  svg.append('text').attr('x', m.left).attr('y', 12).text('FFN experts per token (tokens x layers)');
-  svg.append('g').attr('transform', `translate(0,${h - m.bottom})`).call(d3.axisBottom(x));
+  const svg = row.append('svg').attr('id', id).attr('width', w).attr('height', h);
+  svg.append('text').attr('x', m.left).attr('y', 12).text(title);
+  svg.append('g').attr('transform', `translate(0,${h - m.bottom})`).call(d3.axisBottom(x).tickValues(data.filter((d) => d.n % Math.ceil(data.length / 13) === 0).map((d) => d.n)));
   svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(4));
   svg.selectAll('rect.bar').data(data).join('rect').attr('class', 'bar')
     .attr('x', (d) => x(d.n)).attr('y', (d) => y(d.count)).attr('width', x.bandwidth()).attr('height', (d) => y(0) - y(d.count)).attr('fill', '#4e79a7');
+}
+
+function esc(s) {
+  return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
