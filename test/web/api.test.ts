@@ -211,7 +211,7 @@ describe('downloads, live refresh and topologies', () => {
       const list = await (await fetch(`${b}/api/topologies`)).json();
       expect(list.find((t: { name: string }) => t.name === 'h800-16node')).toEqual({ name: 'h800-16node', kind: 'preset', value: 'h800-16node', gpus: 128, gpu: 'H800 SXM5' });
       expect(list.find((t: { name: string }) => t.name === 'big-nic')).toEqual({ name: 'big-nic', kind: 'custom', value: join(topologies, 'big-nic.yaml'), gpus: 16, gpu: 'H800 SXM5' });
-      expect(list.find((t: { name: string }) => t.name === 'broken.yaml').error).toMatch(/^broken\.yaml:1:1: comm: missing required field.*; broken\.yaml:2:1: nodes: must be > 0; got 0$/);
+      expect(list.find((t: { name: string }) => t.name === 'broken.yaml').error).toMatch(/^broken\.yaml:1:1: comm: missing required field.*; broken\.yaml:2:1: nodes: must be an integer between 1 and 16384; got 0$/);
       const yaml = (topology: string) => `name: x\nmodel: traced\ntrace: traces/tiny.trace\ntopology: ${topology}\nparallel: { ep: 16 }\nworkload: { phase: decode, sequencesPerGpu: 1, contextTokens: 8 }\n`;
       const run = (topology: string) => fetch(`${b}/api/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ yaml: yaml(topology) }) });
       expect((await run(join(topologies, 'big-nic.yaml'))).status).toBe(202);
