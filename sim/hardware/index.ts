@@ -1,5 +1,9 @@
 // PUBLIC SURFACE of sim/hardware/: what other folders may import (they import nothing else from here).
 export { loadTopology, parseTopology } from './load-topology.ts';
-export { computeTimeNs } from './roofline.ts';
+export { computeTimeNs, opCostKey, opTimeNs } from './roofline.ts';
+export type { ComputeCost } from './roofline.ts';
+export { COMPUTE_MODELS, DEFAULT_COMPUTE_MODEL } from './kernel-shapes.ts';
+export type { ComputeModel, DecodeAttentionKernel, FlashAttentionKernel, GemmKernel, GemmLayout, KernelShape, PlainKernel } from './kernel-shapes.ts';
+export { flashAttentionEfficiency, gemmTimeNs, kernelTimeNs, nearestGemmSeries, tableRowEfficiency } from './kernel-time.ts';
 export { gpuCount, nodeOf } from './topology.ts';
-export type { Topology } from './topology.ts';
+export type { GpuSpec, Topology } from './topology.ts';
