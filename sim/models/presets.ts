@@ -43,6 +43,8 @@ export const longcatFlash: ModelPreset = deepFreeze({
     sharedExperts: 0,
     sharedHidden: 0,
   },
+  // SGLang python/sglang/srt/models/longcat_flash_nextn.py: LongcatFlashDenseDecoderLayer (one MLA + a dense MLP).
+  mtp: { ffn: 'dense' },
 });
 
 /**
@@ -76,6 +78,9 @@ export const deepseekV3: ModelPreset = deepFreeze({
     sharedExperts: 1, // n_shared_experts
     sharedHidden: 2048, // the shared expert has moe_inter_dim too
   },
+  // DeepSeek-V3 report §2.2 (arXiv 2412.19437): one MTP module whose Transformer block is layer 61 of
+  // the checkpoint (HF config.json num_nextn_predict_layers 1), an MoE layer like layers 3-60.
+  mtp: { ffn: 'moe' },
 });
 
 export const MODEL_PRESET_NAMES = ['longcat-flash', 'deepseek-v3'] as const;
