@@ -1,7 +1,9 @@
 // The comparison table `epsim run` prints (the dashboard shows the same columns).
 import type { ScheduleMetrics } from '../core/index.ts';
 
-export const TABLE_COLUMNS = ['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok'] as const;
+// MFU (training) and the memory split (weights incl. training's gradients and optimizer states /
+// KV cache / activations / communication buffers, GiB) come last, so earlier columns keep their places.
+export const TABLE_COLUMNS = ['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok', 'MFU', 'GiB W/KV/act/buf'] as const;
 
 export function metricsRow(m: ScheduleMetrics): string[] {
   const fmt = (x: number | undefined, digits: number) => (x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
@@ -15,7 +17,14 @@ export function metricsRow(m: ScheduleMetrics): string[] {
     `${fmt(m.exposedCommFraction * 100, 1)}%`,
     m.name === 'a2a' ? '' : `${memory(m.memoryGiBPerGpu)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim(),
     fmt(m.costUsdPerMillionTokens, 3),
+    m.mfu === undefined ? '' : `${fmt(m.mfu * 100, 1)}%`,
+    m.name === 'a2a' || !m.memoryBreakdownGiB ? '' : breakdown(m.memoryBreakdownGiB),
   ];
+}
+
+/** weights / KV cache / activations / buffers, one decimal each. */
+function breakdown(b: NonNullable<ScheduleMetrics['memoryBreakdownGiB']>): string {
+  return [b.weights, b.kvCache, b.activations, b.buffers].map(memory).join('/');
 }
 
 /** GiB to one decimal; a small model's few MiB read "<0.1", not a misleading "0.0". */

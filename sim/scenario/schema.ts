@@ -1,7 +1,8 @@
 // The scenario file's shape (DESIGN.md): strict objects, so a typo is an error, never ignored.
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 import { z } from 'zod';
-import { SCHEDULE_NAMES } from '../core/index.ts';
+import { PIPELINE_SCHEDULES, RECOMPUTE_MODES, SCHEDULE_NAMES } from '../core/index.ts';
+import { COMPUTE_MODELS } from '../hardware/index.ts';
 
 const positiveInt = z.number().int().positive();
 const dtype = z.enum(['bf16', 'fp8']);
@@ -16,7 +17,14 @@ const decode = z.strictObject({
   contextTokens: positiveInt,
   mtp: z.strictObject({ draftTokens: z.number().int().min(0), acceptance: z.number().min(0).max(1) }).optional(),
 });
-const prefill = z.strictObject({ phase: z.literal('prefill'), tokensPerGpu: positiveInt });
+const prefill = z.strictObject({
+  phase: z.literal('prefill'),
+  tokensPerGpu: positiveInt,
+  /** New tokens of each sequence (causal attention within it); default tokensPerGpu (one sequence). */
+  sequenceTokens: positiveInt.optional(),
+  /** Tokens of each sequence already in the KV cache (prefix-cache hits). */
+  cachedTokens: z.number().int().min(0).default(0),
+});
 const train = z.strictObject({
   phase: z.literal('train'),
   tokensPerMicrobatch: positiveInt,
@@ -24,8 +32,14 @@ const train = z.strictObject({
   chunks: positiveInt.default(1),
   /** Micro-batches per optimizer step; the gradient all-reduce is paid once per step. */
   gradientAccumulation: positiveInt.default(8),
-  /** Pipeline stages; the step simulates one stage's layers. */
+  /** Pipeline stages, each on gpus / stages GPUs; the step runs every micro-batch through all of them. */
   pipelineStages: positiveInt.default(1),
+  /** How micro-batches go through the pipeline. */
+  pipelineSchedule: z.enum(PIPELINE_SCHEDULES).default('1f1b'),
+  /** Length of each training sequence; default tokensPerMicrobatch x parallel.cp. */
+  sequenceTokens: positiveInt.optional(),
+  /** Activation recomputation in backward. */
+  recompute: z.enum(RECOMPUTE_MODES).default('none'),
 });
 const a2a = z.strictObject({
   phase: z.literal('a2a'),
@@ -53,6 +67,8 @@ export const scenarioSchema = z.strictObject({
     attention: z.strictObject({ dp: positiveInt.optional(), tp: positiveInt.default(1) }).default({ tp: 1 }),
     placement: z.enum(['contiguous', 'load-aware']).default('contiguous'),
     redundantExperts: z.number().int().min(0).default(0),
+    /** Training: context-parallel degree (each sequence split over cp GPUs). */
+    cp: positiveInt.default(1),
   }),
   workload: z.discriminatedUnion('phase', [decode, prefill, train, a2a]),
   precision: z
@@ -72,6 +88,8 @@ export const scenarioSchema = z.strictObject({
       tpotTargetMs: z.number().positive().optional(),
     })
     .optional(),
+  /** How compute ops are timed: per-kernel efficiency from published kernel tables, or one achieved rate per GPU. */
+  compute: z.strictObject({ model: z.enum(COMPUTE_MODELS).default('kernel-tables') }).default({ model: 'kernel-tables' }),
   network: z
     .strictObject({
       /** Overrides the topology's all-to-all form. */

@@ -50,7 +50,7 @@ describe('resolveScenarioText()', () => {
 
   const cases: [string, string, string[]][] = [
     ['an unknown key, with a hint', GOOD.replace('  ep: 8', '  ep: 8\n  palcement: contiguous'), [
-      'bad.yaml:7:3: parallel.palcement: unknown field "palcement"; expected one of: ep, attention, placement, redundantExperts (did you mean "placement"?)',
+      'bad.yaml:7:3: parallel.palcement: unknown field "palcement"; expected one of: ep, attention, placement, redundantExperts, cp (did you mean "placement"?)',
     ]],
     ['an unknown workload key, hinting only the fields of its phase', GOOD.replace('contextTokens: 256', 'contextTokens: 256\n  tokensPerGpu: 64'), [
       'bad.yaml:11:3: workload.tokensPerGpu: unknown field "tokensPerGpu"; expected one of: phase, sequencesPerGpu, contextTokens, mtp',
