@@ -15,12 +15,14 @@
 //            and chunk P-1-r of the second: two copies of the parameters); a forward and a backward
 //            chunk of different micro-batches run as one overlapped pair whenever both are ready;
 //            W split; at most P + 1 micro-batches in flight (its README's activation figure).
-// The order comes from a list scheduler over unit-time passes (F = B = W = 1, fused backward = 2,
-// the zero-bubble paper's assumption for its handcrafted schedules): whenever a rank is idle it
-// takes, among its ready passes, a backward first, then a forward if the in-flight limit allows,
-// then a weight gradient; lower micro-batches first. For 1f1b this is exactly the textbook schedule
-// (P - r - 1 warm-up forwards, then one forward one backward). The simulation then runs the order
-// with the real op times and communication; only the order comes from here.
+// The order comes from a list scheduler over the passes' estimated times (per chunk: F, B, W, as
+// the zero-bubble paper's scheduler takes profiled times; unit times F = B = W = 1 by default):
+// whenever a rank is idle it takes, among its ready passes, a forward if the in-flight limit allows
+// and its last pass was a backward (1F1B's alternation), else a backward, else a forward, else a
+// weight gradient; lower micro-batches first. For 1f1b this is exactly the textbook schedule
+// (P - r - 1 warm-up forwards, then one forward one backward); for zb-h1 it is the paper's ZB-H1
+// (F B W in the steady state, the weight gradients filling the cool-down). The simulation then runs
+// the order with the real op times and communication; only the order comes from here.
 
 export type PipelineSchedule = '1f1b' | 'zb-h1' | 'v-zb' | 'dualpipe';
 
@@ -100,7 +102,14 @@ function inFlightLimit(schedule: PipelineSchedule, ranks: number, rank: number):
   }
 }
 
-export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBatches: number): PipelineOrder {
+/** Estimated pass times of each layer chunk (any unit); default 1 each. */
+export interface PassTimes {
+  F: readonly number[];
+  B: readonly number[];
+  W: readonly number[];
+}
+
+export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBatches: number, times?: PassTimes): PipelineOrder {
   if (!(Number.isInteger(ranks) && ranks >= 1 && Number.isInteger(microBatches) && microBatches >= 1)) {
     throw new RangeError(`pipeline needs positive integer ranks and micro-batches; got ${ranks} and ${microBatches}`);
   }
@@ -123,6 +132,13 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
   let remaining = S * M * (split ? 3 : 2);
   let now = 0;
   const limit = Array.from({ length: ranks }, (_, r) => inFlightLimit(schedule, ranks, r));
+  const lastWasBackward = new Uint8Array(ranks);
+  const duration = (p: PassRef): number => {
+    if (!times) return p.pass === 'BW' ? 2 : 1;
+    const k = shape.chunkOf(p.stage, p.mb);
+    const t = p.pass === 'BW' ? times.B[k]! + times.W[k]! : times[p.pass][k]!;
+    return Math.max(t, 1e-9);
+  };
 
   const fReady = (s: number, mb: number) => !fStarted[idx(s, mb)] && (s === 0 || fDone[idx(s - 1, mb)]! <= now);
   const bReady = (s: number, mb: number) =>
@@ -140,7 +156,7 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
 
   let guard = 0;
   while (remaining > 0) {
-    if (++guard > 100 * S * M + 1000) throw new Error(`internal: pipeline order '${schedule}' made no progress (${ranks} ranks, ${M} micro-batches)`);
+    if (++guard > 1000 * S * M + 1000) throw new Error(`internal: pipeline order '${schedule}' made no progress (${ranks} ranks, ${M} micro-batches)`);
     for (let i = releases.length - 1; i >= 0; i--) {
       if (releases[i]![0] <= now) {
         held[releases[i]![1]]!--;
@@ -155,15 +171,16 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
       const ws = candidates(r, wReady).map((p) => ({ ...p, pass: 'W' as const }));
       let chosen: PassRef[] = [];
       if (schedule === 'dualpipe' && bs.length > 0 && fs.length > 0) chosen = [fs[0]!, bs[0]!];
+      else if (fs.length > 0 && lastWasBackward[r]) chosen = [fs[0]!];
       else if (bs.length > 0) chosen = [bs[0]!];
       else if (fs.length > 0) chosen = [fs[0]!];
       else if (ws.length > 0) chosen = [ws[0]!];
       if (chosen.length === 0) continue;
+      lastWasBackward[r] = chosen[chosen.length - 1]!.pass === 'F' ? 0 : 1;
       let end = now;
       for (const p of chosen) {
         const i = idx(p.stage, p.mb);
-        const duration = p.pass === 'BW' ? 2 : 1;
-        end += duration;
+        end += duration(p);
         if (p.pass === 'F') {
           fStarted[i] = 1;
           fDone[i] = end;

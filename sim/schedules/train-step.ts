@@ -21,11 +21,12 @@ import { attentionParamsPerBlock, denseFfnParamsPerBlock, routerParamsPerLayer, 
 import type { ModelPreset, OpCost } from '../models/index.ts';
 import { backwardCost, backwardParts } from '../models/index.ts';
 import type { RecomputeMode } from '../core/index.ts';
+import { DEFAULT_COMPUTE_MODEL, opTimeNs } from '../hardware/index.ts';
 import { STREAMS } from '../core/index.ts';
 import { interleave } from './blocks.ts';
 import { TrainingEmitter, type Emitter, type Handle } from './emitter.ts';
 import type { LayerCosts } from './layer-costs.ts';
-import { pipelineOrder, type PassRef, type PipelineOrder, type PipelineSchedule } from './pipeline-order.ts';
+import { pipelineOrder, pipelineShape, type PassRef, type PassTimes, type PipelineOrder, type PipelineSchedule } from './pipeline-order.ts';
 import type { StepPlan } from './step-plan.ts';
 import { backwardLayer, emitWeightGrads, forwardLayer, type DeferredWeightGrad, type TrainLayerContext } from './train-layer.ts';
 
@@ -51,11 +52,11 @@ export interface TrainPipeline {
   ranksOfChunk: number[][];
 }
 
-export function trainPipeline(plan: Pick<StepPlan, 'input' | 'layers' | 'stages' | 'microBatches'>): TrainPipeline {
+export function trainPipeline(plan: StepPlan, costs: LayerCosts): TrainPipeline {
   const w = plan.input.workload;
   const schedule: PipelineSchedule = w.phase === 'train' ? (w.pipelineSchedule ?? '1f1b') : '1f1b';
-  const order = pipelineOrder(schedule, plan.stages, plan.microBatches);
-  const { chunks } = order.shape;
+  const shape = pipelineShape(schedule, plan.stages, plan.microBatches);
+  const { chunks } = shape;
   const chunkLayers = Array.from({ length: chunks }, (_, k) => {
     const lo = Math.floor((k * plan.layers) / chunks);
     const hi = Math.floor(((k + 1) * plan.layers) / chunks);
@@ -64,20 +65,70 @@ export function trainPipeline(plan: Pick<StepPlan, 'input' | 'layers' | 'stages'
   const chunksOfRank = Array.from({ length: plan.stages }, () => new Set<number>());
   const ranksOfChunk = Array.from({ length: chunks }, () => new Set<number>());
   for (let mb = 0; mb < plan.microBatches; mb++) {
-    for (let s = 0; s < order.shape.stagesPerPath; s++) {
-      const r = order.shape.rankOf(s, mb);
-      const k = order.shape.chunkOf(s, mb);
+    for (let s = 0; s < shape.stagesPerPath; s++) {
+      const r = shape.rankOf(s, mb);
+      const k = shape.chunkOf(s, mb);
       chunksOfRank[r]!.add(k);
       ranksOfChunk[k]!.add(r);
     }
   }
-  return {
-    schedule,
-    order,
-    chunkLayers,
-    chunksOfRank: chunksOfRank.map((s) => [...s].sort((a, b) => a - b)),
-    ranksOfChunk: ranksOfChunk.map((s) => [...s].sort((a, b) => a - b)),
-  };
+  const ranks = ranksOfChunk.map((set) => [...set].sort((a, b) => a - b));
+  const times = passTimes(plan, costs, chunkLayers, ranks.map((r) => r[0]!));
+  const order = pipelineOrder(schedule, plan.stages, plan.microBatches, times);
+  return { schedule, order, chunkLayers, chunksOfRank: chunksOfRank.map((set) => [...set].sort((a, b) => a - b)), ranksOfChunk: ranks };
+}
+
+/**
+ * Each chunk's pass times for the pipeline order: its layers' compute ops (micro-batch 0, on the
+ * first GPU of a rank holding it) timed by the scenario's compute model; recomputation adds to B,
+ * the last chunk has the LM head. Exchanges are left out (their time depends on the overlap).
+ */
+function passTimes(plan: StepPlan, costs: LayerCosts, chunkLayers: number[][], rankOfChunk: number[]): PassTimes {
+  const gpu = plan.topology.gpu;
+  const model = plan.input.computeModel ?? DEFAULT_COMPUTE_MODEL;
+  const w = plan.input.workload;
+  const recompute: RecomputeMode = w.phase === 'train' ? (w.recompute ?? 'none') : 'none';
+  const time = (c: OpCost) => opTimeNs(c, gpu, model);
+  const F: number[] = [];
+  const B: number[] = [];
+  const W: number[] = [];
+  chunkLayers.forEach((layers, k) => {
+    const g = rankOfChunk[k]! * plan.stageGpus;
+    const ops: OpCost[] = [];
+    let attentions = 0;
+    for (const layer of layers) {
+      const moeLayer = plan.moeIndexOf[layer]!;
+      if (plan.model.layout === 'scmoe') {
+        ops.push(costs.attention(0, 'all'), costs.attention(0, 'all'), costs.denseFfn(0), costs.denseFfn(0));
+        attentions += 2;
+      } else {
+        ops.push(costs.attention(0, 'all'));
+        attentions += 1;
+        if (moeLayer < 0) ops.push(costs.denseFfn(0));
+      }
+      if (moeLayer >= 0) {
+        ops.push(costs.router(0), costs.experts(moeLayer, 0, g, 'all'));
+        const shared = costs.sharedExpert(0);
+        if (shared) ops.push(shared);
+      }
+    }
+    if (k === chunkLayers.length - 1) ops.push(costs.lmHead(0));
+    let f = 0;
+    let b = 0;
+    let wg = 0;
+    for (const c of ops) {
+      const parts = backwardParts(c);
+      f += time(c);
+      b += time(parts.input);
+      wg += time(parts.weight);
+    }
+    if (recompute === 'full') b += f;
+    if (recompute === 'selective') b += attentions * time(costs.attentionRecompute(0));
+    F.push(f);
+    B.push(b);
+    W.push(wg);
+  });
+  return { F, B, W };
 }
 
 export function trainStep(e: Emitter, costs: LayerCosts, options: TrainOptions): void {
@@ -86,7 +137,7 @@ export function trainStep(e: Emitter, costs: LayerCosts, options: TrainOptions):
   const plan = e.plan;
   const w = plan.input.workload;
   if (w.phase !== 'train') throw new Error('internal: trainStep outside the train phase');
-  const pipe = trainPipeline(plan);
+  const pipe = trainPipeline(plan, costs);
   const { order, chunkLayers } = pipe;
   const shape = order.shape;
   const S = shape.stagesPerPath;

@@ -117,7 +117,7 @@ function stepMemory(plan: StepPlan): MemoryPerGpu {
     ...(plan.moeLayers > 0 ? { ffnExpertsPerToken: meanFfnExpertsPerToken(plan) } : {}),
   };
   if (w.phase !== 'train') return memoryPerGpu(input.model, base);
-  const pipe = trainPipeline(plan);
+  const pipe = trainPipeline(plan, layerCosts(plan));
   const lastChunk = pipe.chunkLayers.length - 1;
   let worst: MemoryPerGpu | undefined;
   for (let r = 0; r < plan.stages; r++) {
