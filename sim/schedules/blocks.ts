@@ -135,12 +135,11 @@ export function stepTail(e: Emitter, costs: LayerCosts, mb: number, deps: readon
       // of the step's 1 + draft tokens.
       const moeLayer = e.plan.moeLayers - 1;
       const share = 1 / (1 + passes);
-      const c: BlockContext = { e, costs, layer, mb, commStream };
       const r = e.compute({ name: name('router'), kind: 'mtp-draft', layer, mb, cost: () => draft('router'), deps: [attn] });
-      const d = dispatch(c, moeLayer, [r], `mtp${i}.dispatch`, share);
+      const d = e.dispatch({ name: name('dispatch'), layer, mb, moeLayer, stream: commStream, deps: [r], share });
       const s = draft('shared') ? e.compute({ name: name('shared'), kind: 'mtp-draft', layer, mb, cost: () => draft('shared'), deps: [attn] }) : null;
       const x = e.compute({ name: name('experts'), kind: 'mtp-draft', layer, mb, cost: (g) => costs.experts(moeLayer, mb, g, 'all', share), deps: [d] });
-      const cb = combine(c, moeLayer, [x], `mtp${i}.combine`, share);
+      const cb = e.combine({ name: name('combine'), layer, mb, moeLayer, stream: commStream, deps: [x], share });
       ffnOut = s ? [cb, s] : [cb];
     } else {
       ffnOut = [e.compute({ name: name('ffn'), kind: 'mtp-draft', layer, mb, cost: () => draft('ffn'), deps: [attn] })];
