@@ -34,9 +34,11 @@ function memory(gib: number): string {
 
 /** Columns of text (the schedule name) align left, numbers right. */
 export function formatTable(header: readonly string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // A short row (an error line, say) is padded with empty cells.
+  const cells = (r: readonly string[]) => header.map((_, i) => r[i] ?? '');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => cells(r)[i]!.length)));
   const left = header.map((h) => h === 'schedule');
-  const line = (cells: readonly string[]) => cells.map((c, i) => (left[i] ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (row: readonly string[]) => cells(row).map((c, i) => (left[i] ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

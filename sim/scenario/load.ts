@@ -95,7 +95,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   }
 
   const phase = spec.workload.phase;
-  if (phase !== 'a2a' && !spec.model) problems.push({ path: ['workload', 'phase'], message: `the ${phase} phase needs a model: add "model: longcat-flash | deepseek-v3 | traced"` });
+  if (phase !== 'a2a' && !spec.model) problems.push({ path: ['workload', 'phase'], message: `the ${phase} phase needs a model: add "model: longcat-flash | deepseek-v3 | qwen3-235b-a22b | kimi-k2 | traced"` });
   if (phase === 'a2a' && spec.model) problems.push({ path: ['model'], message: 'the a2a phase takes its shape from workload (tokensPerGpu, hidden, topk, experts); remove "model"' });
   const needsTrace = spec.routing === 'trace' || spec.model === 'traced';
   if (needsTrace && !spec.trace) {

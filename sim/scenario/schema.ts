@@ -7,7 +7,7 @@ import { COMPUTE_MODELS } from '../hardware/index.ts';
 const positiveInt = z.number().int().positive();
 const dtype = z.enum(['bf16', 'fp8']);
 
-export const MODEL_NAMES = ['longcat-flash', 'deepseek-v3', 'traced'] as const;
+export const MODEL_NAMES = ['longcat-flash', 'deepseek-v3', 'qwen3-235b-a22b', 'kimi-k2', 'traced'] as const;
 
 const decode = z.strictObject({
   phase: z.literal('decode'),

@@ -78,7 +78,7 @@ describe('resolveScenarioText()', () => {
     ]],
     ['a missing trace file', GOOD.replace('traces/tiny.trace', 'traces/nope.trace'), []],
     ['an unknown topology', GOOD.replace('h800-1node', 'h800-1nod'), [
-      'bad.yaml:4:1: topology: unknown topology preset "h800-1nod" (did you mean "h800-1node"?); available presets: h100-16node, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node',
+      'bad.yaml:4:1: topology: unknown topology preset "h800-1nod" (did you mean "h800-1node"?); available presets: a800, b200, gb200-nvl72, h100-16node, h20, h200, h800, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node',
     ]],
     ['a YAML syntax error', GOOD.replace('  ep: 8', '  ep: [8'), []],
   ];
