@@ -9,12 +9,14 @@
 //            W), backward split so W fills the bubbles.
 //   v-zb     ZB-V from the same paper, which LongCat-Flash trains with: 2P virtual stages in a V
 //            (rank r holds chunks r and 2P-1-r, so the first and last chunk share rank 0), at most
-//            2P chunks (= P stage-sized micro-batches, 1F1B's rank-0 peak) in flight on every rank.
+//            2P - s micro-batches in flight in virtual stage s (2P + 1 half-size chunks on a rank,
+//            about 1F1B's rank-0 peak of P stage-sized micro-batches).
 //   dualpipe DeepSeek-V3's DualPipe (report §3.2.1): half the micro-batches enter at rank 0, half at
 //            rank P-1, through the same P layer chunks (rank r holds chunk r of the first direction
 //            and chunk P-1-r of the second: two copies of the parameters); a forward and a backward
 //            chunk of different micro-batches run as one overlapped pair whenever both are ready;
-//            W split; at most P + 1 micro-batches in flight (its README's activation figure).
+//            W split; each direction is limited like 1F1B, P + 1 micro-batches in flight on a rank
+//            (its README's activation figure).
 // The order comes from a list scheduler over the passes' estimated times (per chunk: F, B, W, as
 // the zero-bubble paper's scheduler takes profiled times; unit times F = B = W = 1 by default):
 // whenever a rank is idle it takes, among its ready passes, a forward if the in-flight limit allows
@@ -86,19 +88,24 @@ export function pipelineShape(schedule: PipelineSchedule, ranks: number, microBa
   }
 }
 
-/** In-flight limit (micro-batch chunks) of a rank. */
-function inFlightLimit(schedule: PipelineSchedule, ranks: number, rank: number): number {
+/**
+ * In-flight limit of a virtual stage (micro-batches whose forward through it ran and whose last
+ * backward pass there has not finished). 1f1b: P - s, the textbook warm-up depth; zb-h1: P on every
+ * stage (1F1B's rank-0 peak everywhere, so later stages can hold weight gradients back); v-zb:
+ * 2P - s along the 2P-stage path (rank r holds stages r and 2P-1-r: 2P + 1 chunks, the half-size
+ * chunks of P stage-sized micro-batches as in 1F1B's peak, plus one); dualpipe: P - s in each
+ * direction (rank r: P - r + r + 1 = P + 1, its README's activation figure). Limits that fall along
+ * the path keep the order free of deadlock: the last stage can always run.
+ */
+function stageLimit(schedule: PipelineSchedule, ranks: number, s: number): number {
   switch (schedule) {
     case '1f1b':
-      return ranks - rank;
+    case 'dualpipe':
+      return ranks - s;
     case 'zb-h1':
-      // ZB-H1 keeps 1F1B's peak (rank 0's P micro-batches) on every rank, so later ranks may hold
-      // weight gradients back to run the next forward and backward first.
       return ranks;
     case 'v-zb':
-      return 2 * ranks;
-    case 'dualpipe':
-      return ranks + 1;
+      return 2 * ranks - s;
   }
 }
 
@@ -124,14 +131,17 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
   const bStarted = new Uint8Array(S * M);
   const wStarted = new Uint8Array(S * M);
   const held = new Int32Array(ranks);
+  // In flight per virtual stage (and, for DualPipe, per direction).
+  const dirOf = (mb: number) => (schedule === 'dualpipe' && mb >= M / 2 ? 1 : 0);
+  const heldStage = new Int32Array(2 * S);
   const peak = new Int32Array(ranks);
   const freeAt = new Float64Array(ranks);
-  /** Releases of held activations, applied when their time comes: [time, rank]. */
-  const releases: [number, number][] = [];
+  /** Releases of held activations, applied when their time comes: [time, rank, stage key]. */
+  const releases: [number, number, number][] = [];
   const tasks: PipelineTask[] = [];
   let remaining = S * M * (split ? 3 : 2);
   let now = 0;
-  const limit = Array.from({ length: ranks }, (_, r) => inFlightLimit(schedule, ranks, r));
+  const limit = Array.from({ length: S }, (_, st) => stageLimit(schedule, ranks, st));
   const lastWasBackward = new Uint8Array(ranks);
   const duration = (p: PassRef): number => {
     if (!times) return p.pass === 'BW' ? 2 : 1;
@@ -140,7 +150,8 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
     return Math.max(t, 1e-9);
   };
 
-  const fReady = (s: number, mb: number) => !fStarted[idx(s, mb)] && (s === 0 || fDone[idx(s - 1, mb)]! <= now);
+  const fReady = (s: number, mb: number) =>
+    !fStarted[idx(s, mb)] && (s === 0 || fDone[idx(s - 1, mb)]! <= now) && heldStage[s + S * dirOf(mb)]! < limit[s]!;
   const bReady = (s: number, mb: number) =>
     !bStarted[idx(s, mb)] && fDone[idx(s, mb)]! <= now && (s === S - 1 || bDone[idx(s + 1, mb)]! <= now);
   const wReady = (s: number, mb: number) => split && !wStarted[idx(s, mb)] && bDone[idx(s, mb)]! <= now;
@@ -160,6 +171,7 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
     for (let i = releases.length - 1; i >= 0; i--) {
       if (releases[i]![0] <= now) {
         held[releases[i]![1]]!--;
+        heldStage[releases[i]![2]]!--;
         releases.splice(i, 1);
       }
     }
@@ -167,7 +179,7 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
     for (let r = 0; r < ranks; r++) {
       if (freeAt[r]! > now) continue;
       const bs = candidates(r, bReady).map((p) => ({ ...p, pass: split ? ('B' as const) : ('BW' as const) }));
-      const fs = held[r]! < limit[r]! ? candidates(r, fReady) : [];
+      const fs = candidates(r, fReady);
       const ws = candidates(r, wReady).map((p) => ({ ...p, pass: 'W' as const }));
       let chosen: PassRef[] = [];
       if (schedule === 'dualpipe' && bs.length > 0 && fs.length > 0) chosen = [fs[0]!, bs[0]!];
@@ -185,14 +197,15 @@ export function pipelineOrder(schedule: PipelineSchedule, ranks: number, microBa
           fStarted[i] = 1;
           fDone[i] = end;
           held[r]!++;
+          heldStage[p.stage + S * dirOf(p.mb)]!++;
           peak[r] = Math.max(peak[r]!, held[r]!);
         } else if (p.pass === 'B' || p.pass === 'BW') {
           bStarted[i] = 1;
           bDone[i] = end;
-          if (p.pass === 'BW') releases.push([end, r]);
+          if (p.pass === 'BW') releases.push([end, r, p.stage + S * dirOf(p.mb)]);
         } else {
           wStarted[i] = 1;
-          releases.push([end, r]);
+          releases.push([end, r, p.stage + S * dirOf(p.mb)]);
         }
         remaining--;
       }
