@@ -14,8 +14,10 @@
 // are made non-decreasing and knot times non-decreasing (a guard for GPUs whose ridge sits elsewhere
 // than the H800's; it never changes the H800's own points), so the efficiency is monotone in M and
 // the time never falls when rows are added. A grouped query's M is its rows per group.
-//   dense:      the dense table (M = 64, 128, 4096)
-//   contiguous: the dense table's M = 64, 128 for the same (N, K), then the contiguous table (M = 4096, 8192)
+//   dense:      the dense table (M = 64, 128, 4096), with a knot at M = 1024 from how far the masked
+//               table's single-group 1024-row GEMMs have saturated (MID_M_SATURATION)
+//   contiguous: the dense table's M = 64, 128 for the same (N, K), the same M = 1024 knot, then the
+//               contiguous table (M = 4096, 8192)
 //   masked:     the dense table's M = 64, 128, then the masked table (M = 256, 512, 1024)
 // DeepGEMM is FP8; a BF16 GEMM is given the same efficiency against the BF16 peak.
 //
@@ -76,6 +78,31 @@ function seriesOf(rows: readonly GemmTableRow[]): Map<string, GemmTableRow[]> {
   return out;
 }
 
+/**
+ * How far a GEMM has saturated at M = 1024, between the dense table's M = 128 and M = 4096 rows, in
+ * log FLOP rate: the masked table's single-group rows (1 x 1024, a dense GEMM of 1024 rows behind
+ * a mask) measure it for the two shapes both tables have: (ln R1024 - ln R128) / (ln R4096 - ln R128)
+ * = 0.86 for N 4096 / K 7168 and 0.72 for N 7168 / K 2048. The mean fills the dense table's gap
+ * for every (N, K); without it, interpolating in log M from 128 to 4096 would put a 1024-row GEMM
+ * 20-25% below what DeepGEMM measures there.
+ */
+export const MID_M = 1024;
+export const MID_M_SATURATION = (() => {
+  const dense = seriesOf(DEEPGEMM_DENSE);
+  const fractions = DEEPGEMM_MASKED.filter((r) => r.groups === 1 && r.m === MID_M).map((r) => {
+    const rows = dense.get(key(r.n, r.k))!;
+    const at = (m: number) => rows.find((x) => x.m === m)!.tflops;
+    return Math.log(r.tflops / at(128)) / Math.log(at(4096) / at(128));
+  });
+  return fractions.reduce((a, b) => a + b, 0) / fractions.length;
+})();
+
+/** A knot at M = 1024 rows per group between an M = 128 row and a large-M row of the same (N, K) (see MID_M_SATURATION). */
+function midKnot(low: GemmTableRow, high: GemmTableRow, groups: number): Knot {
+  const tflops = Math.exp(Math.log(low.tflops) + MID_M_SATURATION * (Math.log(high.tflops) - Math.log(low.tflops)));
+  return { m: MID_M, eta: tableRowEfficiency({ groups, m: MID_M, n: low.n, k: low.k, tflops }) };
+}
+
 function buildSeries(layout: GemmLayout): GemmSeries[] {
   const dense = seriesOf(DEEPGEMM_DENSE);
   const grouped = layout === 'contiguous' ? seriesOf(DEEPGEMM_CONTIGUOUS) : layout === 'masked' ? seriesOf(DEEPGEMM_MASKED) : dense;
@@ -85,9 +112,15 @@ function buildSeries(layout: GemmLayout): GemmSeries[] {
     const own = layout === 'dense' ? [] : rows;
     const lowest = Math.min(...own.map((r) => r.m), Infinity);
     const smallDense = (dense.get(key(n, k)) ?? []).filter((r) => r.m < lowest);
-    const knots = [...smallDense, ...own]
-      .sort((a, b) => a.m - b.m)
-      .map((r) => ({ m: r.m, eta: tableRowEfficiency(r) }));
+    const all = [...smallDense, ...own].sort((a, b) => a.m - b.m);
+    const knots = all.map((r) => ({ m: r.m, eta: tableRowEfficiency(r) }));
+    // The dense and contiguous series jump from 128 to 4096 rows: fill in M = 1024.
+    const low = all.find((r) => r.m === 128);
+    const high = all.find((r) => r.m >= 4096);
+    if (layout !== 'masked' && low && high && !all.some((r) => r.m === MID_M)) {
+      knots.push(midKnot(low, high, high.groups));
+      knots.sort((a, b) => a.m - b.m);
+    }
     out.push({ n, k, knots });
   }
   return out;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { GemmKernel, GemmLayout, KernelDtype } from '../../sim/hardware/kernel-shapes.ts';
 import { DEEPGEMM_CONTIGUOUS, DEEPGEMM_DENSE, DEEPGEMM_MASKED, FA3_SEQUENCE_TOKENS, FA3_SERIES, type GemmTableRow } from '../../sim/hardware/kernel-tables.ts';
-import { decodeAttentionTimeNs, flashAttentionEfficiency, gemmTimeNs, kernelTimeNs, nearestGemmSeries } from '../../sim/hardware/kernel-time.ts';
+import { MID_M_SATURATION, decodeAttentionTimeNs, flashAttentionEfficiency, gemmTimeNs, kernelTimeNs, nearestGemmSeries } from '../../sim/hardware/kernel-time.ts';
 import { computeTimeNs, opTimeNs } from '../../sim/hardware/roofline.ts';
 import type { GpuSpec } from '../../sim/hardware/topology.ts';
 import { expertGemmCost } from '../../sim/models/experts.ts';
@@ -118,6 +118,14 @@ describe('GEMM efficiency from the DeepGEMM tables', () => {
     expect(t16 / t8).toBeLessThan(1.01);
     // and the kernel reaches under 5% of the tensor-core peak.
     expect(c8.flops / t8 / (h800.bf16Tflops.peak * 1e3)).toBeLessThan(0.05);
+  });
+
+  it('fills the dense table between 128 and 4096 rows from how far the masked single-group 1024-row GEMMs saturate', () => {
+    // (ln 1233/533) / (ln 1410/533) = 0.862 and (ln 925/510) / (ln 1168/510) = 0.719: mean 0.790
+    expect(MID_M_SATURATION).toBeCloseTo((Math.log(1233 / 533) / Math.log(1410 / 533) + Math.log(925 / 510) / Math.log(1168 / 510)) / 2, 12);
+    // a dense 1024 x 4096 x 7168 GEMM: 533 x (1410/533)^0.79 = 1150 TFLOPS, near the masked table's 1233
+    const k = tableKernel({ groups: 1, m: 1024, n: 4096, k: 7168, tflops: 0 }, 'dense');
+    expect(k.flops / gemmTimeNs(k, h800) / 1e3).toBeCloseTo(533 * (1410 / 533) ** MID_M_SATURATION, 6);
   });
 
   it('is slower than the roofline near the ridge and never faster than the datasheet roofline', () => {
