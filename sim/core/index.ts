@@ -11,5 +11,5 @@ export { COMM_KINDS, STREAMS, isCommKind } from './op-kinds.ts';
 export type { CommKind, ComputeKind } from './op-kinds.ts';
 export { createRng } from './rng.ts';
 export type { Rng } from './rng.ts';
-export { SCHEDULE_NAMES } from './types.ts';
-export type { Dtype, Parallel, PerLayerUs, Phase, Precision, ScheduleMetrics, ScheduleName, Workload } from './types.ts';
+export { PIPELINE_SCHEDULES, RECOMPUTE_MODES, SCHEDULE_NAMES } from './types.ts';
+export type { Dtype, Parallel, PerLayerUs, Phase, PipelineScheduleName, Precision, RecomputeMode, ScheduleMetrics, ScheduleName, Workload } from './types.ts';

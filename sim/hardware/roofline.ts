@@ -9,6 +9,8 @@
 // Rounded up once, here, so time stays an integer (docs/design.md: integer ns, rounded once).
 import type { GpuSpec } from './topology.ts';
 import { SimInvariantError } from '../core/index.ts';
+import type { ComputeModel, KernelShape } from './kernel-shapes.ts';
+import { kernelsTimeNs } from './kernel-time.ts';
 
 export type ComputeDtype = 'bf16' | 'fp8';
 
@@ -18,6 +20,8 @@ export interface ComputeCost {
   bytes: number;
   /** Which tensor-core rate the FLOPs run at. */
   dtype: ComputeDtype;
+  /** The kernels the op launches, for the kernel-tables model (their FLOPs and bytes sum to the op's). */
+  kernels?: readonly KernelShape[];
 }
 
 export function computeTimeNs(cost: ComputeCost, gpu: GpuSpec, smShare = 1): number {
@@ -29,4 +33,28 @@ export function computeTimeNs(cost: ComputeCost, gpu: GpuSpec, smShare = 1): num
   const computeNs = flops / (tflops * 1e3);
   const memoryNs = bytes / gpu.hbmGBps.achieved;
   return Math.ceil(Math.max(computeNs, memoryNs) / smShare + gpu.launchOverheadNs);
+}
+
+/**
+ * An op's time under the scenario's compute model: `roofline` (above, the GPU's achieved figures,
+ * one launch per op) or `kernel-tables` (kernel-time.ts, each kernel's efficiency by its shape). An
+ * op without a kernel list is timed by the roofline under either model.
+ */
+export function opTimeNs(cost: ComputeCost, gpu: GpuSpec, model: ComputeModel): number {
+  if (model === 'roofline' || !cost.kernels || cost.kernels.length === 0) return computeTimeNs(cost, gpu);
+  return kernelsTimeNs(cost.kernels, gpu);
+}
+
+/** A string naming everything opTimeNs reads from a cost (for caches of op times). */
+export function opCostKey(cost: ComputeCost): string {
+  const base = `${cost.flops}/${cost.bytes}/${cost.dtype}`;
+  if (!cost.kernels) return base;
+  let s = base;
+  for (const k of cost.kernels) {
+    s += k.kind === 'gemm' ? `|g${k.m},${k.n},${k.k},${k.groups},${k.layout},${k.dtype},${k.flops},${k.bytes},${k.weightBytes}`
+      : k.kind === 'decode-attention' ? `|d${k.rowsPerKvHead},${k.flops},${k.bytes}`
+      : k.kind === 'flash-attention' ? `|f${k.pass},${k.sequenceTokens},${k.headDim},${k.causal},${k.flops},${k.bytes}`
+      : `|p${k.dtype},${k.flops},${k.bytes}`;
+  }
+  return s;
 }

@@ -1,6 +1,7 @@
 // perLayerUs: the mean time of each op kind per layer on its own stream, as if nothing overlapped
 // (the table a report would print): the kind's span time summed over a GPU's micro-batches and
-// chunks, averaged over GPUs and over the layers that have that kind. Backward ops count too.
+// chunks, averaged over the (GPU, layer) pairs that ran that kind (every GPU and layer in inference;
+// a pipeline stage's GPUs for its layers in training). Backward ops count too.
 import type { Span } from '../ops/index.ts';
 import type { PerLayerUs } from '../core/index.ts';
 
@@ -16,17 +17,17 @@ const KIND_TO_FIELD: Record<string, keyof PerLayerUs> = {
 
 export function perLayerUs(spans: readonly Span[], gpus: number): PerLayerUs {
   const totals: PerLayerUs = { attention: 0, denseFfn: 0, router: 0, dispatch: 0, expertGemm: 0, combine: 0, sharedExpert: 0 };
-  const layers = new Map<keyof PerLayerUs, Set<number>>();
+  const pairs = new Map<keyof PerLayerUs, Set<number>>();
   for (const s of spans) {
     const field = KIND_TO_FIELD[s.kind];
     if (!field || s.layer === undefined) continue;
     totals[field] += s.endNs - s.startNs;
-    if (!layers.has(field)) layers.set(field, new Set());
-    layers.get(field)!.add(s.layer);
+    if (!pairs.has(field)) pairs.set(field, new Set());
+    pairs.get(field)!.add(s.layer * gpus + s.gpu);
   }
   for (const field of Object.keys(totals) as (keyof PerLayerUs)[]) {
-    const count = layers.get(field)?.size ?? 0;
-    totals[field] = count === 0 ? 0 : round(totals[field] / gpus / count / 1000);
+    const count = pairs.get(field)?.size ?? 0;
+    totals[field] = count === 0 ? 0 : round(totals[field] / count / 1000);
   }
   return totals;
 }

@@ -5,7 +5,7 @@
 // (LM head, MTP draft), training.ts (backward, model FLOPs), params.ts (parameter counts).
 export type { OpCost } from './op-cost.ts';
 export { activationBytesPerElement, gemmCost, scaleCost, sumCosts, weightBytesPerParam } from './op-cost.ts';
-export { attentionCost, kvBytesPerTokenPerBlock, type AttentionCostOptions, type AttentionPart, type AttentionPhase } from './attention.ts';
+export { attentionCost, attentionRecomputeCost, causalWork, contextParallelKvBytesPerToken, kvBytesPerTokenPerBlock, type AttentionCostOptions, type AttentionPart, type AttentionPhase, type SequenceGroup } from './attention.ts';
 export { denseFfnCost, sharedExpertCost, type DenseFfnCostOptions, type SharedExpertCostOptions } from './ffn.ts';
 export {
   combineBytesPerToken,
@@ -17,5 +17,5 @@ export {
   type RouterCostOptions,
 } from './experts.ts';
 export { lmHeadCost, mtpDraftCost, type LmHeadCostOptions, type MtpDraftCostOptions } from './head.ts';
-export { backwardCost, modelFlopsPerToken } from './training.ts';
+export { backwardCost, backwardParts, modelFlopsPerToken, type BackwardParts } from './training.ts';
 export { activatedParamsPerToken, paramCounts, type ParamCounts } from './params.ts';

@@ -10,12 +10,16 @@
 //     down flops 2 N I H;  bytes (#experts with n_e > 0) I H wB + N I aB + N H 2
 //     An expert with no tokens is skipped and its weights are not read, which is why decode,
 //     with few tokens per expert, is bound by the weight bytes of the experts actually hit.
+//     Each is one grouped GEMM kernel over the experts with tokens (M per group = N / #active),
+//     in DeepGEMM's masked layout for decode (behind DeepEP's low-latency kernels) and its
+//     contiguous layout for prefill and training.
 //   dispatch per token copy: fp8 H + H/128 * 4 (1 B per value + an FP32 scale per 128 values, as
 //     DeepEP sends; its low-latency kernels add 16 B of per-message metadata, not counted here);
 //     bf16 2 H. combine: the same formula for its dtype (normally bf16: 2 H).
 import type { Dtype } from '../core/index.ts';
 import type { ModelPreset } from './model-preset.ts';
-import { BF16_BYTES, FP32_BYTES, FP8_GROUP, checkCount, sumCosts, type OpCost } from './op-cost.ts';
+import type { GemmLayout } from '../hardware/index.ts';
+import { BF16_BYTES, FP32_BYTES, FP8_GROUP, checkCount, groupedGemmKernel, sumCosts, type OpCost } from './op-cost.ts';
 import { swigluDownCost, swigluUpCost } from './ffn.ts';
 
 export interface RouterCostOptions {
@@ -29,10 +33,18 @@ export function routerCost(model: ModelPreset, o: RouterCostOptions): OpCost {
   const H = model.hidden;
   const E = model.moe.ffnExperts + model.moe.zeroExperts;
   const k = model.moe.topk;
+  // Kernels: the logits GEMM (weights, input, FP32 logits written), then softmax/top-k (logits read, ids and gates written).
+  const gemmBytes = H * E * BF16_BYTES + T * H * BF16_BYTES + T * E * FP32_BYTES;
+  const topkBytes = T * E * FP32_BYTES + T * k * (4 + FP32_BYTES);
+  const flops = 2 * T * H * E;
   return {
-    flops: 2 * T * H * E,
-    bytes: H * E * BF16_BYTES + T * H * BF16_BYTES + 2 * T * E * FP32_BYTES + T * k * (4 + FP32_BYTES),
+    flops,
+    bytes: gemmBytes + topkBytes,
     dtype: 'bf16',
+    kernels: [
+      { kind: 'gemm', m: T, n: E, k: H, groups: 1, layout: 'dense', dtype: 'bf16', flops, bytes: gemmBytes, weightBytes: H * E * BF16_BYTES },
+      { kind: 'plain', dtype: 'bf16', flops: 0, bytes: topkBytes },
+    ],
   };
 }
 
@@ -43,6 +55,8 @@ export interface ExpertGemmCostOptions {
   tokensPerExpert: ArrayLike<number>;
   part: ExpertGemmPart;
   weights: Dtype;
+  /** DeepGEMM layout of the grouped GEMMs; default 'contiguous'. */
+  layout?: GemmLayout;
 }
 
 /** The grouped expert GEMM of one MoE layer on one GPU (header formulas). */
@@ -57,17 +71,14 @@ export function expertGemmCost(model: ModelPreset, o: ExpertGemmCostOptions): Op
     N += n;
     if (n > 0) active++;
   }
+  const layout = o.layout ?? 'contiguous';
   // The per-expert weight reads are the readWeights=true cost at 0 tokens; count them `active` times.
-  const up = () => {
-    const weightsOnce = swigluUpCost(0, H, I, o.weights).bytes;
-    const c = swigluUpCost(N, H, I, o.weights, false);
-    return { ...c, bytes: c.bytes + active * weightsOnce };
+  const grouped = (c: OpCost, weightsOnce: number, n: number, k: number): OpCost => {
+    const bytes = c.bytes + active * weightsOnce;
+    return { flops: c.flops, bytes, dtype: c.dtype, kernels: [groupedGemmKernel({ rows: N, groups: active, n, k, layout, dtype: o.weights, bytes, weightBytes: active * weightsOnce })] };
   };
-  const down = () => {
-    const weightsOnce = swigluDownCost(0, H, I, o.weights).bytes;
-    const c = swigluDownCost(N, H, I, o.weights, false);
-    return { ...c, bytes: c.bytes + active * weightsOnce };
-  };
+  const up = () => grouped(swigluUpCost(N, H, I, o.weights, false), swigluUpCost(0, H, I, o.weights).bytes, 2 * I, H);
+  const down = () => grouped(swigluDownCost(N, H, I, o.weights, false), swigluDownCost(0, H, I, o.weights).bytes, H, I);
   if (o.part === 'up') return up();
   if (o.part === 'down') return down();
   return sumCosts([up(), down()]);

@@ -13,24 +13,22 @@ import type { Dtype } from '../core/index.ts';
 import type { ModelPreset } from './model-preset.ts';
 import { BF16_BYTES, activationBytesPerElement, checkCount, checkSplit, sumCosts, weightBytesPerParam, type OpCost } from './op-cost.ts';
 
-/** The gate+up GEMM of a SwiGLU of width `ffnHidden` over `tokens` tokens (header formula). */
+/** The gate+up GEMM of a SwiGLU of width `ffnHidden` over `tokens` tokens (header formula); one dense GEMM kernel. */
 export function swigluUpCost(tokens: number, hidden: number, ffnHidden: number, weights: Dtype, readWeights = true): OpCost {
   const aB = activationBytesPerElement(weights);
-  return {
-    flops: 2 * tokens * hidden * 2 * ffnHidden,
-    bytes: (readWeights ? 2 * hidden * ffnHidden * weightBytesPerParam(weights) : 0) + tokens * hidden * aB + tokens * ffnHidden * aB,
-    dtype: weights,
-  };
+  const weightBytes = readWeights ? 2 * hidden * ffnHidden * weightBytesPerParam(weights) : 0;
+  const flops = 2 * tokens * hidden * 2 * ffnHidden;
+  const bytes = weightBytes + tokens * hidden * aB + tokens * ffnHidden * aB;
+  return { flops, bytes, dtype: weights, kernels: [{ kind: 'gemm', m: tokens, n: 2 * ffnHidden, k: hidden, groups: 1, layout: 'dense', dtype: weights, flops, bytes, weightBytes }] };
 }
 
-/** The down GEMM of a SwiGLU of width `ffnHidden` over `tokens` tokens (header formula). */
+/** The down GEMM of a SwiGLU of width `ffnHidden` over `tokens` tokens (header formula); one dense GEMM kernel. */
 export function swigluDownCost(tokens: number, hidden: number, ffnHidden: number, weights: Dtype, readWeights = true): OpCost {
   const aB = activationBytesPerElement(weights);
-  return {
-    flops: 2 * tokens * ffnHidden * hidden,
-    bytes: (readWeights ? ffnHidden * hidden * weightBytesPerParam(weights) : 0) + tokens * ffnHidden * aB + tokens * hidden * BF16_BYTES,
-    dtype: weights,
-  };
+  const weightBytes = readWeights ? ffnHidden * hidden * weightBytesPerParam(weights) : 0;
+  const flops = 2 * tokens * ffnHidden * hidden;
+  const bytes = weightBytes + tokens * ffnHidden * aB + tokens * hidden * BF16_BYTES;
+  return { flops, bytes, dtype: weights, kernels: [{ kind: 'gemm', m: tokens, n: hidden, k: ffnHidden, groups: 1, layout: 'dense', dtype: weights, flops, bytes, weightBytes }] };
 }
 
 export interface DenseFfnCostOptions {

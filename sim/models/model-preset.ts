@@ -46,4 +46,10 @@ export interface ModelPreset {
   /** Dense FFN hidden size (scmoe: both dense FFNs of a layer; standard: the dense layers). */
   denseFfnHidden: number;
   moe: MoeSpec;
+  /**
+   * The multi-token-prediction draft head, when the checkpoint has one: eh_proj + one decoder layer
+   * (one attention block and a dense FFN or an MoE block like the model's) sharing the embedding and
+   * LM head. Absent: the model cannot draft tokens itself.
+   */
+  mtp?: { ffn: 'dense' | 'moe' };
 }

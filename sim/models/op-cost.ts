@@ -12,7 +12,10 @@
 //   flops = 2 m k n
 //   bytes = k n * weightB + m k * activationB(input) + m n * outB   (outB = 2: BF16 output)
 // i.e. every operand crosses HBM exactly once (no re-reads across tiles, no L2 reuse across ops).
+// Each cost also lists the kernels the op launches (sim/hardware kernel-shapes.ts), so the
+// kernel-tables compute model can time each by its shape; their FLOPs and bytes sum to the op's.
 import type { Dtype } from '../core/index.ts';
+import type { GemmLayout, KernelShape } from '../hardware/index.ts';
 
 export interface OpCost {
   /** Dense FLOPs, 2 per multiply-add. */
@@ -21,6 +24,8 @@ export interface OpCost {
   bytes: number;
   /** Which tensor-core rate the FLOPs run at. */
   dtype: Dtype;
+  /** The op's kernels in launch order (absent: timed by its FLOPs and bytes alone). */
+  kernels?: readonly KernelShape[];
 }
 
 export const BF16_BYTES = 2;
@@ -60,11 +65,31 @@ export function gemmCost(g: GemmShape): OpCost {
   const { m, k, n, weights } = g;
   const outB = g.outBytesPerElement ?? BF16_BYTES;
   const weightBytes = g.readWeights === false ? 0 : k * n * weightBytesPerParam(weights);
+  const flops = 2 * m * k * n;
+  const bytes = weightBytes + m * k * activationBytesPerElement(weights) + m * n * outB;
+  return { flops, bytes, dtype: weights, kernels: [{ kind: 'gemm', m, n, k, groups: 1, layout: 'dense', dtype: weights, flops, bytes, weightBytes }] };
+}
+
+/** A grouped GEMM: `groups` weight matrices [k,n], `rows` token rows in all (bytes as the caller counts them). */
+export function groupedGemmKernel(o: { rows: number; groups: number; n: number; k: number; layout: GemmLayout; dtype: Dtype; bytes: number; weightBytes: number }): KernelShape {
   return {
-    flops: 2 * m * k * n,
-    bytes: weightBytes + m * k * activationBytesPerElement(weights) + m * n * outB,
-    dtype: weights,
+    kind: 'gemm',
+    m: o.groups > 0 ? o.rows / o.groups : 0,
+    n: o.n,
+    k: o.k,
+    groups: o.groups,
+    layout: o.layout,
+    dtype: o.dtype,
+    flops: 2 * o.rows * o.n * o.k,
+    bytes: o.bytes,
+    weightBytes: o.weightBytes,
   };
+}
+
+/** The kernels of a cost; a cost without a list counts as one plain kernel of its FLOPs and bytes. */
+export function kernelsOf(c: OpCost): readonly KernelShape[] {
+  if (c.kernels) return c.kernels;
+  return c.flops > 0 || c.bytes > 0 ? [{ kind: 'plain', dtype: c.dtype, flops: c.flops, bytes: c.bytes }] : [];
 }
 
 /**
@@ -76,18 +101,33 @@ export function sumCosts(costs: readonly OpCost[]): OpCost {
   let flops = 0;
   let bytes = 0;
   const dtypes = new Set<Dtype>();
+  const kernels: KernelShape[] = [];
+  let anyKernels = false;
   for (const c of costs) {
     flops += c.flops;
     bytes += c.bytes;
     if (c.flops > 0 || c.bytes > 0) dtypes.add(c.dtype);
+    if (c.kernels) anyKernels = true;
+    kernels.push(...kernelsOf(c));
   }
   const dtype: Dtype = dtypes.size === 1 ? [...dtypes][0] : 'bf16';
-  return { flops, bytes, dtype };
+  return anyKernels ? { flops, bytes, dtype, kernels } : { flops, bytes, dtype };
 }
 
-/** `times` identical copies of an op (e.g. one small GEMM per attention head). */
+/**
+ * `times` identical copies of an op run as one batched launch (e.g. one small GEMM per attention
+ * head): a GEMM becomes a grouped GEMM with `times` x the groups (masked layout: every group has
+ * the same rows), any other kernel `times` as much work.
+ */
 export function scaleCost(c: OpCost, times: number): OpCost {
-  return { flops: c.flops * times, bytes: c.bytes * times, dtype: c.dtype };
+  const out: OpCost = { flops: c.flops * times, bytes: c.bytes * times, dtype: c.dtype };
+  if (!c.kernels) return out;
+  out.kernels = c.kernels.map((k): KernelShape =>
+    k.kind === 'gemm'
+      ? { ...k, groups: k.groups * times, layout: 'masked', flops: k.flops * times, bytes: k.bytes * times, weightBytes: k.weightBytes * times }
+      : { ...k, flops: k.flops * times, bytes: k.bytes * times },
+  );
+  return out;
 }
 
 /** Throws unless `value` is a finite number >= 0 (integer when asked), naming the field. */

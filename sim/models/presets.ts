@@ -43,6 +43,8 @@ export const longcatFlash: ModelPreset = deepFreeze({
     sharedExperts: 0,
     sharedHidden: 0,
   },
+  // SGLang python/sglang/srt/models/longcat_flash_nextn.py: LongcatFlashDenseDecoderLayer (one MLA + a dense MLP).
+  mtp: { ffn: 'dense' },
 });
 
 /**
@@ -76,14 +78,85 @@ export const deepseekV3: ModelPreset = deepFreeze({
     sharedExperts: 1, // n_shared_experts
     sharedHidden: 2048, // the shared expert has moe_inter_dim too
   },
+  // DeepSeek-V3 report §2.2 (arXiv 2412.19437): one MTP module whose Transformer block is layer 61 of
+  // the checkpoint (HF config.json num_nextn_predict_layers 1), an MoE layer like layers 3-60.
+  mtp: { ffn: 'moe' },
 });
 
-export const MODEL_PRESET_NAMES = ['longcat-flash', 'deepseek-v3'] as const;
+/**
+ * Qwen3-235B-A22B. Source: huggingface.co/Qwen/Qwen3-235B-A22B, config.json (Qwen3MoeForCausalLM):
+ * every one of the 94 layers is an MoE layer (decoder_sparse_step 1, mlp_only_layers []), no shared
+ * experts, GQA attention with QK-norm (the norms' 2 x 128 weights per layer are not counted), no MTP
+ * layer. Totals 235.1e9 parameters, 22.2e9 activated with the embedding (Qwen3 report, arXiv
+ * 2505.09388: 235B / 22B).
+ */
+export const qwen3_235b: ModelPreset = deepFreeze({
+  name: 'qwen3-235b-a22b',
+  source: 'huggingface.co/Qwen/Qwen3-235B-A22B config.json',
+  hidden: 4096, // hidden_size
+  vocab: 151936, // vocab_size
+  layers: 94, // num_hidden_layers
+  layout: 'standard',
+  denseLayers: 0, // mlp_only_layers []
+  attention: {
+    kind: 'mha',
+    heads: 64, // num_attention_heads
+    kvHeads: 4, // num_key_value_heads
+    headDim: 128, // head_dim
+  },
+  denseFfnHidden: 12288, // intermediate_size (no layer uses a dense FFN)
+  moe: {
+    ffnExperts: 128, // num_experts
+    zeroExperts: 0,
+    topk: 8, // num_experts_per_tok
+    expertHidden: 1536, // moe_intermediate_size
+    sharedExperts: 0,
+    sharedHidden: 0,
+  },
+});
+
+/**
+ * Kimi K2 (1T total, 32B activated). Source: huggingface.co/moonshotai/Kimi-K2-Instruct config.json
+ * (model_type kimi_k2, the DeepSeek-V3 architecture): MLA with 64 heads, 384 routed experts top-8
+ * plus one shared, the first layer dense (first_k_dense_replace 1), no MTP layer
+ * (num_nextn_predict_layers 0). Kimi K2 report (arXiv 2507.20534): 1.04T total, 32B activated.
+ */
+export const kimiK2: ModelPreset = deepFreeze({
+  name: 'kimi-k2',
+  source: 'huggingface.co/moonshotai/Kimi-K2-Instruct config.json',
+  hidden: 7168, // hidden_size
+  vocab: 163840, // vocab_size
+  layers: 61, // num_hidden_layers
+  layout: 'standard',
+  denseLayers: 1, // first_k_dense_replace
+  attention: {
+    kind: 'mla',
+    heads: 64, // num_attention_heads
+    qLoraRank: 1536, // q_lora_rank
+    kvLoraRank: 512, // kv_lora_rank
+    qkNopeHeadDim: 128, // qk_nope_head_dim
+    qkRopeHeadDim: 64, // qk_rope_head_dim
+    vHeadDim: 128, // v_head_dim
+  },
+  denseFfnHidden: 18432, // intermediate_size
+  moe: {
+    ffnExperts: 384, // n_routed_experts
+    zeroExperts: 0,
+    topk: 8, // num_experts_per_tok
+    expertHidden: 2048, // moe_intermediate_size
+    sharedExperts: 1, // n_shared_experts
+    sharedHidden: 2048, // moe_intermediate_size
+  },
+});
+
+export const MODEL_PRESET_NAMES = ['longcat-flash', 'deepseek-v3', 'qwen3-235b-a22b', 'kimi-k2'] as const;
 export type ModelPresetName = (typeof MODEL_PRESET_NAMES)[number];
 
 const PRESETS: Record<ModelPresetName, ModelPreset> = {
   'longcat-flash': longcatFlash,
   'deepseek-v3': deepseekV3,
+  'qwen3-235b-a22b': qwen3_235b,
+  'kimi-k2': kimiK2,
 };
 
 /** The named preset (frozen; spread it to modify). Throws on an unknown name, listing the known ones. */

@@ -6,7 +6,9 @@ import type { Phase, ScheduleMetrics } from '../core/index.ts';
 import { deepEpFigure, DEEPEP_SOURCE } from './deepep-reference.ts';
 import type { ResultFile } from './formats.ts';
 
-export const TABLE_COLUMNS = ['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok'] as const;
+// MFU (training) and the memory split (weights incl. training's gradients and optimizer states /
+// KV cache / activations / communication buffers, GiB) come last, so earlier columns keep their places.
+export const TABLE_COLUMNS = ['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok', 'MFU', 'GiB W/KV/act/buf'] as const;
 
 const fmt = (x: number | undefined, digits: number) => (x === undefined ? '' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
 
@@ -26,6 +28,8 @@ export function metricsRow(m: ScheduleMetrics): string[] {
     `${fmt(m.exposedCommFraction * 100, 1)}%`,
     m.name === 'a2a' ? '' : memoryCell(m),
     fmt(m.costUsdPerMillionTokens, 3),
+    m.mfu === undefined ? '' : `${fmt(m.mfu * 100, 1)}%`,
+    m.name === 'a2a' || !m.memoryBreakdownGiB ? '' : breakdown(m.memoryBreakdownGiB),
   ];
 }
 
@@ -43,6 +47,8 @@ const COLUMNS: Record<string, Column> = {
   mfu: { title: 'MFU', cell: (m) => (m.mfu === undefined ? '' : `${fmt(m.mfu * 100, 1)}%`) },
   exposed: { title: 'exposed comm', cell: (m) => `${fmt(m.exposedCommFraction * 100, 1)}%` },
   memory: { title: 'mem GiB/GPU', cell: memoryCell },
+  // The memory split: weights (with training's gradients and optimizer states) / KV cache / activations / communication buffers.
+  breakdown: { title: 'GiB W/KV/act/buf', cell: (m) => (m.memoryBreakdownGiB ? breakdown(m.memoryBreakdownGiB) : '') },
   cost: { title: '$/M tok', cell: (m) => fmt(m.costUsdPerMillionTokens, 3) },
   dispatchUs: { title: 'dispatch', cell: (m) => (m.dispatchUs === undefined ? '' : formatUs(m.dispatchUs)) },
   dispatchGBps: { title: 'dispatch GB/s', cell: (m) => fmt(m.dispatchGBps, 1) },
@@ -51,9 +57,9 @@ const COLUMNS: Record<string, Column> = {
 };
 
 const PHASE_COLUMNS: Record<Phase, string[]> = {
-  decode: ['schedule', 'step', 'tpot', 'user', 'gpu', 'exposed', 'memory', 'cost'],
-  prefill: ['schedule', 'step', 'gpu', 'exposed', 'memory', 'cost'],
-  train: ['schedule', 'step', 'gpu', 'mfu', 'exposed', 'memory', 'cost'],
+  decode: ['schedule', 'step', 'tpot', 'user', 'gpu', 'exposed', 'memory', 'cost', 'breakdown'],
+  prefill: ['schedule', 'step', 'gpu', 'exposed', 'memory', 'cost', 'breakdown'],
+  train: ['schedule', 'step', 'gpu', 'mfu', 'exposed', 'memory', 'cost', 'breakdown'],
   a2a: ['schedule', 'dispatchUs', 'dispatchGBps', 'combineUs', 'combineGBps'],
 };
 
@@ -107,6 +113,11 @@ function memoryCell(m: ScheduleMetrics): string {
   return `${memory(m.memoryGiBPerGpu)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim();
 }
 
+/** weights / KV cache / activations / buffers, one decimal each. */
+function breakdown(b: NonNullable<ScheduleMetrics['memoryBreakdownGiB']>): string {
+  return [b.weights, b.kvCache, b.activations, b.buffers].map(memory).join('/');
+}
+
 /** GiB to one decimal; a small model's few MiB read "<0.1", not a misleading "0.0". */
 function memory(gib: number): string {
   return gib > 0 && gib < 0.05 ? '<0.1' : gib.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
@@ -130,9 +141,11 @@ export function memoryNotes(metrics: readonly ScheduleMetrics[]): string[] {
 
 /** Columns of text (the schedule name) align left, numbers right. */
 export function formatTable(header: readonly string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // A short row (an error line, say) is padded with empty cells.
+  const cells = (r: readonly string[]) => header.map((_, i) => r[i] ?? '');
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => cells(r)[i]!.length)));
   const left = header.map((h) => h === 'schedule');
-  const line = (cells: readonly string[]) => cells.map((c, i) => (left[i] ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  const line = (row: readonly string[]) => cells(row).map((c, i) => (left[i] ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 

@@ -7,6 +7,7 @@
 import { layerCosts, type StepInput, type StepPlan } from '../schedules/index.ts';
 
 const PARTS = ['qkv', 'core', 'out', 'all'] as const;
+const MTP_PARTS = ['attention', 'ffn', 'router', 'shared', 'head'] as const;
 
 export function costProbeProblems(input: StepInput, tokensPerGpu: number): { path: string[]; message: string }[] {
   const tp = input.parallel.attention.tp;
@@ -19,7 +20,7 @@ export function costProbeProblems(input: StepInput, tokensPerGpu: number): { pat
       costs.router(0);
       costs.sharedExpert(0);
       costs.lmHead(0);
-      costs.mtpDraft(0);
+      for (const part of MTP_PARTS) costs.mtpDraft(0, part);
     }
     costs.tpAllReduceBytes(0);
     return [];

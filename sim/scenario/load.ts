@@ -108,7 +108,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   }
 
   const phase = spec.workload.phase;
-  if (phase !== 'a2a' && !spec.model) problems.push({ path: ['workload', 'phase'], message: `the ${phase} phase needs a model: add "model: longcat-flash | deepseek-v3 | traced"` });
+  if (phase !== 'a2a' && !spec.model) problems.push({ path: ['workload', 'phase'], message: `the ${phase} phase needs a model: add "model: longcat-flash | deepseek-v3 | qwen3-235b-a22b | kimi-k2 | traced"` });
   if (phase === 'a2a' && spec.model) problems.push({ path: ['model'], message: 'the a2a phase takes its shape from workload (tokensPerGpu, hidden, topk, experts); remove "model"' });
   const needsTrace = spec.routing === 'trace' || spec.model === 'traced';
   if (needsTrace && !spec.trace) {
@@ -189,9 +189,10 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     topology: topo,
     parallel: {
       ep: spec.parallel.ep,
-      attention: { dp: spec.parallel.attention.dp ?? gpus / spec.parallel.attention.tp, tp: spec.parallel.attention.tp },
+      attention: { dp: spec.parallel.attention.dp ?? defaultDp(spec, gpus), tp: spec.parallel.attention.tp },
       placement: spec.parallel.placement,
       redundantExperts: spec.parallel.redundantExperts,
+      ...(spec.parallel.cp > 1 ? { cp: spec.parallel.cp } : {}),
     },
     workload: toWorkload(spec),
     precision: spec.precision,
@@ -201,6 +202,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     costUsdPerGpuHour: spec.costUsdPerGpuHour,
     networkModel: overrides.networkModel ?? spec.network?.model ?? 'fluid',
     recomputeFraction: spec.network?.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION,
+    computeModel: spec.compute.model,
   };
   // The cost functions a run calls, called once now: what a run would refuse, validate refuses.
   problems.push(...costProbeProblems(input, workFigures(spec, topo, model, schedules).tokensPerGpu));
@@ -243,15 +245,60 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
   }
   const tp = attention.tp;
   if (topology.gpusPerNode % tp !== 0) problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${topology.gpusPerNode} GPUs of a node (TP stays on NVLink); got ${tp}` });
-  const dp = attention.dp ?? gpus / tp;
-  if (dp * tp !== gpus) problems.push({ path: ['parallel', 'attention'], message: `dp x tp must equal the number of GPUs (${gpus}); got ${dp} x ${tp} = ${dp * tp}` });
+  const dp = attention.dp ?? defaultDp(spec, gpus);
+  const w0 = spec.workload;
+  if (w0.phase === 'train') {
+    // Training: every pipeline stage holds gpus / stages GPUs, split dp x cp x tp.
+    const stages = w0.pipelineStages;
+    const cp = spec.parallel.cp;
+    if (dp * cp * tp * stages !== gpus) {
+      problems.push({ path: ['parallel', 'attention'], message: `dp x cp x tp x pipelineStages must equal the number of GPUs (${gpus}); got ${dp} x ${cp} x ${tp} x ${stages} = ${dp * cp * tp * stages}` });
+    }
+  } else if (dp * tp !== gpus) problems.push({ path: ['parallel', 'attention'], message: `dp x tp must equal the number of GPUs (${gpus}); got ${dp} x ${tp} = ${dp * tp}` });
+  if (spec.parallel.cp > 1 && w0.phase !== 'train') problems.push({ path: ['parallel', 'cp'], message: `context parallelism is modelled for training only; got cp ${spec.parallel.cp} in the ${w0.phase} phase` });
   if (spec.commSms !== undefined && spec.commSms >= topology.gpu.sms) {
     problems.push({ path: ['commSms'], message: `must be below the GPU's ${topology.gpu.sms} SMs; got ${spec.commSms}` });
   }
+  checkWorkloadShape(spec, topology, model, problems);
+}
+
+/** dp when the file does not pin it: the GPUs left after tp (and, in training, cp and the pipeline stages). */
+function defaultDp(spec: ScenarioFile, gpus: number): number {
   const w = spec.workload;
+  const tp = spec.parallel.attention.tp;
+  return w.phase === 'train' ? gpus / (tp * spec.parallel.cp * w.pipelineStages) : gpus / tp;
+}
+
+/** Rules on sequence lengths, pipeline shapes and MTP that span the workload and the model. */
+function checkWorkloadShape(spec: ScenarioFile, topology: Topology, model: ModelPreset, problems: Problem[]): void {
+  const w = spec.workload;
+  const gpus = gpuCount(topology);
+  if (w.phase === 'prefill' && w.sequenceTokens !== undefined && (w.sequenceTokens > w.tokensPerGpu || w.tokensPerGpu % w.sequenceTokens !== 0)) {
+    problems.push({ path: ['workload', 'sequenceTokens'], message: `must divide tokensPerGpu (${w.tokensPerGpu}): a GPU prefills whole sequences; got ${w.sequenceTokens}` });
+  }
+  if (w.phase === 'decode' && w.mtp && w.mtp.draftTokens > 0 && !model.mtp) {
+    problems.push({ path: ['workload', 'mtp'], message: `model '${model.name}' has no MTP draft head (its config has no next-token-prediction layer); remove "mtp"` });
+  }
   if (w.phase === 'a2a' && w.topk > w.experts) problems.push({ path: ['workload', 'topk'], message: `at most the ${w.experts} experts (top-k picks distinct experts); got ${w.topk}` });
-  if (w.phase === 'train' && w.pipelineStages > model.layers) {
-    problems.push({ path: ['workload', 'pipelineStages'], message: `at most the model's ${model.layers} layers; got ${w.pipelineStages}` });
+  if (w.phase !== 'train') return;
+  const stages = w.pipelineStages;
+  const at = (key: string) => ['workload', key];
+  if (stages > model.layers) problems.push({ path: at('pipelineStages'), message: `at most the model's ${model.layers} layers; got ${stages}` });
+  if (gpus % stages !== 0) problems.push({ path: at('pipelineStages'), message: `must divide the number of GPUs (${gpus}): each stage has its own GPUs; got ${stages}` });
+  else if ((gpus / stages) % spec.parallel.ep !== 0) {
+    problems.push({ path: ['parallel', 'ep'], message: `must divide the ${gpus / stages} GPUs of a pipeline stage (${gpus} GPUs / ${stages} stages); got ${spec.parallel.ep}` });
+  }
+  const cp = spec.parallel.cp;
+  const seq = w.sequenceTokens ?? w.tokensPerMicrobatch * cp;
+  if ((w.tokensPerMicrobatch * cp) % seq !== 0 || seq % cp !== 0) {
+    problems.push({ path: at('sequenceTokens'), message: `must divide tokensPerMicrobatch x cp (${w.tokensPerMicrobatch * cp}) and be a multiple of cp (${cp}); got ${seq}` });
+  }
+  const m = w.gradientAccumulation;
+  if (w.pipelineSchedule === 'v-zb' && 2 * stages > model.layers) {
+    problems.push({ path: at('pipelineSchedule'), message: `v-zb splits the model into 2 x pipelineStages = ${2 * stages} chunks; ${model.name} has ${model.layers} layers` });
+  }
+  if (w.pipelineSchedule === 'dualpipe' && (stages % 2 !== 0 || m % 2 !== 0)) {
+    problems.push({ path: at('pipelineSchedule'), message: `dualpipe feeds half the micro-batches from each end: pipelineStages and gradientAccumulation must be even; got ${stages} and ${m}` });
   }
 }
 

@@ -2,7 +2,8 @@
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 // Every number has a range (boundedNumber, limits in WORK_LIMITS); work-bounds.ts checks their products.
 import { z } from 'zod';
-import { boundedInt, boundedNumber, SCHEDULE_NAMES, WORK_LIMITS } from '../core/index.ts';
+import { boundedInt, boundedNumber, PIPELINE_SCHEDULES, RECOMPUTE_MODES, SCHEDULE_NAMES, WORK_LIMITS } from '../core/index.ts';
+import { COMPUTE_MODELS } from '../hardware/index.ts';
 import { NETWORK_MODELS } from '../network/index.ts';
 
 /** Tokens per GPU in one step (sequences, prefill tokens, a micro-batch). */
@@ -24,7 +25,7 @@ const scheduleList = z
     });
   });
 
-export const MODEL_NAMES = ['longcat-flash', 'deepseek-v3', 'traced'] as const;
+export const MODEL_NAMES = ['longcat-flash', 'deepseek-v3', 'qwen3-235b-a22b', 'kimi-k2', 'traced'] as const;
 
 const decode = z.strictObject({
   phase: z.literal('decode'),
@@ -34,7 +35,14 @@ const decode = z.strictObject({
   contextTokens: boundedInt(1, 16_777_216),
   mtp: z.strictObject({ draftTokens: boundedInt(0, 16), acceptance: boundedNumber({ min: 0, max: 1 }) }).optional(),
 });
-const prefill = z.strictObject({ phase: z.literal('prefill'), tokensPerGpu: tokenCount });
+const prefill = z.strictObject({
+  phase: z.literal('prefill'),
+  tokensPerGpu: tokenCount,
+  /** New tokens of each sequence (causal attention within it); default tokensPerGpu (one sequence). */
+  sequenceTokens: tokenCount.optional(),
+  /** Tokens of each sequence already in the KV cache (prefix-cache hits). */
+  cachedTokens: boundedInt(0, 16_777_216).default(0),
+});
 const train = z.strictObject({
   phase: z.literal('train'),
   tokensPerMicrobatch: tokenCount,
@@ -42,8 +50,14 @@ const train = z.strictObject({
   chunks: boundedInt(1, 64).default(1),
   /** Micro-batches per optimizer step; the gradient all-reduce is paid once per step. */
   gradientAccumulation: boundedInt(1, 65_536).default(8),
-  /** Pipeline stages; the step simulates one stage's layers. */
+  /** Pipeline stages, each on gpus / stages GPUs; the step runs every micro-batch through all of them. */
   pipelineStages: boundedInt(1, 1_024).default(1),
+  /** How micro-batches go through the pipeline. */
+  pipelineSchedule: z.enum(PIPELINE_SCHEDULES).default('1f1b'),
+  /** Length of each training sequence; default tokensPerMicrobatch x parallel.cp. */
+  sequenceTokens: boundedInt(1, 16_777_216).optional(),
+  /** Activation recomputation in backward. */
+  recompute: z.enum(RECOMPUTE_MODES).default('none'),
 });
 const a2a = z.strictObject({
   phase: z.literal('a2a'),
@@ -82,6 +96,8 @@ export const scenarioSchema = z.strictObject({
     attention: z.strictObject({ dp: boundedInt(1, WORK_LIMITS.gpus).optional(), tp: boundedInt(1, 1_024).default(1) }).default({ tp: 1 }),
     placement: z.enum(['contiguous', 'load-aware']).default('contiguous'),
     redundantExperts: boundedInt(0, 65_536).default(0),
+    /** Training: context-parallel degree (each sequence split over cp GPUs). */
+    cp: boundedInt(1, 1_024).default(1),
   }),
   workload: z.discriminatedUnion('phase', [decode, prefill, train, a2a]),
   precision: z
@@ -102,6 +118,8 @@ export const scenarioSchema = z.strictObject({
       tpotTargetMs: boundedNumber({ min: 0.001, max: 1_000_000, unit: 'ms' }).optional(),
     })
     .optional(),
+  /** How compute ops are timed: per-kernel efficiency from published kernel tables, or one achieved rate per GPU. */
+  compute: z.strictObject({ model: z.enum(COMPUTE_MODELS).default('kernel-tables') }).default({ model: 'kernel-tables' }),
   network: z
     .strictObject({
       /** Network model: fluid (aggregates per collective and link, the default) or flow (max-min per flow, the reference). */

@@ -2,7 +2,7 @@
 // order. A block is a generator that yields at each point where it hands work to a communication
 // stream, so a schedule can interleave micro-batches (TBO) or run one alone (serial).
 import type { Emitter, Handle } from './emitter.ts';
-import type { AttentionPart, LayerCosts } from './layer-costs.ts';
+import type { AttentionPart, LayerCosts, MtpPart } from './layer-costs.ts';
 import { STREAMS } from '../core/index.ts';
 
 export interface BlockContext {
@@ -113,13 +113,40 @@ export function* layerInModelOrder(c: BlockContext, entry: readonly Handle[]): G
   return s ? [cb, s] : [cb];
 }
 
-/** The last ops of a step: the LM head and, in decode with MTP, the draft head. */
-export function stepTail(e: Emitter, costs: LayerCosts, mb: number, deps: readonly Handle[]): Handle {
+/**
+ * The last ops of a step: the LM head and, in decode with MTP, the draft head's passes. Each pass
+ * drafts one more token per sequence from the previous one, so the passes run one after another:
+ * eh_proj + the draft layer's attention over its own KV cache, its FFN (a dense FFN, or for an MoE
+ * draft layer router, dispatch, expert GEMMs, combine and shared expert, routed like the model's
+ * last MoE layer with one token per sequence), then the LM head over the draft token.
+ */
+export function stepTail(e: Emitter, costs: LayerCosts, mb: number, deps: readonly Handle[], commStream: string = STREAMS.comm): Handle {
   const layer = e.plan.layers;
-  const head = e.compute({ name: `head.mb${mb}.lm-head`, kind: 'lm-head', layer, mb, cost: () => costs.lmHead(mb), deps });
-  const draft = costs.mtpDraft(mb);
-  if (!draft) return head;
-  return e.compute({ name: `head.mb${mb}.mtp-draft`, kind: 'mtp-draft', layer, mb, cost: () => draft, deps: [head] });
+  let last = e.compute({ name: `head.mb${mb}.lm-head`, kind: 'lm-head', layer, mb, cost: () => costs.lmHead(mb), deps });
+  const passes = costs.mtpPasses();
+  const model = e.plan.model;
+  for (let i = 1; i <= passes; i++) {
+    const name = (part: string) => `head.mb${mb}.mtp${i}.${part}`;
+    const draft = (part: MtpPart) => costs.mtpDraft(mb, part);
+    const attn = e.compute({ name: name('attn'), kind: 'mtp-draft', layer, mb, cost: () => draft('attention'), deps: [last] });
+    let ffnOut: Handle[];
+    if (model.mtp?.ffn === 'moe' && e.plan.moeLayers > 0) {
+      // The draft's MoE routes like the model's last MoE layer, carrying one token per sequence
+      // of the step's 1 + draft tokens.
+      const moeLayer = e.plan.moeLayers - 1;
+      const share = 1 / (1 + passes);
+      const r = e.compute({ name: name('router'), kind: 'mtp-draft', layer, mb, cost: () => draft('router'), deps: [attn] });
+      const d = e.dispatch({ name: name('dispatch'), layer, mb, moeLayer, stream: commStream, deps: [r], share });
+      const s = draft('shared') ? e.compute({ name: name('shared'), kind: 'mtp-draft', layer, mb, cost: () => draft('shared'), deps: [attn] }) : null;
+      const x = e.compute({ name: name('experts'), kind: 'mtp-draft', layer, mb, cost: (g) => costs.experts(moeLayer, mb, g, 'all', share), deps: [d] });
+      const cb = e.combine({ name: name('combine'), layer, mb, moeLayer, stream: commStream, deps: [x], share });
+      ffnOut = s ? [cb, s] : [cb];
+    } else {
+      ffnOut = [e.compute({ name: name('ffn'), kind: 'mtp-draft', layer, mb, cost: () => draft('ffn'), deps: [attn] })];
+    }
+    last = e.compute({ name: name('lm-head'), kind: 'mtp-draft', layer, mb, cost: () => draft('head'), deps: ffnOut });
+  }
+  return last;
 }
 
 /** Runs generator programs round-robin, one stage each, until all have returned. */

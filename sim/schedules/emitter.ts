@@ -3,8 +3,9 @@
 // span an EP group (dispatch, combine) or a TP group (all-reduce).
 import type { OpCost } from '../models/index.ts';
 import { combineBytesPerToken, dispatchBytesPerToken } from '../models/index.ts';
-import { computeTimeNs } from '../hardware/index.ts';
-import type { CollectiveAlgorithm } from '../network/index.ts';
+import { DEFAULT_COMPUTE_MODEL, opCostKey, opTimeNs } from '../hardware/index.ts';
+import type { CollectiveAlgorithm, FlowSpec } from '../network/index.ts';
+import { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
 import { OpGraph } from '../ops/index.ts';
 import type { LayerTraffic } from '../replay/index.ts';
 import type { CommKind, ComputeKind } from '../core/index.ts';
@@ -42,6 +43,8 @@ export interface ExchangeOp {
   share?: number;
   /** Backward passes run the exchange in the opposite direction. */
   reversed?: boolean;
+  /** Only these EP groups exchange (a pipeline stage's); default every group. */
+  groups?: readonly number[];
 }
 
 export class Emitter {
@@ -60,12 +63,13 @@ export class Emitter {
   compute(op: ComputeOp): Handle {
     const out = this.none();
     const gpu = this.plan.topology.gpu;
+    const model = this.plan.input.computeModel ?? DEFAULT_COMPUTE_MODEL;
     for (let g = 0; g < this.plan.gpus; g++) {
       const cost = op.cost(g);
       if (!cost) continue;
-      const key = `${cost.flops}/${cost.bytes}/${cost.dtype}`;
+      const key = opCostKey(cost);
       let workNs = this.timeCache.get(key);
-      if (workNs === undefined) this.timeCache.set(key, (workNs = computeTimeNs(cost, gpu)));
+      if (workNs === undefined) this.timeCache.set(key, (workNs = opTimeNs(cost, gpu, model)));
       out[g] = this.graph.compute({
         name: op.name,
         kind: op.kind,
@@ -95,7 +99,7 @@ export class Emitter {
   private exchange(op: ExchangeOp, kind: CommKind, bytesPerToken: number, backwards: boolean): Handle {
     const out = this.none();
     const share = op.share ?? 1;
-    for (let group = 0; group < this.plan.groups; group++) {
+    for (const group of op.groups ?? Array.from({ length: this.plan.groups }, (_, g) => g)) {
       const gpus = this.plan.groupGpus(group);
       const traffic = this.plan.traffic(op.moeLayer, op.mb, group);
       const parts = this.graph.collective({
@@ -183,3 +187,157 @@ function depsOf(handles: readonly Handle[], gpu: number): number[] {
   }
   return deps;
 }
+
+// ===== H14 (issue 14): training collectives: pipeline sends between stages, ZeRO-1 data-parallel
+// gradient reduce-scatter / parameter all-gather, context-parallel K/V exchange, stage-local TP
+// all-reduce. Built on this.graph.collective like the methods above; they share the links with
+// every other flow of the step. =====
+export interface PipelineSendOp {
+  name: string;
+  layer: number;
+  mb: number;
+  /** srcGpus[i] sends `bytes` to dstGpus[i]. */
+  srcGpus: readonly number[];
+  dstGpus: readonly number[];
+  bytes: number;
+  /** One stream per direction between two ranks (sends and receives never queue behind each other). */
+  stream: string;
+  deps: readonly Handle[];
+}
+
+export interface RingOp {
+  name: string;
+  kind: CommKind;
+  layer: number;
+  mb: number;
+  /** Each group runs the collective among its GPUs. */
+  groups: readonly (readonly number[])[];
+  /** Reduce-scatter of `bytes` per GPU, or all-gather that ends with `bytes` on every GPU. */
+  pattern: 'reduce-scatter' | 'all-gather';
+  bytes: number;
+  stream: string;
+  deps: readonly Handle[];
+}
+
+export class TrainingEmitter extends Emitter {
+  /** Activations (or their gradients) from one pipeline rank's GPUs to the next rank's. */
+  pipelineSend(op: PipelineSendOp): Handle {
+    const out = this.none();
+    if (op.bytes <= 0) return out;
+    // A receive is posted when its sender's data is ready (it waits for the sender's deps), so
+    // its span is the transfer, not the wait for the previous rank's compute.
+    const parts = [
+      ...op.srcGpus.map((g) => ({ gpu: g, deps: depsOf(op.deps, g) })),
+      ...op.dstGpus.map((g, i) => ({ gpu: g, deps: depsOf(op.deps, op.srcGpus[i]!) })),
+    ];
+    const flows: FlowSpec[] = op.srcGpus.map((src, i) => ({ src, dst: op.dstGpus[i]!, bytes: op.bytes }));
+    const ids = this.graph.collective({
+      name: op.name,
+      kind: 'pp-send',
+      layer: op.layer,
+      microBatch: op.mb,
+      stream: op.stream,
+      overheadNs: this.plan.topology.gpu.launchOverheadNs,
+      parts,
+      flows,
+    });
+    parts.forEach((p, i) => (out[p.gpu] = ids[i]!));
+    return out;
+  }
+
+  /**
+   * Reduce-scatter or all-gather in each group, as NCCL runs them across nodes: two pipelined ring
+   * phases, one inside each node over NVLink and one among the GPUs of the same local rank across
+   * nodes (so every NIC of a node carries its share); a group inside one node, or not spread evenly
+   * over nodes, is one ring. A pipelined ring edge carries its whole phase's data as one transfer
+   * and pays the per-step latency steps times: reduce-scatter of B bytes over n GPUs = edges of
+   * (n-1)/n B in n-1 steps; all-gather to B = the same.
+   */
+  ringAmong(op: RingOp): Handle {
+    const out = this.none();
+    if (op.bytes <= 0) return out;
+    for (const group of op.groups) {
+      if (group.length < 2) continue;
+      const flows = hierarchicalRingFlows(this.plan.topology.gpusPerNode, [...group], op.bytes, op.pattern);
+      const ids = this.graph.collective({
+        name: op.name,
+        kind: op.kind,
+        layer: op.layer,
+        microBatch: op.mb,
+        stream: op.stream,
+        sms: this.plan.input.commSms,
+        overheadNs: this.plan.topology.gpu.launchOverheadNs,
+        parts: group.map((g) => ({ gpu: g, deps: depsOf(op.deps, g) })),
+        flows,
+      });
+      group.forEach((g, r) => (out[g] = ids[r]!));
+    }
+    return out;
+  }
+
+  /** Tensor-parallel all-reduce among the given TP groups only (one pipeline stage's). */
+  tpAllReduceAmong(name: string, layer: number, mb: number, bytes: number, groups: readonly (readonly number[])[], deps: readonly Handle[]): Handle {
+    const out = this.none();
+    if (bytes <= 0) return out;
+    for (const g of groups) if (g.length > 1) this.trainingRing(name, layer, mb, [...g], bytes, deps, out);
+    return out;
+  }
+
+  private trainingRing(name: string, layer: number, mb: number, gpus: number[], bytes: number, deps: readonly Handle[], out: Handle): void {
+    const parts = this.graph.collective({
+      name,
+      kind: 'all-reduce',
+      layer,
+      microBatch: mb,
+      stream: STREAMS.tp,
+      sms: this.plan.input.commSms,
+      overheadNs: this.plan.topology.gpu.launchOverheadNs,
+      parts: gpus.map((g) => ({ gpu: g, deps: depsOf(deps, g) })),
+      flows: hierarchicalAllReduce(this.plan.topology, gpus, bytes),
+    });
+    gpus.forEach((g, r) => (out[g] = parts[r]!));
+  }
+}
+/** Flows of ringAmong (see there): phases in data order, each edge after the flow that brought its data. */
+function hierarchicalRingFlows(gpusPerNode: number, gpus: number[], bytes: number, pattern: 'reduce-scatter' | 'all-gather'): FlowSpec[] {
+  const byNode = new Map<number, number[]>();
+  for (const g of gpus) {
+    const node = Math.floor(g / gpusPerNode);
+    if (!byNode.has(node)) byNode.set(node, []);
+    byNode.get(node)!.push(g);
+  }
+  const nodes = [...byNode.values()];
+  const perNode = nodes[0]!.length;
+  const flows: FlowSpec[] = [];
+  const ring = (members: number[], edgeBytes: number, steps: number, waitFor?: Map<number, number>, into?: Map<number, number>) => {
+    const n = members.length;
+    if (n < 2 || edgeBytes <= 0) return;
+    members.forEach((src, i) => {
+      const dst = members[(i + 1) % n]!;
+      const wait = waitFor?.get(src);
+      into?.set(dst, flows.length);
+      flows.push({ src, dst, bytes: edgeBytes, latencySteps: steps, ...(wait === undefined ? {} : { after: wait }) });
+    });
+  };
+  if (nodes.length < 2 || perNode < 2 || nodes.some((m) => m.length !== perNode)) {
+    ring(gpus, ((gpus.length - 1) / gpus.length) * bytes, gpus.length - 1);
+    return flows;
+  }
+  const N = nodes.length;
+  const intra = (waitFor?: Map<number, number>, into?: Map<number, number>) => {
+    for (const members of nodes) ring(members, ((perNode - 1) / perNode) * bytes, perNode - 1, waitFor, into);
+  };
+  const inter = (waitFor?: Map<number, number>, into?: Map<number, number>) => {
+    for (let local = 0; local < perNode; local++) ring(nodes.map((m) => m[local]!), ((N - 1) / N) * (bytes / perNode), N - 1, waitFor, into);
+  };
+  const first = new Map<number, number>();
+  if (pattern === 'reduce-scatter') {
+    intra(undefined, first);
+    inter(first);
+  } else {
+    inter(undefined, first);
+    intra(first);
+  }
+  return flows;
+}
+// ===== end H14 block =====

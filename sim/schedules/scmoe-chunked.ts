@@ -8,7 +8,7 @@ export const scmoeChunked = defineSchedule({
   name: 'scmoe-chunked',
   summary: 'ScMoE training overlap with the MoE split into N token chunks',
   phases: ['train'],
-  microBatches: () => 1,
+  microBatches: (w) => (w.phase === 'train' ? (w.gradientAccumulation ?? 1) : 1),
   applies: (model) =>
     model.layout === 'scmoe'
       ? { ok: true }

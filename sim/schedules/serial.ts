@@ -10,7 +10,7 @@ export const serial = defineSchedule({
   name: 'serial',
   summary: 'no overlap: dispatch and combine block the compute stream',
   phases: ['decode', 'prefill', 'train'],
-  microBatches: () => 1,
+  microBatches: (w) => (w.phase === 'train' ? (w.gradientAccumulation ?? 1) : 1),
   applies: () => ({ ok: true }),
   build(e, costs) {
     if (e.plan.input.workload.phase === 'train') return trainStep(e, costs, { chunks: 1, overlap: false });
@@ -18,6 +18,6 @@ export const serial = defineSchedule({
     for (let layer = 0; layer < e.plan.layers; layer++) {
       [entry] = interleave([layerInModelOrder({ e, costs, layer, mb: 0, commStream: STREAMS.compute }, entry)]);
     }
-    stepTail(e, costs, 0, entry);
+    stepTail(e, costs, 0, entry, STREAMS.compute);
   },
 });

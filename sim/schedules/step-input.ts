@@ -2,7 +2,7 @@
 // routing comes from. The scenario loader resolves a YAML file into one StepInput that every
 // schedule runs (the same tokens, seed and cluster for all).
 import type { Parallel, Precision, Workload } from '../core/index.ts';
-import type { Topology } from '../hardware/index.ts';
+import type { ComputeModel, Topology } from '../hardware/index.ts';
 import type { NetworkModel } from '../network/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
@@ -22,4 +22,6 @@ export interface StepInput {
   networkModel?: NetworkModel;
   /** Flow model's rate re-solve batching (see sim/network/network.ts); 0 = exact. */
   recomputeFraction?: number;
+  /** How compute ops are timed (sim/hardware kernel-time.ts); default 'kernel-tables'. */
+  computeModel?: ComputeModel;
 }

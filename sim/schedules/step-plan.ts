@@ -1,9 +1,15 @@
 // Everything a schedule needs to know about one step before it emits ops: the layout of GPUs into
-// EP and TP groups, the tokens each GPU holds (drawn from the routing source), how they split into
-// micro-batches, and each MoE layer's traffic per EP group (computed on first use).
+// EP and TP groups (and, in training, pipeline stages), the tokens each GPU holds (drawn from the
+// routing source), how they split into micro-batches and sequences, and each MoE layer's traffic per
+// EP group (computed on first use).
+// Inference splits the step's tokens into the schedule's micro-batches, whole sequences each (a
+// prefill with fewer sequences than micro-batches chunks them: a later chunk attends to the earlier
+// ones as cached tokens). Training runs `gradientAccumulation` micro-batches of tokensPerMicrobatch
+// tokens each through every pipeline stage; stage s holds GPUs s*G/P .. (s+1)*G/P - 1 and its own
+// EP groups.
 import { gpuCount, type Topology } from '../hardware/index.ts';
 import { moeLayerCount } from '../models/index.ts';
-import type { ModelPreset } from '../models/index.ts';
+import type { ModelPreset, SequenceGroup } from '../models/index.ts';
 import { buildLayerTraffic, createTrafficScratch } from '../replay/index.ts';
 import { contiguousPlacement, expertLoadFromSource, loadAwarePlacement } from '../replay/index.ts';
 import { sampleStepTokens } from '../replay/index.ts';
@@ -23,10 +29,19 @@ export interface StepPlan {
   tp: number;
   /** Model layers, and which of them have an MoE block (index among MoE layers, or -1). */
   layers: number;
+  /** Pipeline stages (training; 1 otherwise), each on `stageGpus` consecutive GPUs. */
+  stages: number;
+  stageGpus: number;
+  /** Context-parallel degree (training; 1 otherwise). */
+  cp: number;
+  /** EP groups of pipeline stage s. */
+  stageGroups(stage: number): number[];
+  /** Prefill and training: the sequences micro-batch mb's tokens on one GPU belong to. */
+  sequencesIn(mb: number): SequenceGroup[];
   moeIndexOf: Int32Array;
   moeLayers: number;
   microBatches: number;
-  /** Tokens entering the MoE per GPU per step (decode: sequences x (1 + draft tokens)). */
+  /** Tokens entering the MoE per GPU per step (decode: sequences x (1 + draft tokens); train: all micro-batches). */
   tokensPerGpu: number;
   /** Tokens of micro-batch mb on each GPU. */
   tokensIn(mb: number): number;
@@ -45,22 +60,38 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
   const gpus = gpuCount(topology);
   const ep = parallel.ep;
   const groups = gpus / ep;
-  const tokensPerGpu = tokensPerGpuOf(input);
-  const layers = layersSimulated(input);
+  const w = input.workload;
+  const train = w.phase === 'train';
+  const stages = train ? (w.pipelineStages ?? 1) : 1;
+  const stageGpus = gpus / stages;
+  const cp = train ? (parallel.cp ?? 1) : 1;
+  const tokensPerGpu = tokensPerGpuOf(input) * (train ? microBatches : 1);
+  const layers = model.layers;
   const moeIndexOf = new Int32Array(layers).fill(-1);
   let moeLayers = 0;
   for (let l = 0; l < layers; l++) if (model.layout === 'scmoe' || l >= model.denseLayers) moeIndexOf[l] = moeLayers++;
-  if (layers === model.layers && moeLayers !== moeLayerCount(model)) throw new Error(`internal: MoE layer count mismatch for ${model.name}`);
+  if (moeLayers !== moeLayerCount(model)) throw new Error(`internal: MoE layer count mismatch for ${model.name}`);
 
   const rng = createRng(input.seed);
-  const contiguous = input.workload.phase === 'prefill' || input.workload.phase === 'train';
+  const contiguous = w.phase === 'prefill' || train;
   // One draw per EP group, split over its ranks (uniform routing balances over the whole draw).
   const all = Array.from({ length: groups }, () => sampleStepTokens(routing, rng, ep, tokensPerGpu, contiguous)).flat();
-  // Micro-batches split whole sequences (a decode sequence brings 1 + draft tokens).
-  const unit = queriesPerSequence(input);
-  const units = tokensPerGpu / unit;
-  const bounds = (mb: number) => [Math.floor((mb * units) / microBatches) * unit, Math.floor(((mb + 1) * units) / microBatches) * unit] as const;
+  // Micro-batches split whole sequences (a decode sequence brings 1 + draft tokens; a prefill
+  // sequence its sequenceTokens, unless there are fewer sequences than micro-batches).
+  const seqTokens = sequenceTokensOf(input);
+  const unitTokens = w.phase === 'decode' ? queriesPerSequence(input) : w.phase === 'prefill' && tokensPerGpu / seqTokens >= microBatches ? seqTokens : 1;
+  const units = tokensPerGpu / unitTokens;
+  const bounds = (mb: number): readonly [number, number] =>
+    train
+      ? [mb * w.tokensPerMicrobatch, (mb + 1) * w.tokensPerMicrobatch]
+      : [Math.floor((mb * units) / microBatches) * unitTokens, Math.floor(((mb + 1) * units) / microBatches) * unitTokens];
   const tokens = Array.from({ length: microBatches }, (_, mb) => all.map((t) => t.subarray(...bounds(mb))));
+  const cached = w.phase === 'prefill' ? (w.cachedTokens ?? 0) : 0;
+  const sequencesIn = (mb: number): SequenceGroup[] => {
+    if (train) return trainSequences(w.tokensPerMicrobatch, seqTokens, cp);
+    const [lo, hi] = bounds(mb);
+    return sequencePieces(lo, hi, seqTokens, cached);
+  };
 
   // Load-aware placement is planned from history, as EPLB plans from recent batches: a separate
   // sample of the routing source with its own seeded rng, never the step's own tokens (which a
@@ -108,6 +139,11 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
     groups,
     tp: parallel.attention.tp,
     layers,
+    stages,
+    stageGpus,
+    cp,
+    stageGroups: (stage) => Array.from({ length: stageGpus / ep }, (_, i) => (stage * stageGpus) / ep + i),
+    sequencesIn,
     moeIndexOf,
     moeLayers,
     microBatches,
@@ -120,11 +156,48 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
   };
 }
 
-/** All layers, or with pipeline-parallel training the first stage's share of them. */
-export function layersSimulated(input: Pick<StepInput, 'model' | 'workload'>): number {
+/**
+ * Tokens of each sequence: prefill's sequenceTokens (default: the GPU's whole batch); training's
+ * sequenceTokens (default tokensPerMicrobatch x cp); 1 + draft tokens for a decode sequence.
+ */
+export function sequenceTokensOf(input: Pick<StepInput, 'workload' | 'parallel'>): number {
   const w = input.workload;
-  const stages = w.phase === 'train' ? (w.pipelineStages ?? 1) : 1;
-  return Math.ceil(input.model.layers / stages);
+  if (w.phase === 'prefill') return w.sequenceTokens ?? w.tokensPerGpu;
+  if (w.phase === 'train') return w.sequenceTokens ?? w.tokensPerMicrobatch * (input.parallel.cp ?? 1);
+  return queriesPerSequence(input);
+}
+
+/**
+ * The sequence pieces of tokens [lo, hi) of a GPU's batch, laid out as whole sequences of n new
+ * tokens each after `cached` cached tokens: a piece that starts inside a sequence has the tokens
+ * before it in the cache too (a chunk of a chunked prefill). Equal pieces are merged.
+ */
+export function sequencePieces(lo: number, hi: number, n: number, cached: number): SequenceGroup[] {
+  const out: SequenceGroup[] = [];
+  const add = (tokens: number, prefix: number) => {
+    const last = out[out.length - 1];
+    if (last && last.tokens === tokens && last.cached === prefix) last.count++;
+    else out.push({ tokens, cached: prefix, count: 1 });
+  };
+  let t = lo;
+  while (t < hi) {
+    const start = Math.floor(t / n) * n;
+    const end = Math.min(start + n, hi);
+    add(end - t, cached + (t - start));
+    t = end;
+  }
+  return out;
+}
+
+/**
+ * A training micro-batch's sequences on one GPU. With context parallelism each sequence of n tokens
+ * is split over cp GPUs in 2 cp chunks, GPU i holding chunks i and 2cp-1-i (the load-balanced split
+ * of Megatron-LM's context parallelism), so every GPU attends the same pairs: n (n+1) / (2 cp), as
+ * n/cp new tokens after (n - n/cp)/2 tokens of prefix would.
+ */
+export function trainSequences(tokensPerMicrobatch: number, sequenceTokens: number, cp: number): SequenceGroup[] {
+  const local = sequenceTokens / cp;
+  return [{ tokens: local, cached: (sequenceTokens - local) / 2, count: tokensPerMicrobatch / local }];
 }
 
 /** Decode with MTP verifies 1 + draft tokens per sequence; every other phase has one per unit. */
@@ -141,7 +214,7 @@ export function tokensPerGpuOf(input: Pick<StepInput, 'workload'>): number {
     case 'prefill':
       return w.tokensPerGpu;
     case 'train':
-      return w.tokensPerMicrobatch;
+      return w.tokensPerMicrobatch; // per micro-batch; planStep multiplies by the micro-batches
     case 'a2a':
       return w.tokensPerGpu;
   }

@@ -1,7 +1,7 @@
 // Every shipped scenario validates; those fast enough for CI run, and their metrics must match
 // the checked-in snapshot (a change is reviewed like code, with its reason in the commit).
-// The others (longcat-prefill, longcat-train-ep32, deepseek-v3-decode: 20 s to 2 min each on
-// 2 cores) are validated here and run by `npm run bench` / by hand.
+// The others (longcat-prefill, deepseek-v3-decode: 20 s to 1 min per schedule; longcat-train-ep32:
+// 1.5 to 2 min per schedule on 2 cores) are validated here and run by `npm run bench` / by hand.
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../sim/scenario/load.ts';

@@ -94,9 +94,58 @@ describe('memoryPerGpu()', () => {
   it('pipelineStages splits the layers: half the layers, whole embedding and LM head', () => {
     const one = memoryPerGpu(handPreset, { ...decode, pipelineStages: 1 });
     const two = memoryPerGpu(handPreset, { ...decode, pipelineStages: 2 });
-    // layer-wise params halve: experts 144, attention 316, dense 384, router 48, norms 36 -> half at 2 B each
-    expect(one.weightsBytes - two.weightsBytes).toBe(((144 + 316 + 384) / 2) * 2 + ((48 + 36) / 2) * 2);
+    // layer-wise params halve: experts 144, attention 316, dense 384, router 48, layer norms 32 -> half
+    // at 2 B each; the final norm (4) stays with the LM head
+    expect(one.weightsBytes - two.weightsBytes).toBe(((144 + 316 + 384) / 2) * 2 + ((48 + 32) / 2) * 2);
     expect(two.kvCacheBytes).toBe(one.kvCacheBytes / 2);
+  });
+
+  describe('training on a pipeline rank (stage holdings from the pipeline schedule)', () => {
+    const train = (recompute?: 'none' | 'selective' | 'full') => ({
+      parallel: parallel(2, 4, 1),
+      workload: { phase: 'train' as const, tokensPerMicrobatch: 5, chunks: 1, ...(recompute ? { recompute } : {}) },
+      precision: bf16,
+      expertsOnGpu: 2,
+      gpus: 4,
+    });
+    const stage = (activationLayers: number[]) => ({ layers: [1], embedding: false, lmHead: true, activationLayers, replicas: { dense: 4, experts: 2 } });
+
+    it('keeps one set of saved activations per micro-batch in flight, and only the held layers weights', () => {
+      const one = memoryPerGpu(handPreset, { ...train(), stage: stage([1]) });
+      const three = memoryPerGpu(handPreset, { ...train(), stage: stage([1, 1, 1]) });
+      // one ScMoE layer saves (2 x 30 + 2 x 28 + 42) = 158 elements per token; 5 tokens x 2 B; + logits 5 x 10 x 4
+      expect(one.activationBytes).toBe(158 * 2 * 5 + 200);
+      expect(three.activationBytes - one.activationBytes).toBe(2 * 158 * 2 * 5);
+      // weights of layer 1 only + LM head + final norm: experts 72 + attention 158 + dense 192 + head 40 at 2 B; router 24 + norms 16 + 4 at 2 B
+      expect(one.weightsBytes).toBe((72 + 158 + 192 + 40) * 2 + (24 + 16 + 4) * 2);
+    });
+
+    it('selective recomputation drops the up-projected q, k, v; full keeps each layer input plus one layer being rebuilt', () => {
+      const none = memoryPerGpu(handPreset, { ...train('none'), stage: stage([1, 1]) });
+      const selective = memoryPerGpu(handPreset, { ...train('selective'), stage: stage([1, 1]) });
+      const full = memoryPerGpu(handPreset, { ...train('full'), stage: stage([1, 1]) });
+      // attention block 30 -> 4 + 3 + 3 + 2 x 2 = 14 elements; two blocks per layer, two micro-batches
+      expect(none.activationBytes - selective.activationBytes).toBe(2 * 2 * (30 - 14) * 2 * 5);
+      // full: H = 4 per held layer-micro-batch + one whole layer (158)
+      expect(full.activationBytes).toBe((2 * 4 + 158) * 2 * 5 + 200);
+    });
+  });
+
+  it("counts DeepEP's buffers when the EP kernels' SMs are given: low-latency in decode, normal otherwise", () => {
+    const ll = memoryPerGpu(deepseekV3, {
+      parallel: parallel(128, 128, 1),
+      workload: { phase: 'decode', sequencesPerGpu: 128, contextTokens: 4096 },
+      precision: { weights: 'fp8', dispatch: 'fp8', combine: 'bf16' },
+      expertsOnGpu: 2,
+      gpus: 128,
+      commSms: 24,
+    });
+    // DeepSeek-V3 at 128 tokens per rank, 256 experts: about 1.9 GB (DeepEP's low-latency layout)
+    expect(ll.bufferBytes / 1e9).toBeCloseTo(1.91, 2);
+    expect(ll.totalBytes).toBe(ll.weightsBytes + ll.kvCacheBytes + ll.activationBytes + ll.bufferBytes);
+    const normal = memoryPerGpu(deepseekV3, { ...decode, parallel: parallel(32, 128, 1), workload: { phase: 'prefill', tokensPerGpu: 4096 }, gpus: 128, expertsOnGpu: 8, commSms: 24 });
+    expect(normal.bufferBytes).toBeGreaterThan(0.3e9);
+    expect(normal.bufferBytes).toBeLessThan(1e9);
   });
 
   it('refuses a GPU count that is not a multiple of ep', () => {

@@ -99,3 +99,26 @@ describe('tracedPreset()', () => {
     expect(() => tracedPreset({ ...tinyShape, topk: 49 })).toThrow(/moe\.topk \(49\) must not exceed ffnExperts \+ zeroExperts \(48\)/);
   });
 });
+
+describe('Qwen3-235B-A22B and Kimi K2 from their published configs', () => {
+  it('Qwen3-235B-A22B: 94 MoE layers of 128 experts, top-8, GQA 64/4 heads; 235.1B total, 22.2B activated with the embedding', async () => {
+    const { paramCounts, activatedParamsPerToken } = await import('../../sim/models/params.ts');
+    const q = presetByName('qwen3-235b-a22b');
+    expect(q).toMatchObject({ layers: 94, denseLayers: 0, attention: { kind: 'mha', heads: 64, kvHeads: 4, headDim: 128 }, moe: { ffnExperts: 128, topk: 8, expertHidden: 1536, sharedExperts: 0 } });
+    expect(moeLayerCount(q)).toBe(94);
+    expect(paramCounts(q).total / 1e9).toBeCloseTo(235.1, 0);
+    expect((activatedParamsPerToken(q, 8) + paramCounts(q).embedding) / 1e9).toBeCloseTo(22.2, 0);
+    expect(q.mtp).toBeUndefined();
+  });
+
+  it('Kimi K2: DeepSeek-V3 architecture with 384 experts, 64 heads, one dense layer; about 1.03T total, 32-33B activated', async () => {
+    const { paramCounts, activatedParamsPerToken } = await import('../../sim/models/params.ts');
+    const k = presetByName('kimi-k2');
+    expect(moeLayerCount(k)).toBe(60);
+    expect(paramCounts(k).total / 1e12).toBeGreaterThan(1.0);
+    expect(paramCounts(k).total / 1e12).toBeLessThan(1.05);
+    const active = (activatedParamsPerToken(k, 8) + paramCounts(k).embedding) / 1e9;
+    expect(active).toBeGreaterThan(32);
+    expect(active).toBeLessThan(33.5);
+  });
+});

@@ -19,7 +19,12 @@ const base = (over: Partial<ScheduleMetrics>): ScheduleMetrics =>
 
 describe('metricsRow()', () => {
   it('formats a decode row: ms above 10 ms, grouped thousands, one-decimal percent and GiB', () => {
-    expect(metricsRow(base({}))).toEqual(['serial', '20.97 ms', '11.04', '90.6', '725', '10.3%', '47.4', '0.766']);
+    expect(metricsRow(base({}))).toEqual(['serial', '20.97 ms', '11.04', '90.6', '725', '10.3%', '47.4', '0.766', '', '']);
+  });
+
+  it('shows MFU for training and the memory split: weights (with optimizer states) / KV cache / activations / buffers', () => {
+    const row = metricsRow(base({ mfu: 0.4567, memoryBreakdownGiB: { weights: 40.12, kvCache: 2.4, activations: 0.01, buffers: 1.91 } }));
+    expect(row.slice(8)).toEqual(['45.7%', '40.1/2.4/<0.1/1.9']);
   });
 
   it('shows µs for short steps, "<0.1" for a few MiB, "(no fit)" past the GPU, and a star for an emulation', () => {

@@ -50,7 +50,7 @@ describe('resolveScenarioText()', () => {
 
   const cases: [string, string, string[]][] = [
     ['an unknown key, with a hint', GOOD.replace('  ep: 8', '  ep: 8\n  palcement: contiguous'), [
-      'bad.yaml:7:3: parallel.palcement: unknown field "palcement"; expected one of: ep, attention, placement, redundantExperts (did you mean "placement"?)',
+      'bad.yaml:7:3: parallel.palcement: unknown field "palcement"; expected one of: ep, attention, placement, redundantExperts, cp (did you mean "placement"?)',
     ]],
     ['an unknown workload key, hinting only the fields of its phase', GOOD.replace('contextTokens: 256', 'contextTokens: 256\n  tokensPerGpu: 64'), [
       'bad.yaml:11:3: workload.tokensPerGpu: unknown field "tokensPerGpu"; expected one of: phase, sequencesPerGpu, contextTokens, mtp',
@@ -78,7 +78,7 @@ describe('resolveScenarioText()', () => {
     ]],
     ['a missing trace file', GOOD.replace('traces/tiny.trace', 'traces/nope.trace'), []],
     ['an unknown topology', GOOD.replace('h800-1node', 'h800-1nod'), [
-      'bad.yaml:4:1: topology: unknown topology preset "h800-1nod" (did you mean "h800-1node"?); available presets: h100-16node, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node',
+      'bad.yaml:4:1: topology: unknown topology preset "h800-1nod" (did you mean "h800-1node"?); available presets: a800, b200, gb200-nvl72, h100-16node, h20, h200, h800, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node',
     ]],
     ['a YAML syntax error', GOOD.replace('  ep: 8', '  ep: [8'), []],
     // What only a run used to refuse (without file or line): too many redundant experts to place.
@@ -117,6 +117,47 @@ describe('resolveScenarioText()', () => {
     const text = GOOD.replace('model: traced', 'model: longcat-flash').replace('ep: 8', 'ep: 8').replace('sequencesPerGpu: 4', 'sequencesPerGpu: 1');
     const [m] = await messages(text);
     expect(m).toMatch(/^bad\.yaml:\d+:\d+: traceMapping: .*differ in .*Set `traceMapping: fit`/);
+  });
+});
+
+describe('workload rules of issue 14 (sequences, pipelines, MTP, compute model)', () => {
+  const UNIFORM = (model: string, workload: string, extra = '') => `name: w
+model: ${model}
+routing: uniform
+topology: h800-16node
+parallel:
+  ep: 32
+${extra}workload:
+${workload}`;
+
+  it('refuses MTP on a model whose checkpoint has no draft head', async () => {
+    const got = await messages(UNIFORM('qwen3-235b-a22b', '  phase: decode\n  sequencesPerGpu: 8\n  contextTokens: 1024\n  mtp: { draftTokens: 1, acceptance: 0.8 }\n'));
+    expect(got).toEqual([`bad.yaml:11:3: workload.mtp: model 'qwen3-235b-a22b' has no MTP draft head (its config has no next-token-prediction layer); remove "mtp"`]);
+  });
+
+  it('refuses a prefill sequence length that does not divide the GPU batch', async () => {
+    const got = await messages(UNIFORM('deepseek-v3', '  phase: prefill\n  tokensPerGpu: 4096\n  sequenceTokens: 3000\n'));
+    expect(got).toEqual(['bad.yaml:10:3: workload.sequenceTokens: must divide tokensPerGpu (4096): a GPU prefills whole sequences; got 3000']);
+  });
+
+  it('needs dp x cp x tp x stages = GPUs in training, EP inside a stage, and an even DualPipe', async () => {
+    const train = (over: string) => `  phase: train\n  tokensPerMicrobatch: 4096\n  gradientAccumulation: 6\n${over}`;
+    expect(await messages(UNIFORM('deepseek-v3', train('  pipelineStages: 8\n'), '  attention: { dp: 128 }\n'))).toEqual([
+      'bad.yaml:6:3: parallel.ep: must divide the 16 GPUs of a pipeline stage (128 GPUs / 8 stages); got 32',
+      'bad.yaml:7:3: parallel.attention: dp x cp x tp x pipelineStages must equal the number of GPUs (128); got 128 x 1 x 1 x 8 = 1024',
+    ]);
+    expect(await messages(UNIFORM('deepseek-v3', train('  pipelineStages: 2\n  pipelineSchedule: dualpipe\n')))).toEqual([]);
+    const odd = UNIFORM('deepseek-v3', train('  pipelineStages: 2\n  pipelineSchedule: dualpipe\n').replace('gradientAccumulation: 6', 'gradientAccumulation: 5'));
+    expect(await messages(odd)).toEqual([
+      'bad.yaml:12:3: workload.pipelineSchedule: dualpipe feeds half the micro-batches from each end: pipelineStages and gradientAccumulation must be even; got 2 and 5',
+    ]);
+  });
+
+  it('resolves compute.model (default kernel-tables) and parallel.cp into the step input', async () => {
+    const s = await resolveScenarioText(UNIFORM('deepseek-v3', '  phase: train\n  tokensPerMicrobatch: 4096\n', '  cp: 2\n') + 'compute: { model: roofline }\n', 'good.yaml');
+    expect(s.input.computeModel).toBe('roofline');
+    expect(s.input.parallel).toMatchObject({ cp: 2, attention: { dp: 64, tp: 1 } });
+    expect((await resolveScenarioText(GOOD, 'good.yaml')).input.computeModel).toBe('kernel-tables');
   });
 });
 

@@ -1,6 +1,6 @@
 // A step small enough to work out by hand: 2 GPUs in one node, one ScMoE layer, 4 tokens with
 // known routing, a GPU so fast that every compute op costs its launch overhead (1,000 ns) plus
-// the 1 ns that rounding up a positive time adds.
+// the 1 ns that rounding up a positive time adds (the roofline compute model: one launch per op).
 import { describe, expect, it } from 'vitest';
 import type { ModelPreset } from '../../sim/models/model-preset.ts';
 import type { RoutingSource } from '../../sim/replay/routing-source.ts';
@@ -59,6 +59,7 @@ function input(): StepInput {
     seed: 1,
     costUsdPerGpuHour: 2,
     recomputeFraction: 0,
+    computeModel: 'roofline',
   };
 }
 

@@ -47,7 +47,7 @@ function messagesOf(fn: () => unknown): string[] {
 
 describe('loadTopology(preset)', () => {
   it('lists the presets shipped in topologies/', () => {
-    expect(listPresets()).toEqual(['h100-16node', 'h800-1024gpu', 'h800-16node', 'h800-1node', 'h800-2node', 'h800-32node']);
+    expect(listPresets()).toEqual(['a800', 'b200', 'gb200-nvl72', 'h100-16node', 'h20', 'h200', 'h800', 'h800-1024gpu', 'h800-16node', 'h800-1node', 'h800-2node', 'h800-32node']);
   });
 
   it.each([
@@ -57,6 +57,12 @@ describe('loadTopology(preset)', () => {
     ['h800-32node', 32, 256],
     ['h800-1024gpu', 128, 1024],
     ['h100-16node', 16, 128],
+    ['h800', 1, 8],
+    ['h20', 1, 8],
+    ['h200', 1, 8],
+    ['b200', 1, 8],
+    ['gb200-nvl72', 1, 72],
+    ['a800', 1, 8],
   ])('loadTopology("%s") has %i nodes and %i GPUs', (name, nodes, gpus) => {
     const t = loadTopology(name);
     expect(t.name).toBe(name);
@@ -74,6 +80,18 @@ describe('loadTopology(preset)', () => {
     // `nodes` is the cluster's size, a choice rather than a measured figure.
     const uncited = text.split('\n').filter((l) => /^\s*\w+:\s*[-\d.]+\s*$/.test(l) && !/^nodes:/.test(l));
     expect(uncited).toEqual([]);
+  });
+
+  it('the family base presets are one node each; GB200 NVL72 is 72 GPUs in one NVLink domain; A800 multiplies FP8 at the BF16 rate', () => {
+    const nvl = loadTopology('gb200-nvl72');
+    expect([nvl.nodes, nvl.gpusPerNode]).toEqual([1, 72]);
+    const a800 = loadTopology('a800');
+    expect(a800.gpu.fp8Tflops).toEqual(a800.gpu.bf16Tflops);
+    const h20 = loadTopology('h20');
+    expect(h20.gpu.bf16Tflops.peak).toBe(148);
+    expect(h20.gpu.hbmGBps.peak).toBe(4000);
+    // h800 is h800-1node under the family name
+    expect({ ...loadTopology('h800'), name: '', source: '' }).toEqual({ ...loadTopology('h800-1node'), name: '', source: '' });
   });
 
   it('gives h800-1024gpu one non-blocking leaf tier of 32 nodes', () => {
@@ -154,7 +172,7 @@ describe('parseTopology(text, file)', () => {
 });
 
 describe('loadTopology() with a bad name or path', () => {
-  const presets = 'h100-16node, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node';
+  const presets = 'a800, b200, gb200-nvl72, h100-16node, h20, h200, h800, h800-1024gpu, h800-16node, h800-1node, h800-2node, h800-32node';
   it.each([
     ['an unknown preset name', 'h800-16nodes', `unknown topology preset "h800-16nodes" (did you mean "h800-16node"?); available presets: ${presets}`],
     ['an unknown preset with no close match', 'tpu-pod', `unknown topology preset "tpu-pod"; available presets: ${presets}`],
