@@ -11,7 +11,9 @@ const MTP_PARTS = ['attention', 'ffn', 'router', 'shared', 'head'] as const;
 
 export function costProbeProblems(input: StepInput, tokensPerGpu: number): { path: string[]; message: string }[] {
   const tp = input.parallel.attention.tp;
-  const probePlan = { model: input.model, input, tp, ep: input.parallel.ep, tokensIn: () => tokensPerGpu } as unknown as StepPlan;
+  // One sequence of the step's tokens per GPU: the shapes (heads, widths over tp) are what is probed.
+  const sequencesIn = () => [{ tokens: tokensPerGpu, cached: 0, count: 1 }];
+  const probePlan = { model: input.model, input, tp, ep: input.parallel.ep, cp: 1, tokensIn: () => tokensPerGpu, sequencesIn } as unknown as StepPlan;
   try {
     const costs = layerCosts(probePlan);
     if (input.workload.phase !== 'a2a') {
