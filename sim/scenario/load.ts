@@ -11,16 +11,14 @@ import { UsageError, UserInputError, formatIssue } from '../core/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
-import { traceRoutingSource } from '../replay/index.ts';
 import { randomRoutingSource } from '../replay/index.ts';
 import { uniformRoutingSource } from '../replay/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
 import { a2aModel } from '../schedules/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName, type Workload } from '../core/index.ts';
 import type { StepInput } from '../schedules/index.ts';
-import { readTrace } from '../trace/index.ts';
 import type { RoutingTrace } from '../trace/index.ts';
-import { loadTopology } from '../hardware/index.ts';
+import { loadTopologyCached, readTraceCached, traceRoutingSourceCached } from './load-cache.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
@@ -48,6 +46,8 @@ export interface ScenarioOverrides {
   schedules?: ScheduleName[];
   /** Replace the trace path (npm start traces a freshly trained model). */
   trace?: string;
+  /** Replace the topology (a sweep worker's local copy of the topology the point names). */
+  topology?: string;
   /**
    * Folders the scenario may read files from (topology and trace paths). The dashboard sets it
    * for posted YAML, so a request cannot make the server read, and echo, other files.
@@ -88,7 +88,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   }
   if (problems.length === 0) {
     try {
-      topology = loadTopology(topologyName);
+      topology = loadTopologyCached(topologyName);
     } catch (e) {
       problems.push({ path: ['topology'], message: messageOf(e) });
     }
@@ -112,7 +112,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     else if (!found) problems.push({ path: ['trace'], message: `no trace file "${spec.trace}"; looked in ${tried.map(display).join(' and ')}` });
     else {
       try {
-        trace = { file: display(found), trace: await readTrace(found) };
+        trace = { file: display(found), trace: await readTraceCached(found) };
       } catch (e) {
         problems.push({ path: ['trace'], message: messageOf(e) });
       }
@@ -155,7 +155,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     routing = uniformRoutingSource({ layers: shape.modelLayers, ffnExperts: shape.ffnExperts, zeroExperts: shape.zeroExperts, topk: shape.topk });
   } else {
     try {
-      routing = traceRoutingSource(trace.trace, { mapping: spec.traceMapping, model: shape, file: trace.file, seed: spec.seed });
+      routing = traceRoutingSourceCached(trace.trace, { mapping: spec.traceMapping, model: shape, file: trace.file, seed: spec.seed });
     } catch (e) {
       problems.push({ path: ['traceMapping'], message: messageOf(e) });
       fail();
@@ -198,6 +198,7 @@ function applyOverrides(spec: ScenarioFile, o: ScenarioOverrides): ScenarioFile 
   }
   if (o.schedules) out.schedules = o.schedules;
   if (o.trace) out.trace = o.trace;
+  if (o.topology) out.topology = o.topology;
   return out;
 }
 

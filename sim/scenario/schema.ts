@@ -2,6 +2,7 @@
 // Defaults live here and nowhere else; `epsim validate` and the loader fill them.
 import { z } from 'zod';
 import { SCHEDULE_NAMES } from '../core/index.ts';
+import { sweepSchema } from './sweep-schema.ts';
 
 const positiveInt = z.number().int().positive();
 const dtype = z.enum(['bf16', 'fp8']);
@@ -64,14 +65,8 @@ export const scenarioSchema = z.strictObject({
   schedules: z.array(z.enum(SCHEDULE_NAMES)).min(1).optional(),
   seed: z.number().int().min(0).default(1),
   costUsdPerGpuHour: z.number().positive().default(2),
-  sweep: z
-    .strictObject({
-      ep: z.array(positiveInt).min(1).optional(),
-      /** Decode: sequencesPerGpu values; prefill: tokensPerGpu; train: tokensPerMicrobatch. */
-      batch: z.array(positiveInt).min(1).optional(),
-      tpotTargetMs: z.number().positive().optional(),
-    })
-    .optional(),
+  /** Axes (scenario key path -> values), shorthands and targets: sweep-schema.ts. */
+  sweep: sweepSchema.optional(),
   network: z
     .strictObject({
       /** Overrides the topology's all-to-all form. */
