@@ -13,7 +13,9 @@ import type { ResultFile } from '../sim/output/index.ts';
 import { metricsRow, TABLE_COLUMNS } from '../sim/output/index.ts';
 import { JobLimitError, Jobs, workerJobRunner, type JobEvent, type JobRunner } from './jobs.ts';
 import { BadNameError, pathInside } from './names.ts';
+import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
+import { registerSweepRoutes } from './sweep-routes.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -23,6 +25,8 @@ export interface AppOptions {
   /** Largest request body (posted YAML), e.g. '256kb'; larger ones get 413. */
   bodyLimit?: string;
   runJob?: JobRunner;
+  /** Sweeps at once (POST /api/sweeps); further ones get 429. */
+  maxSweeps?: number;
 }
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -50,22 +54,7 @@ export function createApp(options: AppOptions): express.Express {
     res.type('text/yaml').send(readFileSync(file, 'utf8'));
   });
 
-  app.get('/api/results', (_req, res) => {
-    const names = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => !n.startsWith('.') && existsSync(join(resultsDir, n, 'result.json'))).sort() : [];
-    res.json(
-      names.map((name) => {
-        const result = JSON.parse(readFileSync(join(resultsDir, name, 'result.json'), 'utf8'));
-        return {
-          name,
-          phase: result.scenario?.workload?.phase,
-          model: result.model?.name,
-          topology: result.topology?.name,
-          schedules: result.schedules.map((s: { name: string }) => s.name),
-          hasSweep: existsSync(join(resultsDir, name, 'sweep.json')),
-        };
-      }),
-    );
-  });
+  app.get('/api/results', (_req, res) => void res.json(listResults(resultsDir)));
 
   const sendResultFile = (file: string) => (req: Request, res: Response) => {
     const path = join(pathInside(resultsDir, req.params.name as string), file);
@@ -143,6 +132,8 @@ export function createApp(options: AppOptions): express.Express {
     job.emitter.on('event', listener);
     req.on('close', () => job.emitter.off('event', listener));
   });
+
+  registerSweepRoutes(app, { resultsDir, scenariosDir, readable, ...(options.maxSweeps ? { maxSweeps: options.maxSweeps } : {}) });
 
   app.get('/vendor/d3.min.js', (_req, res) => res.sendFile(d3File));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());

@@ -1,7 +1,7 @@
 // The dashboard page: lists results and scenarios, shows one result (summary table, timeline,
 // sweep, routing) and starts runs with live progress. Talks only to the JSON API of web/app.ts.
 import { createTimeline, drawLegend } from './timeline.js';
-import { drawSweep } from './sweep.js';
+import { drawSweep, startSweep } from './sweep.js';
 import { drawRouting } from './routing.js';
 
 const $ = (id) => document.getElementById(id);
@@ -23,7 +23,7 @@ async function loadResults(select) {
   list.innerHTML = '';
   for (const r of results) {
     const li = document.createElement('li');
-    li.textContent = `${r.name} (${r.phase}, ${r.schedules.length} schedules${r.hasSweep ? ', sweep' : ''})`;
+    li.textContent = r.hasResult ? `${r.name} (${r.phase}, ${r.schedules.length} schedules${r.hasSweep ? ', sweep' : ''})` : `${r.name} (${r.phase}, sweep only: ${r.sweepPoints} points)`;
     li.dataset.name = r.name;
     li.onclick = () => showResult(r.name);
     list.appendChild(li);
@@ -35,6 +35,9 @@ async function loadResults(select) {
 async function showResult(name) {
   for (const li of $('results').children) li.classList.toggle('selected', li.dataset.name === name);
   history.replaceState(null, '', `?result=${encodeURIComponent(name)}`);
+  const entry = known.find((r) => r.name === name);
+  document.body.classList.toggle('sweep-only', entry?.hasResult === false);
+  if (entry?.hasResult === false) return showSweepOnly(entry);
   const [result, summary] = await Promise.all([getJson(`/api/results/${name}`), getJson(`/api/results/${name}/summary`)]);
   $('result-title').textContent = `${name}: ${result.scenario.workload.phase} of ${result.model.name} on ${result.topology.name} (${result.topology.gpus} GPUs)`;
   $('result-notes').textContent = summary.notes.join(' · ');
@@ -53,6 +56,17 @@ async function showResult(name) {
       : setHint('routing', `${result.trace.description}: no routing trace to show`),
   ]);
   document.body.dataset.ready = name;
+}
+
+/** A folder with only sweep.json (epsim sweep, or a sweep started here): the sweep, nothing else. */
+async function showSweepOnly(entry) {
+  $('result-title').textContent = `${entry.name}: sweep of ${entry.model} on ${entry.topology} (${entry.phase}, ${entry.sweepPoints} points)`;
+  $('result-notes').textContent = `a sweep on its own: run epsim run scenarios/${entry.name}.yaml for its timeline`;
+  $('summary').innerHTML = '';
+  timeline = undefined;
+  document.body.dataset.result = entry.name;
+  drawSweep($('sweep'), await getJson(`/api/results/${entry.name}/sweep`));
+  document.body.dataset.ready = entry.name;
 }
 
 function setHint(id, text) {
@@ -80,9 +94,14 @@ async function loadScenarios() {
   describe();
 }
 
-async function startRun() {
+/** What the run panel would run: the pasted YAML, else the chosen scenario. */
+function runBody() {
   const yaml = $('yaml').value.trim();
-  const body = yaml ? { yaml } : { scenario: $('scenario-select').value };
+  return yaml ? { yaml } : { scenario: $('scenario-select').value };
+}
+
+async function startRun() {
+  const body = runBody();
   $('run-errors').hidden = true;
   $('run-status').textContent = 'starting…';
   const res = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -115,6 +134,7 @@ async function startRun() {
 }
 
 $('run-button').onclick = () => void startRun();
+$('sweep-button').onclick = () => void startSweep(runBody(), { status: $('run-status'), errors: $('run-errors'), onDone: (name) => loadResults(name) });
 $('gpu-start').onchange = $('gpu-count').onchange = () => timeline?.setGpus(Number($('gpu-start').value) || 0, Number($('gpu-count').value));
 $('zoom-reset').onclick = () => timeline?.resetZoom();
 window.epsim = { zoomAt: (k, t) => timeline?.zoomAt(k, t) };
