@@ -41,7 +41,11 @@ export function registerSweep(program: Command, io: CliIo): void {
       const where = options.queue ? `on the queue at ${options.queue}` : `on ${threads} worker thread${threads === 1 ? '' : 's'}`;
       const runnable = plan.points.filter((p) => p.text !== undefined).length;
       io.out(`${plan.name}: ${plan.points.length} points (${describeProduct(plan.axes)})${runnable < plan.points.length ? `, ${plan.points.length - runnable} of them cannot run` : ''}, ${where}\n`);
-      const executor = options.queue ? queueExecutor({ url: options.queue, onWaiting: (m) => io.err(`${m}\n`) }) : threadExecutor(threads);
+      // Ctrl-C during a queue sweep takes its waiting points off the queue, so workers do not run them for nobody.
+      const stopped = new AbortController();
+      const onSigint = () => stopped.abort();
+      if (options.queue) process.once('SIGINT', onSigint);
+      const executor = options.queue ? queueExecutor({ url: options.queue, onWaiting: (m) => io.err(`${m}\n`), signal: stopped.signal }) : threadExecutor(threads);
       // cli-progress draws on stderr: a bar only when that is a terminal, a few plain lines in logs and pipes.
       const total = plan.points.length;
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} points | ETA {eta_formatted} | {last}', hideCursor: true }, Presets.shades_classic) : undefined;
@@ -54,7 +58,10 @@ export function registerSweep(program: Command, io: CliIo): void {
           if (bar) bar.update(done, { last: label(shape, point) });
           else if (done % every === 0 || done === total) io.out(`  [${done}/${total}] ${label(shape, point)}\n`);
         },
-      }).finally(() => bar?.stop());
+      }).finally(() => {
+        bar?.stop();
+        process.off('SIGINT', onSigint);
+      });
       const sweep = toSweepFile(plan, points);
       const dir = options.out ?? join('results', plan.name);
       writeDirAtomically(dir, sweepFiles(sweep));

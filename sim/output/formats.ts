@@ -102,6 +102,8 @@ export interface SweepAnswer {
   gpusNeeded?: number;
   /** What those replicas produce: replicas x replicaGpus x tokens/s per GPU. */
   tokensPerSec?: number;
+  /** A point under the latency target that needs fewer GPUs once replicas are whole, when there is one. */
+  fewestGpus?: { id: number; gpusNeeded: number; replicas: number; replicaGpus: number };
 }
 
 export interface SweepPoint {

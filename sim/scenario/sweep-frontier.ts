@@ -92,9 +92,19 @@ export function answerTargets(points: readonly SweepPoint[], phase: Phase | stri
     id: best.id,
     reason: latency ? `most tokens/s per GPU with ${latency} among the ${fit.length} points that fit in memory` : `most tokens/s per GPU among the ${fit.length} points that fit in memory (no latency target)`,
   };
-  if (targets.totalTokensPerSec !== undefined && best.replicaGpus !== undefined) {
-    const need = gpusNeeded(best.metrics!.tokensPerSecPerGpu, best.replicaGpus, targets.totalTokensPerSec);
+  const total = targets.totalTokensPerSec;
+  if (total !== undefined && best.replicaGpus !== undefined) {
+    const need = gpusNeeded(best.metrics!.tokensPerSecPerGpu, best.replicaGpus, total);
     Object.assign(answer, { replicas: need.replicas, replicaGpus: best.replicaGpus, gpusNeeded: need.gpusNeeded, tokensPerSec: Math.round(need.tokensPerSec) });
+    // Whole replicas can make a layout with fewer tokens/s per GPU need fewer GPUs (a smaller
+    // replica rounds up less): name it when it does.
+    let fewest: { p: SweepPoint; gpus: number; replicas: number } | undefined;
+    for (const p of under) {
+      if (p.replicaGpus === undefined) continue;
+      const n = gpusNeeded(p.metrics!.tokensPerSecPerGpu, p.replicaGpus, total);
+      if (!fewest || n.gpusNeeded < fewest.gpus || (n.gpusNeeded === fewest.gpus && better(p, fewest.p))) fewest = { p, gpus: n.gpusNeeded, replicas: n.replicas };
+    }
+    if (fewest && fewest.gpus < need.gpusNeeded) answer.fewestGpus = { id: fewest.p.id, gpusNeeded: fewest.gpus, replicas: fewest.replicas, replicaGpus: fewest.p.replicaGpus! };
   }
   return { answer };
 }

@@ -41,6 +41,8 @@ export interface QueueExecutorOptions {
   onWaiting?: (message: string) => void;
   /** How often outstanding jobs are polled besides the events (ms). */
   pollMs?: number;
+  /** Stops the sweep: its jobs still waiting are taken off the queue (points in progress finish unseen). */
+  signal?: AbortSignal;
 }
 
 /** Checks a Redis URL's form (it is a user's command-line argument). */
@@ -86,7 +88,12 @@ export function queueExecutor(options: QueueExecutorOptions): SweepExecutor {
     const jobId = (id: number) => `${sweepId}-${id}`;
     const outstanding = new Map(tasks.map((t) => [jobId(t.id), t.id]));
     let finish: () => void = () => {};
-    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let stop: (e: Error) => void = () => {};
+    const finished = new Promise<void>((resolve, reject) => ((finish = resolve), (stop = reject)));
+    const onAbort = () => {
+      void Promise.allSettled([...outstanding.keys()].map((job) => queue.remove(job))).then(() => stop(new UsageError(`the sweep was stopped; its ${outstanding.size} unfinished points were taken off the queue`)));
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const deliver = (job: string, outcome: PointOutcome) => {
       const id = outstanding.get(job);
       if (id === undefined) return;
@@ -139,6 +146,7 @@ export function queueExecutor(options: QueueExecutorOptions): SweepExecutor {
       }, options.pollMs ?? 2000);
       await finished.finally(() => clearInterval(poll));
     } finally {
+      options.signal?.removeEventListener('abort', onAbort);
       await Promise.allSettled([events.close(), queue.close()]);
       redis.disconnect();
     }

@@ -5,7 +5,7 @@ import { emulationNotes, formatTable, metricsRow, TABLE_COLUMNS, type SweepFile,
 import { describeLatency, fittingPoints } from './sweep-frontier.ts';
 
 /** Above this many points the full table goes to sweep.csv only; the frontier is always printed. */
-export const MAX_TABLE_ROWS = 60;
+export const MAX_TABLE_ROWS = 80;
 
 export function sweepReport(file: SweepFile): string {
   const parts: string[] = [];
@@ -46,7 +46,7 @@ function pointsTable(file: SweepFile, points: SweepPoint[]): string {
     if (!p.metrics) return [...lead, p.schedule, `cannot run [${footnote.get(p.error ?? '')}]`, ...TABLE_COLUMNS.slice(2).map(() => ''), ''];
     return [...lead, ...metricsRow(p.metrics), mark];
   });
-  return formatTable(header, rows);
+  return formatTable(header, rows).replace(/ +$/gm, '');
 }
 
 /** Each distinct reason a point could not run gets a number, in order of first appearance. */
@@ -85,12 +85,19 @@ function answerText(file: SweepFile): string {
   const p = file.points.find((q) => q.id === a.id)!;
   const m = p.metrics!;
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
-  const latency = m.tpotMs !== undefined ? `TPOT ${m.tpotMs} ms (${m.tokensPerSecPerUser} tokens/s per user)` : `step ${m.stepTimeUs} µs`;
-  const lines = [`answer (${a.reason}):`, `  point ${a.id}: ${label(file, p)}: ${n(m.tokensPerSecPerGpu)} tokens/s per GPU, ${latency}, ${m.memoryGiBPerGpu} GiB per GPU`];
+  const d = (x: number | undefined, digits: number) => (x ?? 0).toLocaleString('en-US', { maximumFractionDigits: digits });
+  const latency = m.tpotMs !== undefined ? `TPOT ${d(m.tpotMs, 3)} ms (${d(m.tokensPerSecPerUser, 1)} tokens/s per user)` : `step ${d(m.stepTimeUs, 1)} µs`;
+  const lines = [`answer (${a.reason}):`, `  point ${a.id}: ${label(file, p)}: ${n(m.tokensPerSecPerGpu)} tokens/s per GPU, ${latency}, ${d(m.memoryGiBPerGpu, 1)} GiB per GPU`];
   if (a.gpusNeeded !== undefined && file.targets?.totalTokensPerSec !== undefined) {
     lines.push(
       `  ${n(file.targets.totalTokensPerSec)} tokens/s needs ${n(a.gpusNeeded)} GPUs: ${a.replicas} replica${a.replicas === 1 ? '' : 's'} of this layout ` +
         `(${replicaWords(a.replicaGpus!, p.ep)}, ${n(m.tokensPerSecPerGpu * a.replicaGpus!)} tokens/s each), rounded up to whole replicas; they make ${n(a.tokensPerSec!)} tokens/s`,
+    );
+  }
+  if (a.fewestGpus) {
+    const f = file.points.find((q) => q.id === a.fewestGpus!.id)!;
+    lines.push(
+      `  fewer GPUs after rounding: point ${f.id}: ${label(file, f)}: ${n(f.metrics!.tokensPerSecPerGpu)} tokens/s per GPU needs ${n(a.fewestGpus.gpusNeeded)} GPUs (${a.fewestGpus.replicas} replicas of ${a.fewestGpus.replicaGpus})`,
     );
   }
   const latencyTarget = describeLatency(file.targets ?? {});

@@ -51,6 +51,14 @@ describe('answerTargets', () => {
     // Point 0: 1,000 tokens/s per GPU x 32 GPUs per replica = 32,000 tokens/s; 1M needs 31.25 -> 32 replicas.
     expect(answerTargets(points, 'decode', { tpotMs: 25, totalTokensPerSec: 1_000_000 }).answer).toMatchObject({ id: 0, replicas: 32, replicaGpus: 32, gpusNeeded: 1024, tokensPerSec: 1_024_000 });
   });
+  it('names a layout that needs fewer GPUs once replicas are whole, and only when there is one', () => {
+    // A: 1,000 tokens/s per GPU in replicas of 128 -> 200,000 tokens/s needs 2 replicas = 256 GPUs.
+    // B: 950 in replicas of 8 -> 7,600 per replica, 26.3 -> 27 replicas = 216 GPUs.
+    const ab = [decode(0, 50, 1000, true, 128), decode(1, 50, 950, true, 8)];
+    expect(answerTargets(ab, 'decode', { totalTokensPerSec: 200_000 }).answer).toMatchObject({ id: 0, gpusNeeded: 256, fewestGpus: { id: 1, gpusNeeded: 216, replicas: 27, replicaGpus: 8 } });
+    // At 256,000 tokens/s A needs exactly 2 replicas (256 GPUs), B 34 x 8 = 272: no alternative.
+    expect(answerTargets(ab, 'decode', { totalTokensPerSec: 256_000 }).answer).not.toHaveProperty('fewestGpus');
+  });
   it('says why there is no answer', () => {
     expect(answerTargets(points, 'decode', { tpotMs: 10 })).toEqual({ note: 'no point that fits in memory reaches TPOT <= 10 ms' });
     expect(answerTargets([points[4]!], 'decode', {})).toEqual({ note: 'no point fits in GPU memory' });

@@ -155,6 +155,10 @@ function answerText(sweep, answer) {
   if (a.gpusNeeded !== undefined) {
     text += ` ${fmt(sweep.targets.totalTokensPerSec)} tokens/s needs ${fmt(a.gpusNeeded)} GPUs: ${a.replicas} replica${a.replicas === 1 ? '' : 's'} of ${a.replicaGpus} GPUs, rounded up to whole replicas (${fmt(a.tokensPerSec)} tokens/s).`;
   }
+  if (a.fewestGpus) {
+    const f = sweep.points[a.fewestGpus.id];
+    text += ` Fewer GPUs after rounding: ${layoutLabel(sweep, f)} needs ${fmt(a.fewestGpus.gpusNeeded)} (${a.fewestGpus.replicas} replicas of ${a.fewestGpus.replicaGpus}).`;
+  }
   return text;
 }
 
