@@ -6,6 +6,7 @@ import { route, type Route } from './route.ts';
 
 /** What the executor needs to know about a cluster's network. */
 export interface ClusterNetwork {
+  topology: Topology;
   gpus: number;
   smsPerGpu: number;
   linkCapacityBytesPerNs: Float64Array;
@@ -19,6 +20,7 @@ export function executeOptionsFor<Extra extends object = object>(topology: Topol
   // Routes are reused by every exchange; cache them up to 512 GPUs (262,144 pairs).
   const cache: (Route | undefined)[] = gpus <= 512 ? new Array(gpus * gpus) : [];
   return {
+    topology,
     gpus,
     smsPerGpu: topology.gpu.sms,
     linkCapacityBytesPerNs: links.capacityBytesPerNs,

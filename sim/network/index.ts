@@ -1,7 +1,10 @@
 // PUBLIC SURFACE of sim/network/: what other folders may import (they import nothing else from here).
+export { NETWORK_MODELS } from './backend.ts';
+export type { BackendContext, CollectiveRun, NetworkBackend, NetworkModel, NetworkStats } from './backend.ts';
 export { executeOptionsFor } from './cluster.ts';
-export { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from './collectives.ts';
-export type { FlowSpec } from './collectives.ts';
 export type { ClusterNetwork } from './cluster.ts';
-export { Network } from './network.ts';
+export { matrixBytes } from './collective-op.ts';
+export type { AlgorithmKind, CollectiveAlgorithm, FlowSpec, NodeTraffic, TrafficMatrix } from './collective-op.ts';
+export { directAllToAll, hierarchicalAllReduce, pipelinedRingAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from './collectives.ts';
+export { createNetworkBackend } from './create-backend.ts';
 export type { Route } from './route.ts';

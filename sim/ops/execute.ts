@@ -2,22 +2,19 @@
 // dependencies are done and it is at the head of its (in-order) stream. Compute ops slow down
 // while communication kernels on the same GPU hold SMs: with c of S SMs held, compute progresses
 // at (S - c) / S of full speed (memory-bound kernels are assumed to scale the same way).
-import { Engine } from '../engine/index.ts';
-import { NORMAL, URGENT } from '../engine/index.ts';
+// Collectives run on a network backend (sim/network/backend.ts): the executor tells it when a part
+// starts, and it says when the part's transfers have all arrived.
 import { SimInvariantError } from '../core/index.ts';
-import { Network } from '../network/index.ts';
-import type { Route } from '../network/index.ts';
+import { Engine, NORMAL, URGENT } from '../engine/index.ts';
+import { createNetworkBackend, type ClusterNetwork, type NetworkModel } from '../network/index.ts';
 import { cycleError, dependentsOf, describe, findCycle } from './check-graph.ts';
-import { buildFlowTable } from './flow-table.ts';
 import type { OpGraph, OpId } from './op-graph.ts';
 import type { Span, Timeline } from './timeline.ts';
 
-export interface ExecuteOptions {
-  gpus: number;
-  smsPerGpu: number;
-  linkCapacityBytesPerNs: Float64Array;
-  route: (src: number, dst: number) => Route;
-  /** See Network: 0 recomputes rates at every drain (exact max-min). */
+export interface ExecuteOptions extends ClusterNetwork {
+  /** Which network model runs the collectives (default: fluid). */
+  networkModel?: NetworkModel;
+  /** Flow model only: 0 recomputes rates at every drain (exact max-min); see network.ts. */
   recomputeFraction?: number;
   /** Leave out spans to save memory in throughput benchmarks. */
   recordSpans?: boolean;
@@ -52,13 +49,9 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const share = new Float64Array(n);
   const sinceNs = new Float64Array(n);
   const version = new Int32Array(n);
-  const bytesSent = new Float64Array(options.gpus);
-  const bytesReceived = new Float64Array(options.gpus);
-
-  // Collective state: per part op, flows still to arrive; per flow, conditions still unmet.
-  const flows = buildFlowTable(graph);
-  const partPending = flows.partFlows;
-  const flowWaiting = flows.waiting;
+  // Each collective part's rank within its collective.
+  const rankOf = new Int32Array(n).fill(-1);
+  for (const c of graph.collectives) c.partOps.forEach((id, r) => (rankOf[id] = r));
 
   const computeShare = (gpu: number) => Math.max(1 / sms, 1 - commSms[gpu]! / sms);
 
@@ -113,55 +106,29 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const startPart = (id: OpId) => {
     const sms = graph.collectives[collectiveOf[id]!]!.spec.sms;
     if (sms) changeCommSms(gpuOf[id]!, sms);
-    for (let j = flows.sendStart[id]!; j < flows.sendStart[id + 1]!; j++) release(flows.sent[j]!);
-    maybeFinishPart(id);
+    network.startPart(collectiveOf[id]!, rankOf[id]!);
   };
 
-  const release = (f: number) => {
-    if (--flowWaiting[f]! > 0) return;
-    const r = options.route(flows.src[f]!, flows.dst[f]!);
-    network.startFlow(r.links, flows.bytes[f]!, r.latencyNs * flows.latencySteps[f]!, f, flows.src[f]! * options.gpus + flows.dst[f]!);
-  };
-
-  const releaseFollowers = (f: number, onDrain: number) => {
-    for (let j = flows.followStart[f]!; j < flows.followStart[f + 1]!; j++) {
-      const g = flows.followers[j]!;
-      if (flows.afterDrain[g] === onDrain) release(g);
-    }
-  };
-
-  const network = new Network(
+  const network = createNetworkBackend(options.networkModel ?? 'fluid', {
     engine,
-    options.linkCapacityBytesPerNs,
-    {
-      drained: (f) => releaseFollowers(f, 1),
-      arrived(f) {
-        bytesSent[flows.src[f]!]! += flows.bytes[f]!;
-        bytesReceived[flows.dst[f]!]! += flows.bytes[f]!;
-        releaseFollowers(f, 0);
-        arrived(flows.srcPart[f]!);
-        if (flows.dst[f] !== flows.src[f]) arrived(flows.dstPart[f]!);
+    cluster: options,
+    collectives: graph.collectives.map((c) => ({ name: c.spec.name, gpus: c.gpus, algorithm: c.algorithm })),
+    events: {
+      partDone(c, rank) {
+        const id = graph.collectives[c]!.partOps[rank]!;
+        if (endNs[id]! !== -1) throw new SimInvariantError(`[t=${engine.now} ns] ${describe(graph, id)} reported done twice`);
+        endNs[id] = -2; // finishing
+        const spec = graph.collectives[c]!.spec;
+        engine.at(Math.max(engine.now, startNs[id]! + (spec.overheadNs ?? 0)), onPartEnd, URGENT, id);
       },
     },
-    { recomputeFraction: options.recomputeFraction, expectedFlows: largestCollective(graph), routeIds: options.gpus * options.gpus },
-  );
-
-  const arrived = (part: OpId) => {
-    partPending[part]!--;
-    if (startNs[part]! >= 0) maybeFinishPart(part);
-  };
+    options: { recomputeFraction: options.recomputeFraction },
+  });
 
   const onPartEnd = (id: number) => {
     const spec = graph.collectives[collectiveOf[id]!]!.spec;
     if (spec.sms) changeCommSms(gpuOf[id]!, -spec.sms);
     finish(id);
-  };
-
-  const maybeFinishPart = (id: OpId) => {
-    if (partPending[id]! > 0 || endNs[id]! !== -1) return;
-    endNs[id] = -2; // finishing
-    const spec = graph.collectives[collectiveOf[id]!]!.spec;
-    engine.at(Math.max(engine.now, startNs[id]! + (spec.overheadNs ?? 0)), onPartEnd, URGENT, id);
   };
 
   const finish = (id: OpId) => {
@@ -182,7 +149,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
         startNs: startNs[id]!,
         endNs: now,
         flops: graph.flopsOf[id]!,
-        bytes: graph.bytesOf[id]!,
+        bytes: collectiveOf[id]! < 0 ? graph.bytesOf[id]! : network.partBytes(collectiveOf[id]!, rankOf[id]!),
       });
     }
     const s = streamOf[id]!;
@@ -199,33 +166,27 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const makespanNs = engine.run();
   if (done !== n) {
     const cycle = findCycle(graph, dependents);
-    throw cycle ? cycleError(graph, cycle) : stuckError(graph, startNs, endNs, pendingDeps, partPending);
+    const pendingTransfers = (id: OpId) => network.pendingTransfers(collectiveOf[id]!, rankOf[id]!);
+    throw cycle ? cycleError(graph, cycle) : stuckError(graph, startNs, endNs, pendingDeps, pendingTransfers);
   }
   return {
     spans,
     makespanNs,
-    bytesSent,
-    bytesReceived,
+    bytesSent: network.bytesSent,
+    bytesReceived: network.bytesReceived,
     linkBytes: network.linkBytes,
     stats: { events: engine.eventsProcessed, ops: n, ...network.stats },
   };
 }
 
-/** Flows of the largest collective: about the most flows that are ever in flight at once. */
-function largestCollective(graph: OpGraph): number {
-  let most = 0;
-  for (const c of graph.collectives) most = Math.max(most, c.spec.flows.length);
-  return most;
-}
-
-function stuckError(graph: OpGraph, startNs: Float64Array, endNs: Float64Array, pendingDeps: Int32Array, partPending: Int32Array) {
+function stuckError(graph: OpGraph, startNs: Float64Array, endNs: Float64Array, pendingDeps: Int32Array, pendingTransfers: (id: OpId) => number) {
   const stuck: string[] = [];
   let unfinished = 0;
   for (let id = 0; id < graph.size; id++) {
     if (endNs[id]! >= 0) continue;
     unfinished++;
     if (stuck.length >= 8) continue;
-    if (startNs[id]! >= 0) stuck.push(`${describe(graph, id)} started, waiting for ${partPending[id]} flows`);
+    if (startNs[id]! >= 0) stuck.push(`${describe(graph, id)} started, waiting for ${pendingTransfers(id)} transfers`);
     else if (pendingDeps[id]! > 0) stuck.push(`${describe(graph, id)} waiting for ${pendingDeps[id]} deps`);
   }
   return new SimInvariantError(

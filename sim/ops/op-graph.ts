@@ -1,9 +1,11 @@
 // The op graph a schedule builds: compute ops bound to a GPU stream, and collectives whose
-// per-GPU parts run on a communication stream and exchange flows. Streams are in-order queues
-// (CUDA semantics): ops run in the order they were added to their stream.
+// per-GPU parts run on a communication stream. A collective is one op of the graph: its
+// participants, its algorithm and its bytes (sim/network/collective-op.ts); a network backend
+// turns it into transfers when it runs. Streams are in-order queues (CUDA semantics): ops run in
+// the order they were added to their stream.
 // Ops are stored column-wise in typed arrays so graphs of millions of ops stay small and fast.
 import { SimInvariantError } from '../core/index.ts';
-import type { FlowSpec } from '../network/index.ts';
+import type { CollectiveAlgorithm, FlowSpec } from '../network/index.ts';
 
 export type { FlowSpec };
 
@@ -30,9 +32,11 @@ export interface ComputeSpec extends OpMeta {
 
 export interface CollectiveSpec extends OpMeta {
   stream: string;
-  /** One part per participating GPU; a part starts when its deps are done and its stream is free. */
+  /** One part per participating GPU (rank r = parts[r]); a part starts when its deps are done and its stream is free. */
   parts: { gpu: number; deps?: readonly OpId[] }[];
-  flows: FlowSpec[];
+  /** How the bytes move; `flows` is short for `{ kind: 'explicit', flows }`. */
+  algorithm?: CollectiveAlgorithm;
+  flows?: readonly FlowSpec[];
   /** SMs each running part takes from its GPU's compute. */
   sms?: number;
   /** Fixed cost of each part's kernel (launch, notify, sync), integer ns. */
@@ -54,18 +58,12 @@ export interface Op extends OpMeta {
 
 export interface Collective {
   spec: CollectiveSpec;
+  algorithm: CollectiveAlgorithm;
+  gpus: number[];
   partOps: OpId[];
 }
 
 const NONE = -1;
-
-const NO_FLOWS: readonly number[] = [];
-
-/** The flows a flow waits for, as a list. */
-export function afterList(flow: FlowSpec): readonly number[] {
-  if (flow.after === undefined) return NO_FLOWS;
-  return typeof flow.after === 'number' ? [flow.after] : flow.after;
-}
 
 export class OpGraph {
   readonly collectives: Collective[] = [];
@@ -108,26 +106,17 @@ export class OpGraph {
   /** Adds a collective; returns its part op ids in the order of `spec.parts`. */
   collective(spec: CollectiveSpec): OpId[] {
     const index = this.collectives.length;
-    const partOfGpu = new Map<number, OpId>();
-    const partOps = spec.parts.map((part) => {
-      if (partOfGpu.has(part.gpu)) throw new SimInvariantError(`collective '${spec.name}' has two parts on gpu ${part.gpu}`);
-      const id = this.add(spec, part.gpu, spec.stream, part.deps, index);
-      partOfGpu.set(part.gpu, id);
-      return id;
-    });
-    spec.flows.forEach((flow, i) => {
-      const srcPart = partOfGpu.get(flow.src);
-      if (srcPart === undefined || !partOfGpu.has(flow.dst)) {
-        throw new SimInvariantError(`collective '${spec.name}' flow ${i} (${flow.src}->${flow.dst}) involves a GPU with no part`);
-      }
-      for (const a of afterList(flow)) {
-        if (!(Number.isInteger(a) && a >= 0 && a < spec.flows.length && a !== i)) {
-          throw new SimInvariantError(`collective '${spec.name}' flow ${i} waits for missing flow ${a}`);
-        }
-      }
-      this.bytesOf[srcPart] += flow.bytes;
-    });
-    this.collectives.push({ spec, partOps });
+    const algorithm = spec.algorithm ?? (spec.flows ? ({ kind: 'explicit', flows: spec.flows } as const) : undefined);
+    if (!algorithm) throw new SimInvariantError(`collective '${spec.name}' has neither an algorithm nor flows`);
+    const gpus = spec.parts.map((p) => p.gpu);
+    const seen = new Set<number>();
+    for (const g of gpus) {
+      if (seen.has(g)) throw new SimInvariantError(`collective '${spec.name}' has two parts on gpu ${g}`);
+      seen.add(g);
+    }
+    if (algorithm.kind === 'explicit') checkFlows(spec.name, algorithm.flows, seen);
+    const partOps = spec.parts.map((part) => this.add(spec, part.gpu, spec.stream, part.deps, index));
+    this.collectives.push({ spec, algorithm, gpus, partOps });
     return partOps;
   }
 
@@ -210,6 +199,19 @@ export class OpGraph {
     this.microBatchOf = resize(this.microBatchOf, this.cap);
     this.depsStart = resize(this.depsStart, this.cap + 1);
   }
+}
+
+/** Explicit flows must run between participants and wait only for flows of the same collective. */
+function checkFlows(name: string, flows: readonly FlowSpec[], participants: Set<number>): void {
+  flows.forEach((flow, i) => {
+    if (!participants.has(flow.src) || !participants.has(flow.dst)) {
+      throw new SimInvariantError(`collective '${name}' flow ${i} (${flow.src}->${flow.dst}) involves a GPU with no part`);
+    }
+    const after = flow.after === undefined ? [] : typeof flow.after === 'number' ? [flow.after] : flow.after;
+    for (const a of after) {
+      if (!(Number.isInteger(a) && a >= 0 && a < flows.length && a !== i)) throw new SimInvariantError(`collective '${name}' flow ${i} waits for missing flow ${a}`);
+    }
+  });
 }
 
 function resize<A extends Int32Array | Float64Array>(a: A, size: number): A {

@@ -4,8 +4,7 @@
 import type { OpCost } from '../models/index.ts';
 import { combineBytesPerToken, dispatchBytesPerToken } from '../models/index.ts';
 import { computeTimeNs } from '../hardware/index.ts';
-import { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
-import type { FlowSpec } from '../ops/index.ts';
+import type { CollectiveAlgorithm } from '../network/index.ts';
 import { OpGraph } from '../ops/index.ts';
 import type { LayerTraffic } from '../replay/index.ts';
 import type { CommKind, ComputeKind } from '../core/index.ts';
@@ -99,7 +98,6 @@ export class Emitter {
     for (let group = 0; group < this.plan.groups; group++) {
       const gpus = this.plan.groupGpus(group);
       const traffic = this.plan.traffic(op.moeLayer, op.mb, group);
-      const flows = this.exchangeFlows(gpus, traffic, (bytesPerToken * share), backwards);
       const parts = this.graph.collective({
         name: op.name,
         kind,
@@ -109,7 +107,7 @@ export class Emitter {
         sms: this.plan.input.commSms,
         overheadNs: this.plan.topology.gpu.launchOverheadNs,
         parts: gpus.map((g) => ({ gpu: g, deps: depsOf(op.deps, g) })),
-        flows,
+        algorithm: this.exchangeAlgorithm(gpus, traffic, bytesPerToken * share, backwards),
       });
       gpus.forEach((g, r) => (out[g] = parts[r]!));
     }
@@ -117,22 +115,22 @@ export class Emitter {
   }
 
   /**
-   * Flows of one exchange. Forward (dispatch direction) bytes[s][d] = tokens s sends d; the
-   * return direction is the transpose. Two-hop aggregation crosses each node once per token.
+   * How one exchange moves its bytes. Forward (dispatch direction) bytes[s][d] = tokens s sends d
+   * x bytes per token; the return direction reads the transpose. Two-hop aggregation crosses each
+   * node once per token; a group inside one node is always direct.
    */
-  private exchangeFlows(gpus: number[], t: LayerTraffic, bytesPerToken: number, toSender: boolean): FlowSpec[] {
-    const ep = t.ep;
-    const bytes = Array.from({ length: ep }, (_, i) =>
-      Array.from({ length: ep }, (_, j) => (i === j ? 0 : (toSender ? t.tokensToRank[j * ep + i]! : t.tokensToRank[i * ep + j]!) * bytesPerToken)),
-    );
-    if (this.plan.input.topology.comm.allToAll === 'direct' || t.nodesInGroup <= 1) return directAllToAll(gpus, bytes);
-    const gpusPerNode = this.plan.topology.gpusPerNode;
-    const firstNode = Math.floor(gpus[0]! / gpusPerNode);
-    const rdma = (rank: number, node: number) => t.tokensToNode[rank * t.nodesInGroup + (node - firstNode)]! * bytesPerToken;
-    const pieces = { chunkBytes: TWO_HOP_CHUNK_BYTES, maxChunks: TWO_HOP_MAX_CHUNKS };
-    return toSender
-      ? twoHopAllToAllReverse(this.plan.topology, gpus, bytes, rdma, pieces)
-      : twoHopAllToAll(this.plan.topology, gpus, bytes, { rdmaBytes: rdma, ...pieces });
+  private exchangeAlgorithm(gpus: number[], t: LayerTraffic, bytesPerToken: number, toSender: boolean): CollectiveAlgorithm {
+    const matrix = { n: t.ep, counts: t.tokensToRank, scale: bytesPerToken, transposed: toSender };
+    if (this.plan.input.topology.comm.allToAll === 'direct' || t.nodesInGroup <= 1) return { kind: 'direct-all-to-all', matrix };
+    const firstNode = Math.floor(gpus[0]! / this.plan.topology.gpusPerNode);
+    return {
+      kind: 'two-hop-all-to-all',
+      matrix,
+      rdma: { nodes: t.nodesInGroup, firstNode, counts: t.tokensToNode, scale: bytesPerToken },
+      gather: toSender,
+      pieceBytes: TWO_HOP_CHUNK_BYTES,
+      maxPieces: TWO_HOP_MAX_CHUNKS,
+    };
   }
 
   /** Ring all-reduce of `bytes(gpu)` among each tensor-parallel group (consecutive GPUs). */
@@ -171,7 +169,7 @@ export class Emitter {
       sms: this.plan.input.commSms,
       overheadNs: this.plan.topology.gpu.launchOverheadNs,
       parts: gpus.map((g) => ({ gpu: g, deps: depsOf(deps, g) })),
-      flows: hierarchicalAllReduce(this.plan.topology, gpus, bytes),
+      algorithm: { kind: 'hierarchical-all-reduce', bytesPerRank: bytes },
     });
     gpus.forEach((g, r) => (out[g] = parts[r]!));
   }

@@ -137,7 +137,7 @@ describe('execute() invariants over 150 random DAGs', () => {
       }
       const sent = t.bytesSent.reduce((a, b) => a + b, 0);
       expect(t.bytesReceived.reduce((a, b) => a + b, 0)).toBe(sent);
-      const planned = graph.collectives.reduce((a, c) => a + c.spec.flows.reduce((x, f) => x + f.bytes, 0), 0);
+      const planned = graph.collectives.reduce((a, c) => a + c.spec.flows!.reduce((x, f) => x + f.bytes, 0), 0);
       expect(sent).toBe(planned);
       const again = execute(randomGraph(seed), executeOptionsFor(topology));
       expect(JSON.stringify(again.spans)).toBe(JSON.stringify(t.spans));
