@@ -61,13 +61,15 @@ export async function connectRedis(url: string): Promise<Redis> {
   checkQueueUrl(url);
   const { Redis } = await import('ioredis');
   const redis = new Redis(url, { connectTimeout: 5000, maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
-  redis.on('error', () => {}); // reported by connect() below
+  // The socket's own error (ECONNREFUSED, ENOTFOUND) says more than connect()'s "Connection is closed".
+  let cause: Error | undefined;
+  redis.on('error', (e: Error) => (cause ??= e));
   try {
     await redis.connect();
     await redis.ping();
   } catch (e) {
     redis.disconnect();
-    throw new UsageError(`--queue: cannot reach Redis at ${url} (${(e as Error).message})`);
+    throw new UsageError(`--queue: cannot reach Redis at ${url} (${(cause ?? (e as Error)).message})`);
   }
   return redis;
 }

@@ -102,6 +102,18 @@ describe('epsim sweep', () => {
     expect(err).toBe(`error: ${file}: the sweep has 8 points (parallel.ep 2 x workload.sequencesPerGpu 2 x schedules 2), above the limit of 4; --max-points 8 raises it\n`);
   });
 
+  it('a queue URL that is not Redis, or where nothing listens, is a usage error, not a hang', async () => {
+    const wrong = await cli('sweep', file, '--queue', 'http://127.0.0.1:6379');
+    expect([wrong.code, wrong.err]).toEqual([2, 'error: --queue: expected a redis:// or rediss:// URL, got "http://127.0.0.1:6379"\n']);
+    // Port 1 on the loopback: refused at once.
+    const closed = await cli('sweep', file, '--queue', 'redis://127.0.0.1:1', '--out', join(dir, 'queue-closed'));
+    expect(closed.code).toBe(2);
+    expect(closed.err).toMatch(/^error: --queue: cannot reach Redis at redis:\/\/127\.0\.0\.1:1 \(.*ECONNREFUSED.*\)\n$/);
+    const worker = await cli('worker', '--queue', 'redis://127.0.0.1:1');
+    expect(worker.code).toBe(2);
+    expect(worker.err).toMatch(/cannot reach Redis/);
+  });
+
   it('runs the costliest points first (most GPUs x EP size), ties by id', async () => {
     const plan = await planSweep(SMALL, file);
     expect(pointTasks(plan).map((t) => t.id)).toEqual([4, 5, 6, 7, 0, 1, 2, 3]);

@@ -44,7 +44,7 @@ export function drawSweep(element, sweep) {
 
   const w = 640;
   const h = 380;
-  const m = { top: 16, right: 16, bottom: 44, left: 84 };
+  const m = { top: 16, right: 30, bottom: 44, left: 84 };
   const row = root.append('div').attr('class', 'sweep-row');
   const svg = row.append('svg').attr('class', 'frontier-chart').attr('width', w).attr('height', h).attr('role', 'img')
     .attr('aria-label', `tokens/s per GPU against ${decode ? 'tokens/s per user' : 'step time'}`);
