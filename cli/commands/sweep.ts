@@ -52,6 +52,7 @@ export function registerSweep(program: Command, io: CliIo): void {
       bar?.start(total, 0, { last: '' });
       const every = Math.max(1, Math.ceil(total / 20));
       const shape = { axes: plan.axes };
+      const started = performance.now();
       const points = await runSweep(plan, {
         executor,
         onPoint: ({ point, done }) => {
@@ -65,7 +66,8 @@ export function registerSweep(program: Command, io: CliIo): void {
       const sweep = toSweepFile(plan, points);
       const dir = options.out ?? join('results', plan.name);
       writeDirAtomically(dir, sweepFiles(sweep));
-      io.out(`\n${sweepReport(sweep)}\nwrote ${join(dir, 'sweep.json')} and sweep.csv\n`);
+      const seconds = (performance.now() - started) / 1000;
+      io.out(`\n${sweepReport(sweep)}\nran ${runnable} points in ${seconds.toFixed(1)} s; wrote ${join(dir, 'sweep.json')} and sweep.csv\n`);
     });
 }
 
