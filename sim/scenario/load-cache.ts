@@ -23,6 +23,7 @@ const KEEP = 8;
 /** A tiny least-recently-used map. */
 class Recent<K, V> {
   private readonly map = new Map<K, V>();
+  constructor(private readonly keep = KEEP) {}
   get(key: K): V | undefined {
     const v = this.map.get(key);
     if (v !== undefined) {
@@ -37,7 +38,7 @@ class Recent<K, V> {
   set(key: K, value: V): void {
     this.map.delete(key);
     this.map.set(key, value);
-    while (this.map.size > KEEP) this.map.delete(this.map.keys().next().value as K);
+    while (this.map.size > this.keep) this.map.delete(this.map.keys().next().value as K);
   }
 }
 
@@ -51,7 +52,8 @@ function fileKey(path: string): string | undefined {
   }
 }
 
-const traces = new Recent<string, Promise<RoutingTrace>>();
+// Traces can be tens of MB: keep fewer.
+const traces = new Recent<string, Promise<RoutingTrace>>(4);
 
 /** readTrace, memoised per file version. A failed read is not kept. */
 export function readTraceCached(path: string): Promise<RoutingTrace> {

@@ -5,7 +5,6 @@
 import { cpus } from 'node:os';
 import type { Phase } from '../core/index.ts';
 import { SWEEP_FORMAT_VERSION, type SweepFile, type SweepPoint } from '../output/index.ts';
-import type { SweepTargets } from './sweep-axes.ts';
 import { answerTargets, frontierX, paretoFrontier } from './sweep-frontier.ts';
 import type { PlannedPoint, SweepPlan } from './sweep-plan.ts';
 import type { PointOutcome, PointTask } from './sweep-point.ts';
@@ -160,4 +159,3 @@ export function toSweepCsv(file: Pick<SweepFile, 'axes' | 'points' | 'frontier'>
   return [header.join(','), ...rows].join('\n') + '\n';
 }
 
-export type { SweepTargets };
