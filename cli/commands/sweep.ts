@@ -67,7 +67,7 @@ export function registerSweep(program: Command, io: CliIo): void {
       const dir = options.out ?? join('results', plan.name);
       writeDirAtomically(dir, sweepFiles(sweep));
       const seconds = (performance.now() - started) / 1000;
-      io.out(`\n${sweepReport(sweep)}\nran ${runnable} points in ${seconds.toFixed(1)} s; wrote ${join(dir, 'sweep.json')} and sweep.csv\n`);
+      io.out(`\n${sweepReport(sweep)}\nran ${runnable} point${runnable === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; wrote ${join(dir, 'sweep.json')} and sweep.csv\n`);
     });
 }
 

@@ -90,7 +90,7 @@ export function answerTargets(points: readonly SweepPoint[], phase: Phase | stri
   const best = under.reduce((b, p) => (better(p, b) ? p : b));
   const answer: SweepAnswer = {
     id: best.id,
-    reason: latency ? `most tokens/s per GPU with ${latency} among the ${fit.length} points that fit in memory` : `most tokens/s per GPU among the ${fit.length} points that fit in memory (no latency target)`,
+    reason: `most tokens/s per GPU${latency ? ` with ${latency}` : ''} among the ${fit.length === 1 ? 'one point' : `${fit.length} points`} that fit in memory${latency ? '' : ' (no latency target)'}`,
   };
   const total = targets.totalTokensPerSec;
   if (total !== undefined && best.replicaGpus !== undefined) {

@@ -72,11 +72,11 @@ export function label(file: Pick<SweepFile, 'axes'>, p: SweepPoint): string {
 
 function frontierText(file: SweepFile): string {
   const fit = fittingPoints(file.points).length;
-  if (fit === 0) return 'frontier: no point fits in GPU memory';
+  if (fit === 0) return `frontier: ${file.points.some((p) => p.metrics) ? 'no point fits in GPU memory' : 'no point could run'}`;
   const against = file.frontier.x === 'tokensPerSecPerUser' ? 'tokens/s per user' : 'step time';
   const byId = new Map(file.points.map((p) => [p.id, p]));
   const on = file.frontier.ids.map((id) => byId.get(id)!);
-  return [`frontier: tokens/s per GPU against ${against}, ${on.length} of the ${fit} points that fit in memory`, pointsTable(file, on)].join('\n');
+  return [`frontier: tokens/s per GPU against ${against}, ${on.length} of the ${fit} point${fit === 1 ? '' : 's'} that fit in memory`, pointsTable(file, on)].join('\n');
 }
 
 function answerText(file: SweepFile): string {
