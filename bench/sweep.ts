@@ -2,9 +2,11 @@
 // on the BullMQ queue with 1 and 2 `epsim worker` processes (concurrency 1 each), each from the
 // plan to the files, with the files compared byte for byte. The full sweep is 1,000 points:
 // EP 8, 16, 32, 64, 128 x sequencesPerGpu (10 sizes) x commSms 16..32 (5) x 4 schedules;
-// `--small` runs 3 x 2 x 1 x 4 = 24 of them. The queue runs need Debian's redis-server (started
-// here on 127.0.0.1 on a free port) and are skipped without it.
-// Usage: node bin/run-ts.js bench/sweep.ts [--small] [--no-queue] [--threads N]
+// `--small` runs 3 x 2 x 1 x 4 = 24 of them, `--quick` 2 x 2 x 1 x 3 = 12. The queue runs need
+// Debian's redis-server (started here on 127.0.0.1 on a free port) and are skipped without it.
+// On a shared machine the load changes under a run: `--rounds N` alternates the 1- and 2-worker
+// queue runs N times, so the two are measured under the same conditions.
+// Usage: node bin/run-ts.js bench/sweep.ts [--small | --quick] [--no-queue] [--threads N] [--rounds N]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -12,10 +14,15 @@ import { cpus } from 'node:os';
 import { DEFAULT_MAX_POINTS, planSweep, queueExecutor, runSweep, sweepFiles, threadExecutor, toSweepFile, type SweepExecutor, type SweepPlan } from '../sim/scenario/index.ts';
 
 const small = process.argv.includes('--small');
+const quick = process.argv.includes('--quick');
+const roundsArg = process.argv.indexOf('--rounds');
+const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 1;
 const threadsArg = process.argv.indexOf('--threads');
 const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : cpus().length;
 const file = 'scenarios/longcat-decode-h800x128.yaml';
-const axes = small
+const axes = quick
+  ? 'sweep:\n  parallel.ep: [64, 128]\n  workload.sequencesPerGpu: [8, 16]\n  commSms: [24]\n  schedules: [serial, tbo, scmoe-sbo]\n  targets: { tpotMs: 20, totalTokensPerSec: 1000000 }\n'
+  : small
   ? 'sweep:\n  parallel.ep: [32, 64, 128]\n  workload.sequencesPerGpu: [8, 64]\n  commSms: [24]\n  schedules: [serial, shared-overlap, tbo, scmoe-sbo]\n  targets: { tpotMs: 20, totalTokensPerSec: 1000000 }\n'
   : 'sweep:\n  parallel.ep: [8, 16, 32, 64, 128]\n  workload.sequencesPerGpu: [4, 8, 12, 16, 24, 32, 48, 64, 96, 128]\n  commSms: [16, 20, 24, 28, 32]\n  schedules: [serial, shared-overlap, tbo, scmoe-sbo]\n  targets: { tpotMs: 20, totalTokensPerSec: 1000000 }\n';
 const text = readFileSync(file, 'utf8').replace(/^sweep: .*$/m, axes);
@@ -75,14 +82,22 @@ else {
     const redis = spawn(redisServer, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
     children.push(redis);
     await ready(redis, /Ready to accept connections/);
-    for (const workers of [1, 2]) {
-      while (children.length - 1 < workers) {
-        const w = spawn(process.execPath, ['bin/epsim.js', 'worker', '--queue', url, '--concurrency', '1', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
-        children.push(w);
-        await ready(w, /serving/);
+    // Fresh workers for every run, started (and ready) before the clock starts: each run pays
+    // the same start-up of a worker's processor thread.
+    for (let round = 0; round < rounds; round++) {
+      for (const n of [1, 2]) {
+        const workers: ChildProcess[] = [];
+        for (let i = 0; i < n; i++) {
+          const w = spawn(process.execPath, ['bin/epsim.js', 'worker', '--queue', url, '--concurrency', '1', '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+          children.push(w);
+          workers.push(w);
+          await ready(w, /serving/);
+        }
+        const files = await timed(`queue, ${n} worker process${n === 1 ? '' : 'es'}${rounds > 1 ? ` (round ${round + 1})` : ''}`, queueExecutor({ url }), plan);
+        console.log(`    files ${files === local ? 'byte-identical to' : 'DIFFERENT from'} the worker-thread run`);
+        for (const w of workers) w.kill('SIGTERM');
+        await Promise.all(workers.map((w) => new Promise((r) => (w.exitCode !== null ? r(null) : w.once('exit', r)))));
       }
-      const files = await timed(`queue, ${workers} worker process${workers === 1 ? '' : 'es'}`, queueExecutor({ url }), plan);
-      console.log(`    files ${files === local ? 'byte-identical to' : 'DIFFERENT from'} the worker-thread run`);
     }
   } finally {
     for (const c of children) c.kill('SIGTERM');
