@@ -1,11 +1,9 @@
 // Scenario speed: wall time of one decode step of longcat-decode-h800x128 (128 GPUs, 28 layers,
 // real-trace routing) per schedule, and of default.yaml's; what the batched rate re-solve costs
 // in accuracy on the LongCat step (scmoe-sbo at the default fraction against a 5x finer one; exact
-// max-min, fraction 0, would take minutes there); and an EP sweep of 5 sizes x 4 schedules in
-// worker threads.
-// Usage: node bin/run-ts.js bench/scenario.ts [--no-sweep]
+// max-min, fraction 0, would take minutes there). Sweeps: bench/sweep.ts.
+// Usage: node bin/run-ts.js bench/scenario.ts
 import { loadScenario } from '../sim/scenario/index.ts';
-import { recommend, runSweep, sweepJobs } from '../sim/scenario/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, simulateStep } from '../sim/step/index.ts';
 import type { ScheduleName } from '../sim/core/index.ts';
 
@@ -39,15 +37,4 @@ for (const name of small.schedules) {
   const t = performance.now();
   simulateStep(small.input, name as ScheduleName);
   console.log(`scenarios/default.yaml ${name.padEnd(15)} one decode step simulated in ${(performance.now() - t).toFixed(0).padStart(4)} ms`);
-}
-
-if (!process.argv.includes('--no-sweep')) {
-  const eps = [8, 16, 32, 64, 128];
-  const t = performance.now();
-  const points = await runSweep(sweepJobs(scenario, eps), () => {});
-  const rec = recommend(points, 'decode', scenario.spec.sweep?.tpotTargetMs);
-  console.log(
-    `  EP sweep ${eps.join(', ')} x ${scenario.schedules.length} schedules (${points.length} points, worker threads): ` +
-      `${((performance.now() - t) / 1000).toFixed(1)} s; recommended EP ${rec.lowestTpot?.ep} with ${rec.lowestTpot?.schedule}`,
-  );
 }

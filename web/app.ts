@@ -13,12 +13,14 @@ import type { ResultFile } from '../sim/output/index.ts';
 import { deepEpFigure, summaryTable } from '../sim/output/index.ts';
 import { JobLimitError, Jobs, workerJobRunner, type JobEvent, type JobRunner } from './jobs.ts';
 import { BadNameError, pathInside } from './names.ts';
+import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
 import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
 import { readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
 import { httpErrorOf, listResult, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
+import { registerSweepRoutes } from './sweep-routes.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -32,6 +34,8 @@ export interface AppOptions {
   jobWallMs?: number;
   /** A folder of the user's own topology YAML files: listed for the run panel, and readable by posted scenarios. */
   topologiesDir?: string;
+  /** Sweeps at once (POST /api/sweeps); further ones get 429. */
+  maxSweeps?: number;
 }
 
 const publicDir = join(dirname(fileURLToPath(import.meta.url)), 'public');
@@ -72,17 +76,7 @@ export function createApp(options: AppOptions): express.Express {
     res.type('text/yaml').send(readConfinedText(file, scenarioRead(`scenario "${req.params.name}"`)));
   });
 
-  app.get('/api/results', (_req, res) => {
-    const names = existsSync(resultsDir) ? readdirSync(resultsDir).filter((n) => !n.startsWith('.') && existsSync(join(resultsDir, n, 'result.json'))).sort() : [];
-    // One broken result is listed as broken (with the reason); the others are still served.
-    res.json(
-      names.map((name) => {
-        const file = join(resultsDir, name, 'result.json');
-        const row = listResult(name, () => readConfinedText(file, resultRead(`result.json of "${name}"`)), existsSync(join(resultsDir, name, 'sweep.json')));
-        return { ...row, updatedMs: Math.round(statSync(file).mtimeMs) };
-      }),
-    );
-  });
+  app.get('/api/results', (_req, res) => void res.json(listResults(resultsDir, (path, label) => readConfinedText(path, resultRead(label)))));
 
   const sendResultFile = (file: string) => (req: Request, res: Response) => {
     const path = join(pathInside(resultsDir, req.params.name as string), file);
@@ -195,6 +189,8 @@ export function createApp(options: AppOptions): express.Express {
     job.emitter.on('event', listener);
     req.on('close', () => job.emitter.off('event', listener));
   });
+
+  registerSweepRoutes(app, { resultsDir, scenariosDir, readable, ...(options.maxSweeps ? { maxSweeps: options.maxSweeps } : {}) });
 
   app.get('/vendor/d3.min.js', (_req, res) => res.sendFile(d3File));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());

@@ -4,6 +4,7 @@ import type { CliIo } from '../index.ts';
 import { registerValidate } from './validate.ts';
 import { registerRun } from './run.ts';
 import { registerSweep } from './sweep.ts';
+import { registerWorker } from './worker.ts';
 import { registerServe } from './serve.ts';
 import { registerDemo } from './demo.ts';
 import { registerImportTrace } from './import-trace.ts';
@@ -13,4 +14,4 @@ import { registerFuse } from './fuse.ts';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
-export const commands: RegisterCommand[] = [registerRun, registerSweep, registerServe, registerDemo, registerValidate, registerImportTrace, registerTrain, registerTrace, registerFuse];
+export const commands: RegisterCommand[] = [registerRun, registerSweep, registerWorker, registerServe, registerDemo, registerValidate, registerImportTrace, registerTrain, registerTrace, registerFuse];

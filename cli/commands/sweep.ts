@@ -1,79 +1,94 @@
-// `epsim sweep SCENARIO.yaml [--ep 8,16,32] [--out DIR]`: EP sizes (and batch sizes from the
-// scenario's sweep.batch) x schedules in worker threads, a table, sweep.csv + sweep.json, and a
-// recommendation.
+// `epsim sweep SCENARIO.yaml [--ep 8,16,32] [--max-points N] [--threads N | --queue redis://HOST:PORT] [--out DIR]`:
+// every point of the scenario's `sweep:` axes, on worker threads or on a job queue that
+// `epsim worker` processes serve, then the table, the frontier, the answer to the targets, and
+// sweep.json + sweep.csv written atomically.
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
-import type { SweepPoint } from '../../sim/output/index.ts';
-import { emulationNotes, formatTable, metricsRow, TABLE_COLUMNS } from '../../sim/output/index.ts';
 import { writeDirAtomically } from '../../sim/output/index.ts';
-import { loadScenario } from '../../sim/scenario/index.ts';
-import { recommend, runSweep, sweepJobs, toSweepCsv, toSweepFile } from '../../sim/scenario/index.ts';
+import { DEFAULT_MAX_POINTS, describeProduct, label, planSweep, queueExecutor, runSweep, sweepFiles, sweepReport, threadExecutor, toSweepFile } from '../../sim/scenario/index.ts';
 import type { CliIo } from '../index.ts';
+
+interface SweepOptions {
+  ep?: string;
+  out?: string;
+  maxPoints?: string;
+  threads?: string;
+  queue?: string;
+}
 
 export function registerSweep(program: Command, io: CliIo): void {
   program
     .command('sweep')
-    .description('compare EP group sizes x schedules (in parallel worker threads) and recommend one')
+    .description("run every point of the scenario's sweep: axes (any scenario key), print the frontier and the answer to its targets")
     .argument('<scenario>', 'scenario YAML file')
-    .option('--ep <sizes>', 'comma-separated EP group sizes (default: the scenario\'s sweep.ep)')
+    .option('--ep <sizes>', "comma-separated EP group sizes (replaces the sweep's parallel.ep axis)")
+    .option('--max-points <n>', `refuse sweeps larger than this (default ${DEFAULT_MAX_POINTS})`)
+    .option('--threads <n>', 'worker threads (default: one per core)')
+    .option('--queue <url>', 'put the points on a BullMQ queue in Redis (redis://HOST:PORT) for `epsim worker` processes')
     .option('--out <dir>', 'output folder (default results/<scenario name>/)')
-    .action(async (file: string, options: { ep?: string; out?: string }) => {
-      const scenario = await loadScenario(file);
-      const eps = options.ep ? parseSizes(options.ep) : (scenario.spec.sweep?.ep ?? [scenario.input.parallel.ep]);
-      const jobs = sweepJobs(scenario, eps, scenario.spec.sweep?.batch);
-      const total = jobs.length * scenario.schedules.length;
-      io.out(`${scenario.spec.name}: ${total} points (EP ${eps.join(', ')}${scenario.spec.sweep?.batch ? `; batch ${scenario.spec.sweep.batch.join(', ')}` : ''} x ${scenario.schedules.join(', ')})\n`);
-      // cli-progress draws on stderr: a bar only when that is a terminal, plain lines in logs and pipes.
+    .action(async (file: string, options: SweepOptions) => {
+      if (options.queue && options.threads) throw new UsageError('--threads and --queue exclude each other: queue workers choose their own concurrency');
+      const text = readScenario(file);
+      const plan = await planSweep(text, file, {
+        ...(options.ep ? { cliEp: parseList(options.ep, '--ep') } : {}),
+        ...(options.maxPoints ? { maxPoints: parseCount(options.maxPoints, '--max-points') } : {}),
+      });
+      const threads = options.threads ? parseCount(options.threads, '--threads') : cpus().length;
+      const where = options.queue ? `on the queue at ${options.queue}` : `on ${threads} worker thread${threads === 1 ? '' : 's'}`;
+      const runnable = plan.points.filter((p) => p.text !== undefined).length;
+      io.out(`${plan.name}: ${plan.points.length} points (${describeProduct(plan.axes)})${runnable < plan.points.length ? `, ${plan.points.length - runnable} of them cannot run` : ''}, ${where}\n`);
+      // Ctrl-C during a queue sweep takes its waiting points off the queue, so workers do not run them for nobody.
+      const stopped = new AbortController();
+      const onSigint = () => stopped.abort();
+      if (options.queue) process.once('SIGINT', onSigint);
+      const executor = options.queue ? queueExecutor({ url: options.queue, onWaiting: (m) => io.err(`${m}\n`), signal: stopped.signal }) : threadExecutor(threads);
+      // cli-progress draws on stderr: a bar only when that is a terminal, a few plain lines in logs and pipes.
+      const total = plan.points.length;
       const bar = process.stderr.isTTY ? new SingleBar({ format: 'sweep [{bar}] {value}/{total} points | ETA {eta_formatted} | {last}', hideCursor: true }, Presets.shades_classic) : undefined;
       bar?.start(total, 0, { last: '' });
-      let done = 0;
-      const points = await runSweep(jobs, (p) => {
-        done++;
-        const label = `ep ${p.ep}${p.batch !== undefined ? ` batch ${p.batch}` : ''} ${p.schedule}`;
-        if (bar) bar.update(done, { last: label });
-        else io.out(`  [${done}/${total}] ${label}${p.error ? `: ${p.error}` : ''}\n`);
-      }).finally(() => bar?.stop());
-      const rec = recommend(points, scenario.spec.workload.phase, scenario.spec.sweep?.tpotTargetMs);
-      const dir = options.out ?? join('results', scenario.spec.name);
-      writeDirAtomically(dir, {
-        'sweep.json': `${JSON.stringify(toSweepFile(scenario.spec.name, points, rec), null, 2)}\n`,
-        'sweep.csv': toSweepCsv(points),
+      const every = Math.max(1, Math.ceil(total / 20));
+      const shape = { axes: plan.axes };
+      const started = performance.now();
+      const points = await runSweep(plan, {
+        executor,
+        onPoint: ({ point, done }) => {
+          if (bar) bar.update(done, { last: label(shape, point) });
+          else if (done % every === 0 || done === total) io.out(`  [${done}/${total}] ${label(shape, point)}\n`);
+        },
+      }).finally(() => {
+        bar?.stop();
+        process.off('SIGINT', onSigint);
       });
-      const a2a = points.filter((p) => p.metrics?.dispatchGBps !== undefined).map((p) => `  EP ${p.ep}: dispatch ${p.metrics!.dispatchUs} µs at ${p.metrics!.dispatchGBps} GB/s, combine ${p.metrics!.combineUs} µs at ${p.metrics!.combineGBps} GB/s`);
-      const notes = emulationNotes(points.flatMap((p) => (p.metrics ? [p.metrics] : []))).map((n) => `${n}\n`).join('');
-      io.out(`\n${sweepTable(points)}\n${notes}${a2a.length ? `\nbandwidth as DeepEP counts it:\n${a2a.join('\n')}\n` : ''}\n${describeRecommendation(rec)}\nwrote ${join(dir, 'sweep.csv')} and sweep.json\n`);
+      const sweep = toSweepFile(plan, points);
+      const dir = options.out ?? join('results', plan.name);
+      writeDirAtomically(dir, sweepFiles(sweep));
+      const seconds = (performance.now() - started) / 1000;
+      io.out(`\n${sweepReport(sweep)}\nran ${runnable} point${runnable === 1 ? '' : 's'} in ${seconds.toFixed(1)} s; wrote ${join(dir, 'sweep.json')} and sweep.csv\n`);
     });
 }
 
-function parseSizes(text: string): number[] {
+function readScenario(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read scenario file "${file}" (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message})`, file);
+  }
+}
+
+function parseList(text: string, option: string): number[] {
   return text.split(',').map((s) => {
     const n = Number(s.trim());
-    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--ep: expected comma-separated positive integers, got "${text}"`);
+    if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option}: expected comma-separated positive integers, got "${text}"`);
     return n;
   });
 }
 
-function sweepTable(points: SweepPoint[]): string {
-  const header = ['ep', 'batch', ...TABLE_COLUMNS];
-  const rows = points.map((p) => {
-    const lead = [String(p.ep), p.batch === undefined ? '' : String(p.batch)];
-    if (!p.metrics) return [...lead, p.schedule, `error: ${p.error ?? ''}`, '', '', '', '', '', ''];
-    return [...lead, ...metricsRow(p.metrics)];
-  });
-  return formatTable(header, rows);
-}
-
-function describeRecommendation(r: ReturnType<typeof recommend>): string {
-  const at = (p: { ep: number; batch?: number; schedule: string }) => `EP ${p.ep}${p.batch === undefined ? '' : `, batch ${p.batch},`} with ${p.schedule}`;
-  const lines: string[] = [];
-  if (r.lowestTpot) lines.push(`recommended (lowest TPOT that fits): ${at(r.lowestTpot)}, TPOT ${r.lowestTpot.tpotMs} ms`);
-  if (r.bestThroughputUnderTarget) {
-    const b = r.bestThroughputUnderTarget;
-    lines.push(`recommended (most tokens/s per GPU with TPOT <= ${b.tpotTargetMs} ms): ${at(b)}, ${Math.round(b.tokensPerSecPerGpu).toLocaleString('en-US')} tokens/s per GPU`);
-  }
-  if (r.fastest) lines.push(`recommended (shortest step that fits): ${at(r.fastest)}, ${r.fastest.stepTimeUs} µs`);
-  if (r.note) lines.push(`note: ${r.note}`);
-  return lines.join('\n');
+function parseCount(text: string, option: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${option}: expected a positive integer, got "${text}"`);
+  return n;
 }

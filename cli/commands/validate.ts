@@ -5,7 +5,7 @@ import { gpuCount, type Topology } from '../../sim/hardware/index.ts';
 import { parseDocumentWithPositions } from '../../sim/core/index.ts';
 import { readInputText } from '../../sim/core/index.ts';
 import { parseTopology } from '../../sim/hardware/index.ts';
-import { resolveScenarioText, type ResolvedScenario } from '../../sim/scenario/index.ts';
+import { describeProduct, planSweep, resolveScenarioText, type ResolvedScenario } from '../../sim/scenario/index.ts';
 import type { CliIo } from '../index.ts';
 
 export type FileKind = 'topology' | 'scenario';
@@ -15,7 +15,12 @@ type Validator = (text: string, file: string) => Promise<string>;
 
 const validators: Record<FileKind, Validator> = {
   topology: async (text, file) => summarizeTopology(parseTopology(text, file)),
-  scenario: async (text, file) => summarizeScenario(await resolveScenarioText(text, file)),
+  scenario: async (text, file) => {
+    const s = await resolveScenarioText(text, file);
+    // A sweep's axes are checked like the scenario itself: every layout through the loader.
+    const sweep = s.spec.sweep ? await planSweep(text, file) : undefined;
+    return `${summarizeScenario(s)}${sweep ? `; sweep: ${sweep.points.length} points (${describeProduct(sweep.axes)})` : ''}`;
+  },
 };
 
 /** Reads and validates `path`; throws UsageError (unreadable file) or ConfigError (bad content). */

@@ -5,7 +5,7 @@ import type { Stragglers } from '../metrics/index.ts';
 
 export const RESULT_FORMAT_VERSION = 1;
 export const TIMELINE_FORMAT_VERSION = 1;
-export const SWEEP_FORMAT_VERSION = 1;
+export const SWEEP_FORMAT_VERSION = 2;
 
 /** result.json */
 export interface ResultFile {
@@ -63,12 +63,31 @@ export interface TimelineSchedule {
   gpus?: { busyNs: number[]; exposedCommNs: number[]; expertGemmNs: number[]; expertTokens: number[] };
 }
 
-/** sweep.json (sweep.csv has one row per point with the same fields as `points`). */
+/**
+ * sweep.json (sweep.csv has one row per point). Version 2: any scenario key can be an axis; the
+ * Pareto frontier and the answer to the sweep's targets are part of the file.
+ */
 export interface SweepFile {
   formatVersion: typeof SWEEP_FORMAT_VERSION;
   scenario: string;
+  phase: string;
+  /** The base scenario's model and topology names (a point may vary them: see its values). */
+  model: string;
+  topology: string;
+  /** Each axis: the scenario key path it sets and its values, in the order the points vary them (schedules last). */
+  axes: { path: string; values: unknown[] }[];
+  /** Every point of the product of the axes, by id (first axis slowest). */
   points: SweepPoint[];
-  /** Each pick names its point: ep, schedule, and batch when the sweep varies the batch size. */
+  /**
+   * The points that fit in memory and that no other fitting point beats on both axes: more
+   * tokens/s per GPU and more tokens/s per user (decode), or a shorter step (prefill, train).
+   * Ids in order of x.
+   */
+  frontier: { x: 'tokensPerSecPerUser' | 'stepTimeUs'; y: 'tokensPerSecPerGpu'; ids: number[] };
+  targets?: { tpotMs?: number; tokensPerSecPerUser?: number; totalTokensPerSec?: number };
+  /** The best point under the latency target, and the GPUs the total-throughput target needs with its layout. */
+  answer?: SweepAnswer;
+  /** Version 1's picks, kept: each names its point by ep, schedule, and batch when the sweep varies it. */
   recommendation: {
     lowestTpot?: { ep: number; batch?: number; schedule: string; tpotMs: number; reason: string };
     bestThroughputUnderTarget?: { ep: number; batch?: number; schedule: string; tokensPerSecPerGpu: number; tpotTargetMs: number; reason: string };
@@ -78,11 +97,30 @@ export interface SweepFile {
   };
 }
 
+export interface SweepAnswer {
+  /** The point: the most tokens/s per GPU among the fitting points that meet the latency target. */
+  id: number;
+  reason: string;
+  /** With targets.totalTokensPerSec: whole replicas of the point's layout (replicaGpus each), rounded up. */
+  replicas?: number;
+  replicaGpus?: number;
+  gpusNeeded?: number;
+  /** What those replicas produce: replicas x replicaGpus x tokens/s per GPU. */
+  tokensPerSec?: number;
+  /** A point under the latency target that needs fewer GPUs once replicas are whole, when there is one. */
+  fewestGpus?: { id: number; gpusNeeded: number; replicas: number; replicaGpus: number };
+}
+
 export interface SweepPoint {
+  id: number;
+  /** Every axis's value at this point, by key path (`schedules`: the schedule it runs). */
+  values: Record<string, unknown>;
   ep: number;
   /** sequencesPerGpu (decode) or tokensPerGpu / tokensPerMicrobatch when the sweep varies batch size. */
   batch?: number;
   schedule: string;
+  /** GPUs of one replica of the layout: the EP group (widened to whole attention TP groups). */
+  replicaGpus?: number;
   /** Why this point could not run (e.g. ep does not divide the expert count), else absent. */
   error?: string;
   metrics?: ScheduleMetrics;

@@ -2,7 +2,7 @@
 export { moeFlows, toChromeTrace } from './chrome-trace.ts';
 export type { ChromeTrace } from './chrome-trace.ts';
 export { SWEEP_FORMAT_VERSION } from './formats.ts';
-export type { ResultFile, SweepFile, SweepPoint, TimelineFile } from './formats.ts';
+export type { ResultFile, SweepAnswer, SweepFile, SweepPoint, TimelineFile } from './formats.ts';
 export { toResultFile } from './result-file.ts';
 export { TABLE_COLUMNS, comparisonTable, emulationNotes, formatTable, formatUs, memoryNotes, metricsRow, stragglerTable, summaryTable } from './table.ts';
 export type { SummaryTable } from './table.ts';

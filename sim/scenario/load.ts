@@ -11,7 +11,7 @@ import { ConfigError, readInputText, UsageError, UserInputError, formatIssue, ty
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
-import { redundantSlotsProblem, traceRoutingSource } from '../replay/index.ts';
+import { redundantSlotsProblem } from '../replay/index.ts';
 import { randomRoutingSource } from '../replay/index.ts';
 import { uniformRoutingSource } from '../replay/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
@@ -19,9 +19,8 @@ import { a2aModel } from '../schedules/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName, type Workload } from '../core/index.ts';
 import type { StepInput } from '../schedules/index.ts';
 import type { NetworkModel } from '../network/index.ts';
-import { readTrace } from '../trace/index.ts';
 import type { RoutingTrace } from '../trace/index.ts';
-import { loadTopology } from '../hardware/index.ts';
+import { loadTopologyCached, readTraceCached, traceRoutingSourceCached } from './load-cache.ts';
 import { scenarioSchema, type ScenarioFile } from './schema.ts';
 import { workFigures, workProblems } from './work-bounds.ts';
 import { costProbeProblems } from './cost-probe.ts';
@@ -54,6 +53,8 @@ export interface ScenarioOverrides {
   trace?: string;
   /** Run on this network model whatever the file says (the golden tests pin each model). */
   networkModel?: NetworkModel;
+  /** Replace the topology (a sweep worker's local copy of the topology the point names). */
+  topology?: string;
   /**
    * Folders the scenario may read files from (topology and trace paths). The dashboard sets it
    * for posted YAML, so a request cannot make the server read, and echo, other files.
@@ -100,7 +101,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     }
     if (problems.length === 0) {
       try {
-        topology = loadTopology(topologyName);
+        topology = loadTopologyCached(topologyName);
       } catch (e) {
         problems.push({ path: ['topology'], message: messageOf(e) });
       }
@@ -125,7 +126,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     else if (!found) problems.push({ path: ['trace'], message: `no trace file "${spec.trace}"; looked in ${tried.map(display).join(' and ')}` });
     else {
       try {
-        trace = { file: display(found), trace: await readTrace(found) };
+        trace = { file: display(found), trace: await readTraceCached(found) };
       } catch (e) {
         problems.push({ path: ['trace'], message: messageOf(e) });
       }
@@ -175,7 +176,7 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     }
   } else {
     try {
-      routing = traceRoutingSource(trace.trace, { mapping: spec.traceMapping, model: shape, file: trace.file, seed: spec.seed });
+      routing = traceRoutingSourceCached(trace.trace, { mapping: spec.traceMapping, model: shape, file: trace.file, seed: spec.seed });
     } catch (e) {
       problems.push({ path: ['traceMapping'], message: messageOf(e) });
       fail();
@@ -227,6 +228,7 @@ function applyOverrides(spec: ScenarioFile, o: ScenarioOverrides): ScenarioFile 
     out.schedules = [...new Set(o.schedules)];
   }
   if (o.trace) out.trace = o.trace;
+  if (o.topology) out.topology = o.topology;
   return out;
 }
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { boundedInt, boundedNumber, PIPELINE_SCHEDULES, RECOMPUTE_MODES, SCHEDULE_NAMES, WORK_LIMITS } from '../core/index.ts';
 import { COMPUTE_MODELS } from '../hardware/index.ts';
 import { NETWORK_MODELS } from '../network/index.ts';
+import { sweepSchema } from './sweep-schema.ts';
 
 /** Tokens per GPU in one step (sequences, prefill tokens, a micro-batch). */
 const tokenCount = boundedInt(1, WORK_LIMITS.tokensPerGpu);
@@ -110,14 +111,8 @@ export const scenarioSchema = z.strictObject({
   seed: boundedInt(0, Number.MAX_SAFE_INTEGER).default(1),
   /** Cloud list prices are $1-10 per GPU-hour. */
   costUsdPerGpuHour: boundedNumber({ min: 0.001, max: 10_000, unit: 'USD' }).default(2),
-  sweep: z
-    .strictObject({
-      ep: z.array(epSize).min(1).max(64).optional(),
-      /** Decode: sequencesPerGpu values; prefill: tokensPerGpu; train: tokensPerMicrobatch. */
-      batch: z.array(tokenCount).min(1).max(64).optional(),
-      tpotTargetMs: boundedNumber({ min: 0.001, max: 1_000_000, unit: 'ms' }).optional(),
-    })
-    .optional(),
+  /** Axes (scenario key path -> values), shorthands and targets: sweep-schema.ts. */
+  sweep: sweepSchema.optional(),
   /** How compute ops are timed: per-kernel efficiency from published kernel tables, or one achieved rate per GPU. */
   compute: z.strictObject({ model: z.enum(COMPUTE_MODELS).default('kernel-tables') }).default({ model: 'kernel-tables' }),
   network: z

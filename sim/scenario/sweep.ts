@@ -1,53 +1,101 @@
-// `epsim sweep`: EP group sizes (and optionally batch sizes) x schedules, each point a task on a
-// pool of worker threads (worker-pool.ts), then a recommendation. The pure parts (tasks,
-// recommendation, CSV) are exported for tests.
+// `epsim sweep`: the points of a plan (sweep-plan.ts) run on an executor (worker threads here, or
+// a job queue: sweep-queue.ts), then the files: sweep.json with the frontier and the answer to the
+// targets, and sweep.csv. The executor changes where points run, never what the files say: points
+// are listed by id and each is deterministic.
 import { cpus } from 'node:os';
+import type { Phase } from '../core/index.ts';
 import { SWEEP_FORMAT_VERSION, type SweepFile, type SweepPoint } from '../output/index.ts';
-import type { ResolvedScenario } from './load.ts';
+import { answerTargets, frontierX, paretoFrontier } from './sweep-frontier.ts';
+import type { PlannedPoint, SweepPlan } from './sweep-plan.ts';
+import type { PointOutcome, PointTask } from './sweep-point.ts';
 import { runOnWorkers } from './worker-pool.ts';
 
 const WORKER_MODULE = new URL('./sweep-worker.ts', import.meta.url);
 
-export interface SweepJob {
-  file: string;
-  ep: number;
-  batch?: number;
-  schedules: string[];
+/** What a sweep worker thread sends back for a point. */
+export type SweepMessage = { kind: 'point'; outcome: PointOutcome } | { kind: 'done' };
+
+/** Runs tasks somewhere and reports each outcome as it arrives (each task exactly once). */
+export type SweepExecutor = (tasks: PointTask[], onOutcome: (o: PointOutcome) => void) => Promise<void>;
+
+/** The default executor: worker threads on this machine. */
+export function threadExecutor(threads = cpus().length): SweepExecutor {
+  return (tasks, onOutcome) =>
+    runOnWorkers<PointTask, SweepMessage>(WORKER_MODULE, tasks, threads, (m) => {
+      if (m.kind === 'point') onOutcome(m.outcome);
+    });
 }
 
-/** What a worker sends back for one schedule of a job. */
-export type SweepMessage = { kind: 'point'; point: SweepPoint } | { kind: 'done' };
-
-export function sweepJobs(s: ResolvedScenario, eps: number[], batches?: number[]): SweepJob[] {
-  const jobs: SweepJob[] = [];
-  for (const ep of eps) for (const batch of batches ?? [undefined]) jobs.push({ file: s.file, ep, ...(batch === undefined ? {} : { batch }), schedules: [...s.schedules] });
-  return jobs;
+/** The points that can run, as tasks, the costliest first (so no thread finishes the biggest alone). */
+export function pointTasks(plan: SweepPlan): PointTask[] {
+  return plan.points
+    .filter((p) => p.text !== undefined)
+    .sort((a, b) => b.cost - a.cost || a.id - b.id)
+    .map((p) => ({ id: p.id, file: plan.file, text: p.text!, schedule: p.schedule, ...(p.files ? { files: p.files } : {}) }));
 }
 
-/**
- * Runs the jobs on a pool of worker threads; calls onPoint as each schedule finishes. Each
- * schedule of a job is its own task, largest EP group first (the most flows, so the longest), so
- * the threads stay busy to the end instead of one finishing the biggest EP size alone.
- */
-export async function runSweep(jobs: SweepJob[], onPoint: (p: SweepPoint) => void, threads = cpus().length): Promise<SweepPoint[]> {
-  const points: SweepPoint[] = [];
-  await runOnWorkers<SweepJob, SweepMessage>(WORKER_MODULE, sweepTasks(jobs), threads, (m) => {
-    if (m.kind !== 'point') return;
-    points.push(m.point);
-    onPoint(m.point);
+export interface SweepProgress {
+  point: SweepPoint;
+  done: number;
+  total: number;
+}
+
+/** Runs every runnable point of the plan; returns all points (the ones that cannot run too) by id. */
+export async function runSweep(plan: SweepPlan, options: { executor?: SweepExecutor; onPoint?: (p: SweepProgress) => void } = {}): Promise<SweepPoint[]> {
+  const executor = options.executor ?? threadExecutor();
+  const outcomes = new Map<number, PointOutcome>();
+  const byId = new Map(plan.points.map((p) => [p.id, p]));
+  const total = plan.points.length;
+  let done = 0;
+  // Points that cannot run are done from the start.
+  for (const p of plan.points) if (p.text === undefined) options.onPoint?.({ point: sweepPoint(p), done: ++done, total });
+  await executor(pointTasks(plan), (o) => {
+    if (outcomes.has(o.id) || !byId.has(o.id)) return; // a point retried after a lost worker reports twice; keep the first
+    outcomes.set(o.id, o);
+    options.onPoint?.({ point: sweepPoint(byId.get(o.id)!, o), done: ++done, total });
   });
-  // Workers finish in any order; the file lists points in job order.
-  const order = (p: SweepPoint) => jobs.findIndex((j) => j.ep === p.ep && j.batch === p.batch) * 100 + jobs[0]!.schedules.indexOf(p.schedule);
-  return points.sort((a, b) => order(a) - order(b));
+  const missing = plan.points.filter((p) => p.text !== undefined && !outcomes.has(p.id));
+  if (missing.length > 0) throw new Error(`the executor finished without ${missing.length} point(s) (ids ${missing.slice(0, 5).map((p) => p.id).join(', ')}...)`);
+  return plan.points.map((p) => sweepPoint(p, outcomes.get(p.id)));
 }
 
-/** One task per (job, schedule), by EP size descending; ties keep the jobs' order. */
-export function sweepTasks(jobs: SweepJob[]): SweepJob[] {
-  const tasks = jobs.flatMap((job) => job.schedules.map((schedule) => ({ ...job, schedules: [schedule] })));
-  return tasks.sort((a, b) => b.ep - a.ep);
+/** A planned point with its outcome, as sweep.json lists it. */
+export function sweepPoint(p: PlannedPoint, o?: PointOutcome): SweepPoint {
+  const point: SweepPoint = { id: p.id, values: p.values, ep: p.ep, ...(p.batch === undefined ? {} : { batch: p.batch }), schedule: p.schedule };
+  if (p.replicaGpus !== undefined) point.replicaGpus = p.replicaGpus;
+  const error = p.error ?? o?.error;
+  if (error !== undefined) point.error = error;
+  else if (o?.metrics) point.metrics = o.metrics;
+  return point;
 }
 
-export function recommend(points: SweepPoint[], phase: string, tpotTargetMs?: number): SweepFile['recommendation'] {
+export function toSweepFile(plan: Pick<SweepPlan, 'name' | 'phase' | 'model' | 'topology' | 'axes' | 'targets'>, points: SweepPoint[]): SweepFile {
+  const { answer, note } = answerTargets(points, plan.phase, plan.targets);
+  const recommendation = recommend(points, plan.phase, plan.targets.tpotMs);
+  if (note && recommendation.note !== note) recommendation.note = recommendation.note ? `${recommendation.note}; ${note}` : note;
+  const targets = Object.keys(plan.targets).length > 0 ? { targets: plan.targets } : {};
+  return {
+    formatVersion: SWEEP_FORMAT_VERSION,
+    scenario: plan.name,
+    phase: plan.phase,
+    model: plan.model,
+    topology: plan.topology,
+    axes: plan.axes.map((a) => ({ path: a.path, values: a.values })),
+    points,
+    frontier: { x: frontierX(plan.phase), y: 'tokensPerSecPerGpu', ids: paretoFrontier(points, plan.phase) },
+    ...targets,
+    ...(answer ? { answer } : {}),
+    recommendation,
+  };
+}
+
+/** sweep.json and sweep.csv, as the CLI and the dashboard write them. */
+export function sweepFiles(file: SweepFile): Record<string, string> {
+  return { 'sweep.json': `${JSON.stringify(file, null, 2)}\n`, 'sweep.csv': toSweepCsv(file) };
+}
+
+/** Version 1's picks: the lowest TPOT, the most tokens/s per GPU under the TPOT target, the shortest step. */
+export function recommend(points: SweepPoint[], phase: Phase | string, tpotTargetMs?: number): SweepFile['recommendation'] {
   const ok = points.filter((p) => p.metrics && !p.error);
   const fitting = ok.filter((p) => p.metrics!.fitsInMemory);
   const rec: SweepFile['recommendation'] = {};
@@ -92,21 +140,22 @@ function minBy<T>(items: T[], key: (t: T) => number[]): T {
   return items.reduce((best, x) => (less(key(x), key(best)) ? x : best));
 }
 
-export function toSweepFile(scenario: string, points: SweepPoint[], recommendation: SweepFile['recommendation']): SweepFile {
-  return { formatVersion: SWEEP_FORMAT_VERSION, scenario, points, recommendation };
-}
+const METRIC_FIELDS = ['stepTimeUs', 'tpotMs', 'tokensPerSecPerUser', 'tokensPerSecPerGpu', 'exposedCommFraction', 'computeUtilization', 'memoryGiBPerGpu', 'fitsInMemory', 'costUsdPerMillionTokens', 'mfu', 'dispatchUs', 'combineUs', 'dispatchGBps', 'combineGBps'] as const;
 
-const CSV_FIELDS = ['ep', 'batch', 'schedule', 'error', 'stepTimeUs', 'tpotMs', 'tokensPerSecPerUser', 'tokensPerSecPerGpu', 'exposedCommFraction', 'computeUtilization', 'memoryGiBPerGpu', 'fitsInMemory', 'costUsdPerMillionTokens', 'mfu', 'dispatchUs', 'combineUs', 'dispatchGBps', 'combineGBps'] as const;
-
-export function toSweepCsv(points: SweepPoint[]): string {
+/** One row per point: id, every axis but schedules (by key path), schedule, ep, error, on the frontier, then the metrics. */
+export function toSweepCsv(file: Pick<SweepFile, 'axes' | 'points' | 'frontier'>): string {
+  const axes = file.axes.map((a) => a.path).filter((p) => p !== 'schedules');
+  const onFrontier = new Set(file.frontier.ids);
   const cell = (v: unknown) => {
     if (v === undefined || v === null) return '';
-    const s = String(v);
+    const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
     return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const rows = points.map((p) => {
+  const header = ['id', ...axes, 'schedule', 'ep', 'error', 'frontier', ...METRIC_FIELDS];
+  const rows = file.points.map((p) => {
     const m = (p.metrics ?? {}) as unknown as Record<string, unknown>;
-    return CSV_FIELDS.map((f) => cell(f === 'ep' || f === 'batch' || f === 'schedule' || f === 'error' ? p[f] : m[f])).join(',');
+    return [p.id, ...axes.map((a) => p.values[a]), p.schedule, p.ep, p.error, onFrontier.has(p.id) ? 'yes' : '', ...METRIC_FIELDS.map((f) => m[f])].map(cell).join(',');
   });
-  return [CSV_FIELDS.join(','), ...rows].join('\n') + '\n';
+  return [header.join(','), ...rows].join('\n') + '\n';
 }
+

@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
+import { planSweep } from '../../sim/scenario/sweep-plan.ts';
 import type { ScheduleName } from '../../sim/core/types.ts';
 
 const shipped = readdirSync('scenarios').filter((f) => f.endsWith('.yaml')).sort();
@@ -29,6 +30,8 @@ describe('shipped scenarios', () => {
       expect(readFileSync(`scenarios/${file}`, 'utf8')).toMatch(/^# Question: \S/);
       const s = await loadScenario(`scenarios/${file}`);
       expect(s.spec.name).toBe(file.replace(/\.yaml$/, ''));
+      // Its sweep, if it has one, plans: every axis value loads.
+      if (s.spec.sweep) expect((await planSweep(readFileSync(`scenarios/${file}`, 'utf8'), `scenarios/${file}`)).points.length).toBeGreaterThan(0);
     });
   }
 

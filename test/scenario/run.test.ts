@@ -3,10 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import type { SweepPoint } from '../../sim/output/formats.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
-import { recommend, sweepTasks, toSweepCsv } from '../../sim/scenario/sweep.ts';
 import type { ScheduleMetrics } from '../../sim/core/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-run-'));
@@ -104,88 +102,5 @@ describe('epsim run', () => {
     const seen: string[] = [];
     runScenario(s, { onProgress: (p) => p.wallMs !== undefined && seen.push(`${p.schedule} ${p.done}/${p.total}`) });
     expect(seen).toEqual(['serial 1/2', 'scmoe-sbo 2/2']);
-  });
-});
-
-describe('epsim sweep', () => {
-  it('runs EP sizes x schedules in worker threads and writes sweep.csv and sweep.json', async () => {
-    const file = join(dir, 'sweep.yaml');
-    writeFileSync(file, SMALL);
-    const outDir = join(dir, 'sweep-out');
-    const { code, out, err } = await cli('sweep', file, '--out', outDir);
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    expect(out).toMatch(/recommended \(lowest TPOT that fits\): EP (8|16) with (serial|scmoe-sbo)/);
-    const sweep = JSON.parse(readFileSync(join(outDir, 'sweep.json'), 'utf8'));
-    expect(sweep.points.map((p: SweepPoint) => `${p.ep}/${p.schedule}`)).toEqual(['8/serial', '8/scmoe-sbo', '16/serial', '16/scmoe-sbo']);
-    expect(readFileSync(join(outDir, 'sweep.csv'), 'utf8').split('\n')[0]).toMatch(/^ep,batch,schedule,error,stepTimeUs,tpotMs/);
-  }, 60_000);
-
-  it('footnotes an emulated schedule once, as epsim run does', async () => {
-    const file = join(dir, 'sweep-emulated.yaml');
-    writeFileSync(file, SMALL.replace('schedules: [serial, scmoe-sbo]', 'schedules: [shared-overlap]'));
-    const { code, out } = await cli('sweep', file, '--out', join(dir, 'sweep-emulated'));
-    expect(code).toBe(0);
-    expect(out.match(/^ *\d+ +shared-overlap\* /gm)).toHaveLength(2);
-    expect(out.match(/^\* shared-overlap is emulated: .*dense FFN 0/gm)).toHaveLength(1);
-  }, 60_000);
-
-  it('lists a point that cannot run with its reason', async () => {
-    const file = join(dir, 'sweep-bad.yaml');
-    writeFileSync(file, SMALL);
-    const { code, out } = await cli('sweep', file, '--ep', '3,16', '--out', join(dir, 'sweep-bad'));
-    expect(code).toBe(0);
-    expect(out).toMatch(/3 .*error: .*parallel\.ep: must divide the number of GPUs \(16 in h800-2node\); got 3/);
-  }, 60_000);
-});
-
-describe('recommend()', () => {
-  const m = (tpotMs: number, tokensPerSecPerGpu: number, fitsInMemory = true, stepTimeUs = tpotMs * 1000) =>
-    ({ tpotMs, tokensPerSecPerGpu, fitsInMemory, stepTimeUs }) as ScheduleMetrics;
-  const points: SweepPoint[] = [
-    { ep: 16, schedule: 'serial', metrics: m(8, 900, false) }, // fastest, but does not fit
-    { ep: 32, schedule: 'tbo', metrics: m(12, 1500) },
-    { ep: 32, schedule: 'scmoe-sbo', metrics: m(9, 1100) },
-    { ep: 64, schedule: 'scmoe-sbo', metrics: m(10.5, 1300) },
-    { ep: 64, schedule: 'serial', error: 'refused' },
-  ];
-  it('picks the lowest TPOT that fits, and the best throughput under the TPOT target', () => {
-    const r = recommend(points, 'decode', 11);
-    expect(r.lowestTpot).toMatchObject({ ep: 32, schedule: 'scmoe-sbo', tpotMs: 9 });
-    expect(r.bestThroughputUnderTarget).toMatchObject({ ep: 64, schedule: 'scmoe-sbo', tokensPerSecPerGpu: 1300 });
-  });
-  it('breaks a tie in (rounded) TPOT by the step time', () => {
-    const tied: SweepPoint[] = [
-      { ep: 8, schedule: 'serial', metrics: m(0.047, 900, true, 47.41) },
-      { ep: 8, schedule: 'scmoe-sbo', metrics: m(0.047, 910, true, 46.9) },
-    ];
-    expect(recommend(tied, 'decode').lowestTpot).toMatchObject({ schedule: 'scmoe-sbo' });
-  });
-  it('says so when nothing meets the target or fits', () => {
-    expect(recommend(points, 'decode', 5).note).toBe('no fitting point reaches TPOT <= 5 ms');
-    expect(recommend([points[0]!], 'decode').note).toBe('no point fits in GPU memory');
-  });
-  it('picks the shortest step for prefill and training', () => {
-    expect(recommend(points, 'prefill').fastest).toMatchObject({ ep: 32, schedule: 'scmoe-sbo' });
-  });
-  it('names the batch size of the recommended point when the sweep varies it, and only then', () => {
-    const batched: SweepPoint[] = [
-      { ep: 32, batch: 8, schedule: 'scmoe-sbo', metrics: m(9, 1100) },
-      { ep: 32, batch: 16, schedule: 'scmoe-sbo', metrics: m(10, 1900) },
-      { ep: 32, batch: 32, schedule: 'scmoe-sbo', metrics: m(14, 2600) },
-    ];
-    const r = recommend(batched, 'decode', 12);
-    expect(r.lowestTpot).toEqual({ ep: 32, batch: 8, schedule: 'scmoe-sbo', tpotMs: 9, reason: 'lowest TPOT among the points that fit in memory' });
-    expect(r.bestThroughputUnderTarget).toMatchObject({ ep: 32, batch: 16, tokensPerSecPerGpu: 1900 });
-    expect(recommend(points, 'decode').lowestTpot).not.toHaveProperty('batch');
-  });
-  it('splits a sweep into one task per schedule, largest EP size first', () => {
-    const jobs = [8, 32, 16].map((ep) => ({ file: 'x.yaml', ep, schedules: ['serial', 'tbo'] }));
-    expect(sweepTasks(jobs).map((t) => `${t.ep} ${t.schedules.join()}`)).toEqual(['32 serial', '32 tbo', '16 serial', '16 tbo', '8 serial', '8 tbo']);
-  });
-  it('writes one CSV row per point, errors included', () => {
-    const csv = toSweepCsv(points).trim().split('\n');
-    expect(csv).toHaveLength(6);
-    expect(csv[5]).toBe('64,,serial,refused,,,,,,,,,,,,,,');
   });
 });

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../web/app.ts';
 import type { JobRunner } from '../../web/jobs.ts';
-import { makeResults } from './fixtures.ts';
+import { makeResults, SWEEP_ONLY } from './fixtures.ts';
 
 let resultsDir: string;
 let base: string;
@@ -47,9 +47,13 @@ describe('dashboard API', () => {
     expect(scenarios.find((s: { name: string }) => s.name === 'default').question).toMatch(/two H800 nodes/);
     const results = await (await get('/api/results')).json();
     expect(results).toEqual([
-      { name: 'default', phase: 'decode', model: 'traced:tiny', topology: 'h800-2node', gpus: 16, schedules: ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo'], hasSweep: true, updatedMs: expect.any(Number) },
+      { name: 'default', phase: 'decode', model: 'traced:tiny', topology: 'h800-2node', gpus: 16, schedules: ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo'], hasResult: true, hasSweep: true, sweepPoints: 8, updatedMs: expect.any(Number) },
+      // A sweep on its own (no result.json) is listed from its sweep.json.
+      { name: SWEEP_ONLY, phase: 'decode', model: 'traced:tiny', topology: 'h800-2node', schedules: ['serial', 'shared-overlap', 'tbo', 'scmoe-sbo'], hasResult: false, hasSweep: true, sweepPoints: 24, updatedMs: expect.any(Number) },
     ]);
     expect(Math.abs(results[0].updatedMs - statSync(join(resultsDir, 'default', 'result.json')).mtimeMs)).toBeLessThan(1);
+    expect((await get(`/api/results/${SWEEP_ONLY}/sweep`)).status).toBe(200);
+    expect((await get(`/api/results/${SWEEP_ONLY}`)).status).toBe(404);
   });
 
   it('serves a result, its timeline, sweep, summary table and routing summary', async () => {
@@ -129,6 +133,43 @@ describe('runs', () => {
     } finally {
       await new Promise<void>((resolve) => s.close(() => resolve()));
     }
+  });
+});
+
+describe('sweeps from the page', () => {
+  it('plans at once (400 with file:line:col for a bad value), then runs with progress per point and writes the files', async () => {
+    const dir = await makeResultsDir();
+    const { server: s, base: b } = await listen(createApp({ resultsDir: dir, scenariosDir: 'scenarios', maxJobs: 1, maxSweeps: 1 }));
+    const start = (body: unknown) => fetch(`${b}/api/sweeps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    try {
+      const yaml = readFileSync('scenarios/default.yaml', 'utf8').replace(/^sweep: .*$/m, 'sweep: { parallel.ep: [8, 3], schedules: [serial, scmoe-sbo] }');
+      const bad = await start({ yaml });
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).messages).toEqual([expect.stringMatching(/^posted\.yaml:\d+:\d+: sweep\.parallel\.ep\[1\]: must divide the number of GPUs \(16 in h800-2node\); got 3$/)]);
+      const res = await start({ yaml: yaml.replace('[8, 3]', '[8, 16]') });
+      expect(res.status).toBe(202);
+      const { id, points } = await res.json();
+      expect(points).toBe(4);
+      const events = await (await fetch(`${b}/api/sweeps/${id}/events`)).text();
+      expect(events.match(/event: progress\n/g)).toHaveLength(4);
+      expect(events).toMatch(/event: progress\ndata: \{"type":"progress","schedule":"EP (8|16), (serial|scmoe-sbo)","done":4,"total":4\}/);
+      expect(events).toMatch(/event: done\ndata: \{"type":"done","result":"default"\}/);
+      const sweep = JSON.parse(readFileSync(join(dir, 'default', 'sweep.json'), 'utf8'));
+      expect(sweep.points.map((p: { ep: number; schedule: string }) => `${p.ep} ${p.schedule}`)).toEqual(['8 serial', '8 scmoe-sbo', '16 serial', '16 scmoe-sbo']);
+      expect(existsSync(join(dir, 'default', 'sweep.csv'))).toBe(true);
+      expect(await (await fetch(`${b}/api/results`)).json()).toMatchObject([{ name: 'default', hasResult: false, hasSweep: true, sweepPoints: 4 }]);
+      expect((await (await fetch(`${b}/api/sweeps/${id}`)).json()).status).toBe('done');
+      expect((await fetch(`${b}/api/sweeps/999`)).status).toBe(404);
+    } finally {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  }, 90_000);
+
+  it('refuses a sweep above the point limit with its size', async () => {
+    const yaml = readFileSync('scenarios/default.yaml', 'utf8').replace(/^sweep: .*$/m, 'sweep: { commSms: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25], workload.sequencesPerGpu: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024] }');
+    const res = await post('/api/sweeps', { yaml });
+    expect(res.status).toBe(400);
+    expect((await res.json()).messages).toEqual([expect.stringMatching(/^posted\.yaml: the sweep has 1,100 points \(commSms 25 x workload\.sequencesPerGpu 11 x schedules 4\), above the limit of 1,000/)]);
   });
 });
 

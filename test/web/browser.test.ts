@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { createApp } from '../../web/app.ts';
-import { HOT_GPU, makeDashboardResults, type DashboardFixture } from './fixtures.ts';
+import { HOT_GPU, makeDashboardResults, SWEEP_ONLY, type DashboardFixture } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -256,16 +256,74 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await shoot('routing-fitted', '#routing');
   });
 
-  it('renders the sweep chart with the recommendation and the raw routing view', async () => {
+  it('renders the sweep frontier with the recommendation, and the raw routing view (sweep-frontier-run.png)', async () => {
     await open('default');
-    expect(await page.locator('#sweep svg.chart').count()).toBe(3);
-    expect(await page.locator('#sweep circle.point').count()).toBeGreaterThanOrEqual(8 * 3);
-    expect(await page.locator('#sweep circle.recommended').count()).toBeGreaterThan(0);
-    expect(await page.locator('#sweep-recommendation').textContent()).toMatch(/lowest TPOT that fits: EP (8|16)/);
+    const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'sweep.json'), 'utf8'));
+    expect(await page.locator('#sweep svg.frontier-chart').count()).toBe(1);
+    expect(await page.locator('#sweep circle.point').count()).toBe(sweep.points.filter((p: { metrics?: unknown }) => p.metrics).length);
+    expect(await page.locator('#sweep circle.on-frontier').count()).toBe(sweep.frontier.ids.length);
+    expect(await page.locator('#sweep circle.recommended').getAttribute('data-id')).toBe(String(sweep.answer.id));
+    expect(await page.locator('#sweep-answer').textContent()).toMatch(/^recommended: EP (8|16) · \S+: [\d,]+ tokens\/s per GPU/);
     expect(await page.locator('#routing-tokens span').count()).toBeGreaterThan(100);
     expect(await page.locator('#routing-histogram rect.bar').count()).toBe(7);
     expect(await page.locator('#routing-heatmap').count()).toBe(1);
+    await shoot('sweep-frontier-run', '#sweep');
   });
+
+  it('lists a sweep on its own and draws it: frontier, faded points, the recommended point, hover for the layout (sweep-frontier.png)', async () => {
+    await open('default');
+    const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, SWEEP_ONLY, 'sweep.json'), 'utf8'));
+    const item = page.locator(`#results li[data-name="${SWEEP_ONLY}"]`);
+    expect(await item.textContent()).toContain(`sweep only: ${sweep.points.length} points`);
+    await item.click();
+    await ready(SWEEP_ONLY);
+    expect(await page.locator('#timeline').isVisible()).toBe(false);
+    expect(await page.locator('#result-title').textContent()).toMatch(new RegExp(`^${SWEEP_ONLY}: sweep of traced:tiny on h800-2node \\(decode, ${sweep.points.length} points\\)`));
+    const fitting = sweep.points.filter((p: { metrics?: { fitsInMemory: boolean } }) => p.metrics?.fitsInMemory);
+    expect(await page.locator('#sweep circle.point').count()).toBe(sweep.points.filter((p: { metrics?: unknown }) => p.metrics).length);
+    expect(await page.locator('#sweep circle.on-frontier').count()).toBe(sweep.frontier.ids.length);
+    expect(sweep.frontier.ids.length).toBeLessThan(fitting.length);
+    for (const opacity of await page.locator('#sweep circle.off-frontier').evaluateAll((els) => els.map((e) => e.getAttribute('opacity')))) expect(Number(opacity)).toBeLessThan(0.5);
+    // The recommended point: the most tokens/s per GPU under the TPOT target, not the lowest TPOT.
+    const answer = sweep.points[sweep.answer.id];
+    const under = fitting.filter((p: { metrics: { tpotMs: number } }) => p.metrics.tpotMs <= sweep.targets.tpotMs);
+    expect(answer.metrics.tokensPerSecPerGpu).toBe(Math.max(...under.map((p: { metrics: { tokensPerSecPerGpu: number } }) => p.metrics.tokensPerSecPerGpu)));
+    expect(await page.locator('#sweep circle.recommended').getAttribute('data-id')).toBe(String(answer.id));
+    expect(await page.locator('#sweep-answer').textContent()).toContain(`${sweep.answer.gpusNeeded.toLocaleString('en-US')} GPUs`);
+    expect(await page.locator('#sweep .target-line').count()).toBe(1);
+    expect(await page.locator('#sweep-frontier tbody tr').count()).toBe(sweep.frontier.ids.length);
+    // The legend sits beside the plot, not over it.
+    const chart = (await page.locator('#sweep svg.frontier-chart').boundingBox())!;
+    const legend = (await page.locator('#sweep .sweep-legend').boundingBox())!;
+    expect(legend.x).toBeGreaterThanOrEqual(chart.x + chart.width);
+    expect(chart.width).toBeGreaterThanOrEqual(600);
+    // Hover a faded point: its layout and figures.
+    const faded = page.locator('#sweep circle.off-frontier').first();
+    const id = Number(await faded.getAttribute('data-id'));
+    await faded.hover({ force: true });
+    await page.waitForSelector('#sweep .sweep-tooltip:not([hidden])');
+    const p = sweep.points[id];
+    expect(await page.locator('#sweep .sweep-tooltip').textContent()).toContain(`point ${id}: EP ${p.ep} · sequencesPerGpu ${p.batch} · ${p.schedule}`);
+    await shoot('sweep-frontier');
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
+  it('starts a sweep from the page, shows its progress, then draws it (sweep-progress.png)', async () => {
+    await open('default');
+    await page.selectOption('#scenario-select', 'default');
+    await page.click('#sweep-button');
+    await page.waitForFunction(() => /\d+\/\d+ points/.test(document.getElementById('run-status')!.textContent ?? '') || /sweep done$/.test(document.getElementById('run-status')!.textContent ?? ''), null, { timeout: 60_000 });
+    await shoot('sweep-progress', '#run-panel');
+    await page.waitForFunction(() => /sweep done$/.test(document.getElementById('run-status')!.textContent ?? ''), null, { timeout: 150_000 });
+    await ready('default');
+    const events = Number(await page.locator('#run-status').getAttribute('data-progress-events'));
+    const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'sweep.json'), 'utf8'));
+    // default.yaml sweeps EP 2, 4, 8, 16 x its 4 schedules: one progress event per point.
+    expect(sweep.points).toHaveLength(16);
+    expect(events).toBe(16);
+    expect(await page.locator('#sweep circle.point').count()).toBe(sweep.points.filter((p: { metrics?: unknown }) => p.metrics).length);
+    expect(errors, errors.join('\n')).toEqual([]);
+  }, 180_000);
 
   it('starts a run from the page, shows progress, then the result', async () => {
     await page.selectOption('#scenario-select', 'default');

@@ -1,24 +1,35 @@
 // Results folders made by the real simulator, in temp dirs: the default scenario run and swept
-// (the API tests), and for the browser tests also a scenario whose routing makes one GPU hot, a
-// small a2a benchmark, a small training step, a step that does not fit in memory, and a folder of
-// the user's own topologies.
+// over EP sizes, and a sweep on its own (no result.json) over EP size x batch with a TPOT target
+// and a total throughput, as `epsim sweep` leaves it (the API tests); for the browser tests also a
+// scenario whose routing makes one GPU hot, a small a2a benchmark, a small training step, a step
+// that does not fit in memory, and a folder of the user's own topologies.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeDirAtomically } from '../../sim/output/write-dir.ts';
 import { loadScenario } from '../../sim/scenario/load.ts';
 import { runFiles, runScenario } from '../../sim/scenario/run.ts';
-import { recommend, runSweep, sweepJobs, toSweepFile } from '../../sim/scenario/sweep.ts';
+import { planSweep } from '../../sim/scenario/sweep-plan.ts';
+import { runSweep, sweepFiles, toSweepFile } from '../../sim/scenario/sweep.ts';
 import { writeTrace } from '../../sim/trace/write.ts';
 import { createRng } from '../../sim/core/rng.ts';
 import { traceFromRows } from '../replay/fixtures.ts';
 
+export const SWEEP_ONLY = 'default-frontier';
+
 export async function makeResults(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'epsim-web-'));
-  const scenario = await loadScenario('scenarios/default.yaml');
+  const file = 'scenarios/default.yaml';
+  const scenario = await loadScenario(file);
   writeDirAtomically(join(dir, 'default'), runFiles(runScenario(scenario)));
-  const points = await runSweep(sweepJobs(scenario, [8, 16]), () => {});
-  writeFileSync(join(dir, 'default', 'sweep.json'), JSON.stringify(toSweepFile('default', points, recommend(points, 'decode'))));
+  const text = readFileSync(file, 'utf8');
+  const byEp = await planSweep(text, file, { cliEp: [8, 16] });
+  writeDirAtomically(join(dir, 'default'), sweepFiles(toSweepFile(byEp, await runSweep(byEp))));
+  const frontierText = text
+    .replace('name: default', `name: ${SWEEP_ONLY}`)
+    .replace(/^sweep: .*$/m, 'sweep:\n  parallel.ep: [8, 16]\n  workload.sequencesPerGpu: [16, 64, 256]\n  targets: { tpotMs: 0.09, totalTokensPerSec: 100000000 }');
+  const frontier = await planSweep(frontierText, file);
+  writeDirAtomically(join(dir, SWEEP_ONLY), sweepFiles(toSweepFile(frontier, await runSweep(frontier))));
   return dir;
 }
 

@@ -3,7 +3,7 @@
 // side by side with their differences, and starts runs (any scenario, on any topology the server
 // offers or one uploaded inline) with live progress. Talks only to the JSON API of web/app.ts.
 import { createTimeline, drawLegend } from './timeline.js';
-import { drawSweep } from './sweep.js';
+import { drawSweep, startSweep } from './sweep.js';
 import { drawRouting } from './routing.js';
 import { drawGpus } from './gpus.js';
 import { comparisonHtml, drawStepBars, esc, notesHtml, tableHtml } from './summary.js';
@@ -40,7 +40,12 @@ function renderList() {
     li.classList.toggle('compared', r.name === state.compare);
     li.classList.toggle('new', state.fresh.has(r.name));
     const age = r.updatedMs ? ago(r.updatedMs) : '';
-    li.innerHTML = `<span class="name">${esc(r.name)}<span class="meta">${esc(r.phase ?? '')} · ${esc(r.model ?? '')} · ${r.gpus ?? '?'} GPUs · ${r.schedules.length} schedules${r.hasSweep ? ' · sweep' : ''}${age ? ` · ${age}` : ''}</span></span>`;
+    const what = r.broken
+      ? `broken: ${esc(r.broken)}`
+      : r.hasResult === false
+        ? `${esc(r.phase ?? '')} · ${esc(r.model ?? '')} · sweep only: ${r.sweepPoints} points`
+        : `${esc(r.phase ?? '')} · ${esc(r.model ?? '')} · ${r.gpus ?? '?'} GPUs · ${r.schedules.length} schedules${r.hasSweep ? ' · sweep' : ''}`;
+    li.innerHTML = `<span class="name">${esc(r.name)}<span class="meta">${what}${age ? ` · ${age}` : ''}</span></span>`;
     li.onclick = () => void show(r.name, r.name === state.compare ? undefined : state.compare);
     if (state.result && r.name !== state.result) {
       const b = document.createElement('button');
@@ -79,6 +84,9 @@ async function show(name, compare) {
   const params = new URLSearchParams({ result: name, ...(compare ? { compare } : {}) });
   history.replaceState(null, '', `?${params}`);
   renderList();
+  const entry = state.known.find((x) => x.name === name);
+  document.body.classList.toggle('sweep-only', entry?.hasResult === false);
+  if (entry?.hasResult === false) return showSweepOnly(entry);
   const [a, b] = await Promise.all([loadOne(name), compare ? loadOne(compare) : undefined]);
   if (state.result !== name || state.compare !== compare) return; // superseded by a later click
   const r = a.result;
@@ -183,6 +191,18 @@ function jump(gpu, timeNs) {
   $('timeline-heading').scrollIntoView({ block: 'start' });
 }
 
+/** A folder with only sweep.json (epsim sweep, or a sweep started here): the sweep, nothing else. */
+async function showSweepOnly(entry) {
+  $('result-title').textContent = `${entry.name}: sweep of ${entry.model} on ${entry.topology} (${entry.phase}, ${entry.sweepPoints} points)`;
+  $('result-notes').textContent = `a sweep on its own: run epsim run scenarios/${entry.name}.yaml for its timeline`;
+  $('summary').innerHTML = '';
+  $('summary-notes').innerHTML = '';
+  timeline.setBlocks([]);
+  document.body.dataset.result = entry.name;
+  drawSweep($('sweep'), await getJson(`/api/results/${entry.name}/sweep`));
+  document.body.dataset.ready = entry.name;
+}
+
 function setHint(id, text) {
   const el = $(id);
   el.innerHTML = '';
@@ -274,9 +294,14 @@ async function uploadTopology() {
   select.value = '@inlined';
 }
 
-async function startRun() {
+/** What the run panel would run: the pasted YAML, else the chosen scenario. */
+function runBody() {
   const yaml = $('yaml').value.trim();
-  const body = yaml ? { yaml } : { scenario: $('scenario-select').value };
+  return yaml ? { yaml } : { scenario: $('scenario-select').value };
+}
+
+async function startRun() {
+  const body = runBody();
   $('run-errors').hidden = true;
   $('run-status').textContent = 'starting…';
   const res = await fetch('/api/runs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -310,6 +335,15 @@ async function startRun() {
 }
 
 $('run-button').onclick = () => void startRun();
+$('sweep-button').onclick = () =>
+  void startSweep(runBody(), {
+    status: $('run-status'),
+    errors: $('run-errors'),
+    onDone: async (name) => {
+      await loadResults();
+      await show(name);
+    },
+  });
 $('topology-select').onchange = () => void chooseTopology();
 $('topology-file').onchange = () => void uploadTopology();
 $('gpu-start').onchange = $('gpu-count').onchange = () => timeline.setGpus(Number($('gpu-start').value) || 0, Number($('gpu-count').value));
