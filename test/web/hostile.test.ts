@@ -60,7 +60,7 @@ describe('files the server reads', () => {
     const res = await fetch(`${base}/api/results`);
     expect(res.status).toBe(200);
     const list = (await res.json()) as { name: string; broken?: string; schedules?: string[] }[];
-    expect(list.find((r) => r.name === 'good')).toEqual({ name: 'good', phase: 'decode', model: 'm', topology: 't', schedules: ['serial'], hasSweep: false, updatedMs: expect.any(Number) });
+    expect(list.find((r) => r.name === 'good')).toEqual({ name: 'good', phase: 'decode', model: 'm', topology: 't', schedules: ['serial'], hasResult: true, hasSweep: false, updatedMs: expect.any(Number) });
     expect(list.find((r) => r.name === 'truncated')?.broken).toMatch(/^result\.json of "truncated" is not valid JSON/);
     expect(list.find((r) => r.name === 'empty')?.broken).toBe('result.json of "empty" has no "schedules" list');
     expect(list.find((r) => r.name === 'leak')?.broken).toBe('no result.json of "leak"');

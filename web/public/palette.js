@@ -13,11 +13,16 @@ export const KIND_COLOURS = {
   'expert-gemm': '#f28e2b',
   'lm-head': '#1e3a8a',
   'mtp-draft': '#93c5fd',
+  optimizer: '#76b7b2',
   // communication
   dispatch: '#0f766e',
   combine: '#7c3aed',
   'all-reduce': '#b4b4b4',
   'grad-all-reduce': '#334155',
+  'pp-send': '#a16207',
+  'grad-reduce-scatter': '#6b7b3a',
+  'param-all-gather': '#0ea5e9',
+  'cp-all-gather': '#84cc16',
 };
 
 /** Communication running while the GPU computes nothing: crimson, hatched. */
