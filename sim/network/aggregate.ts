@@ -48,6 +48,12 @@ export abstract class Aggregate {
     this.owner = owner;
   }
 
+  /** Leaves the link at t having served everything (exactly: its last projections must be reachable). */
+  finish(t: number): void {
+    this.push(t, this.startedBytes, 0, this.startedBytes);
+    this.rate = 0;
+  }
+
   /** Registers part p (a backend id) to be re-projected if this aggregate's rate rises. */
   watch(p: number): void {
     if (this.watchers === NO_WATCHERS) this.watchers = [];
@@ -88,6 +94,8 @@ export abstract class Aggregate {
     const n = this.segs;
     if (n === 0) return Infinity;
     const last = (n - 1) * 4;
+    // W and the started bytes are sums of the same sizes in different orders: equal up to rounding.
+    if (w > seg[last + 3]! && w <= seg[last + 3]! * (1 + 1e-9)) w = seg[last + 3]!;
     // The common case: reached in the open last segment.
     if (seg[last + 1]! < w) {
       if (w > seg[last + 3]! || !(seg[last + 2]! > 0)) return Infinity;

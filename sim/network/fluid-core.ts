@@ -127,10 +127,11 @@ export class FluidCore {
     this.freeEndIds.push(id);
     const now = this.engine.now;
     if (a.endAt !== now || !a.on) return;
-    if (a.servedAt(now) < a.totalBytes * (1 - 1e-12)) return this.scheduleEnd(a, now);
+    // Less than a ns of work left is done (rates of ~1e15 B/s would otherwise re-schedule this instant forever).
+    if (a.totalBytes - a.servedAt(now) > a.rate) return this.scheduleEnd(a, now);
     a.endAt = -1;
     a.on = false;
-    a.setRate(now, 0);
+    a.finish(now);
     const l = a.link;
     const list = this.onLink[l]!;
     list.splice(list.indexOf(a), 1);

@@ -41,6 +41,8 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const startNs = new Float64Array(n).fill(-1);
   const endNs = new Float64Array(n).fill(-1);
   let done = 0;
+  // The step ends when its last op does (a network model may still hold stale bookkeeping events).
+  let lastEndNs = 0;
 
   const commSms = new Float64Array(options.gpus);
   // Running compute ops per GPU, with their progress (work is ns at full speed).
@@ -135,6 +137,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
     const now = engine.now;
     endNs[id] = now;
     done++;
+    if (now > lastEndNs) lastEndNs = now;
     if (record) {
       const layer = graph.layerOf[id]!;
       const microBatch = graph.microBatchOf[id]!;
@@ -163,7 +166,8 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   };
 
   for (let s = 0; s < streamCount; s++) tryStartStream(s);
-  const makespanNs = engine.run();
+  engine.run();
+  const makespanNs = lastEndNs;
   if (done !== n) {
     const cycle = findCycle(graph, dependents);
     const pendingTransfers = (id: OpId) => network.pendingTransfers(collectiveOf[id]!, rankOf[id]!);

@@ -76,21 +76,32 @@ export function chromeTimes(startNs: number, endNs: number): { ts: number; dur: 
   const e = Math.max(s, Math.round(endNs));
   const ts = s / 1000;
   const end = e / 1000;
-  let dur = (e - s) / 1000;
-  while (dur > 0 && ts + dur > end) dur = previousDouble(dur);
-  return { ts, dur };
+  const dur = (e - s) / 1000;
+  return { ts, dur: ts + dur <= end ? dur : largestFitting(ts, dur, end) };
+}
+
+/**
+ * The largest double d in [0, dur) with ts + d <= end in doubles, when ts + dur rounds past end.
+ * Found by bisection over the bit patterns of non-negative doubles (which sort like the doubles),
+ * at most 64 steps: stepping down one ulp of dur at a time needs billions of steps when ts is
+ * large and dur small, since ts + d moves only once per ulp of ts.
+ */
+function largestFitting(ts: number, dur: number, end: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  const bits = (x: number) => (view.setFloat64(0, x), view.getBigUint64(0));
+  const double = (b: bigint) => (view.setBigUint64(0, b), view.getFloat64(0));
+  let ok = 0n; // the bits of 0, which always fits since ts <= end
+  let bad = bits(dur);
+  while (bad - ok > 1n) {
+    const mid = (ok + bad) / 2n;
+    if (ts + double(mid) <= end) ok = mid;
+    else bad = mid;
+  }
+  return double(ok);
 }
 
 function middle(t: { ts: number; dur: number }): number {
   return t.ts + t.dur / 2;
-}
-
-/** The largest double below x (x > 0, finite). */
-function previousDouble(x: number): number {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, x);
-  view.setBigUint64(0, view.getBigUint64(0) - 1n);
-  return view.getFloat64(0);
 }
 
 function streamRank(stream: string): number {

@@ -63,6 +63,12 @@ const PHASE_COLUMNS: Record<Phase, string[]> = {
   a2a: ['schedule', 'dispatchUs', 'dispatchGBps', 'combineUs', 'combineGBps'],
 };
 
+/** The columns of a phase (optionally without the memory split) and a metrics row in them: for sweep tables. */
+export function phaseColumns(phase: Phase, options: { breakdown?: boolean } = {}): { titles: string[]; row: (m: ScheduleMetrics) => string[] } {
+  const keys = PHASE_COLUMNS[phase].filter((k) => options.breakdown !== false || k !== 'breakdown');
+  return { titles: keys.map((k) => COLUMNS[k]!.title), row: (m) => keys.map((k) => COLUMNS[k]!.cell(m)) };
+}
+
 export interface SummaryTable {
   columns: string[];
   rows: string[][];

@@ -1,7 +1,8 @@
 // The text `epsim sweep` prints from sweep.json: the points (one narrow row each: the swept
 // values, then the table of `epsim run`; a point that cannot run says so in one cell and its
 // reason once below), the frontier and the answer to the targets.
-import { emulationNotes, formatTable, metricsRow, TABLE_COLUMNS, type SweepFile, type SweepPoint } from '../output/index.ts';
+import { emulationNotes, formatTable, phaseColumns, type SweepFile, type SweepPoint } from '../output/index.ts';
+import type { Phase } from '../core/index.ts';
 import { describeLatency, fittingPoints } from './sweep-frontier.ts';
 
 /** Above this many points the full table goes to sweep.csv only; the frontier is always printed. */
@@ -39,12 +40,14 @@ function pointsTable(file: SweepFile, points: SweepPoint[]): string {
   const columns = axisColumns(file);
   const frontier = new Set(file.frontier.ids);
   const footnote = footnoteIndex(file.points);
-  const header = ['id', ...columns.map((c) => c.header), ...TABLE_COLUMNS, ''];
+  // The phase's own columns, without the memory split (sweep.csv has every field).
+  const metrics = phaseColumns(file.phase as Phase, { breakdown: false });
+  const header = ['id', ...columns.map((c) => c.header), ...metrics.titles, ''];
   const rows = points.map((p) => {
     const lead = [String(p.id), ...columns.map((c) => cellOf(p.values[c.path]))];
     const mark = file.answer?.id === p.id ? '<- answer' : frontier.has(p.id) ? 'frontier' : '';
-    if (!p.metrics) return [...lead, p.schedule, `cannot run [${footnote.get(p.error ?? '')}]`, ...TABLE_COLUMNS.slice(2).map(() => ''), ''];
-    return [...lead, ...metricsRow(p.metrics), mark];
+    if (!p.metrics) return [...lead, p.schedule, `cannot run [${footnote.get(p.error ?? '')}]`, ...metrics.titles.slice(2).map(() => ''), ''];
+    return [...lead, ...metrics.row(p.metrics), mark];
   });
   return formatTable(header, rows).replace(/ +$/gm, '');
 }

@@ -80,6 +80,33 @@ describe('chromeTimes()', () => {
     expect(chromeTimes(5, 5)).toEqual({ ts: 0.005, dur: 0 });
     expect(chromeTimes(5.6, 5.4).dur).toBe(0);
   });
+
+  it('gives the largest fitting dur for short spans late in a long step (a 1 ns span at 1.13 s)', () => {
+    // ts + dur moves once per ulp of ts (2.3e-10 µs here) while dur's own ulp is 1e-19 µs: the
+    // answer must be found without stepping through dur's ulps one by one.
+    const nextUp = (x: number) => {
+      const v = new DataView(new ArrayBuffer(8));
+      v.setFloat64(0, x);
+      v.setBigUint64(0, v.getBigUint64(0) + 1n);
+      return v.getFloat64(0);
+    };
+    const rng = createRng('late-spans');
+    let adjusted = 0;
+    for (let i = 0; i < 2000; i++) {
+      const start = rng.int(2e9);
+      const end = start + 1 + rng.int(50);
+      const { ts, dur } = chromeTimes(start, end);
+      const exact = (end - start) / 1000;
+      expect(ts + dur).toBeLessThanOrEqual(end / 1000);
+      expect(dur).toBeLessThanOrEqual(exact);
+      if (dur < exact) {
+        adjusted++;
+        expect(ts + nextUp(dur)).toBeGreaterThan(end / 1000);
+      }
+      expect(Math.round(dur * 1000)).toBe(end - start);
+    }
+    expect(adjusted).toBeGreaterThan(100); // the case this guards is common at this size, not rare
+  });
 });
 
 describe('toChromeTrace() over random timelines', () => {

@@ -49,10 +49,10 @@ describe('summaryTable()', () => {
   const result = (phase: string, schedules: ScheduleMetrics[], ep = 128) => ({ scenario: { workload: { phase }, parallel: { ep } }, schedules });
 
   it('decode keeps the TPOT and per-user columns; prefill drops them', () => {
-    expect(summaryTable(result('decode', [base({})])).columns).toEqual(['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok']);
+    expect(summaryTable(result('decode', [base({})])).columns).toEqual(['schedule', 'step', 'TPOT ms', 'tok/s/user', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok', 'GiB W/KV/act/buf']);
     const prefill = summaryTable(result('prefill', [base({ tpotMs: undefined, tokensPerSecPerUser: undefined })]));
-    expect(prefill.columns).toEqual(['schedule', 'step', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok']);
-    expect(prefill.rows[0]).toEqual(['serial', '20.97 ms', '725', '10.3%', '47.4', '0.766']);
+    expect(prefill.columns).toEqual(['schedule', 'step', 'tok/s/GPU', 'exposed comm', 'mem GiB/GPU', '$/M tok', 'GiB W/KV/act/buf']);
+    expect(prefill.rows[0]).toEqual(['serial', '20.97 ms', '725', '10.3%', '47.4', '0.766', '']);
   });
 
   it('training shows MFU as a percentage', () => {

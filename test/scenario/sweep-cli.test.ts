@@ -21,7 +21,7 @@ schedules: [serial, scmoe-sbo]
 sweep:
   parallel.ep: [8, 16]
   workload.sequencesPerGpu: [4, 16]
-  targets: { tpotMs: 0.06, totalTokensPerSec: 10000000 }
+  targets: { tpotMs: 0.12, totalTokensPerSec: 10000000 }
 `;
 
 async function cli(...args: string[]) {
@@ -53,14 +53,14 @@ describe('epsim sweep', () => {
     expect(sweep.frontier.x).toBe('tokensPerSecPerUser');
     expect(sweep.frontier.ids.length).toBeGreaterThan(0);
     // The answer is the frontier point with the most tokens/s per GPU under the TPOT target.
-    const under = sweep.points.filter((p) => p.metrics!.tpotMs! <= 0.06);
+    const under = sweep.points.filter((p) => p.metrics!.tpotMs! <= 0.12);
     const best = Math.max(...under.map((p) => p.metrics!.tokensPerSecPerGpu));
     const answer = sweep.points[sweep.answer!.id]!;
     expect(answer.metrics!.tokensPerSecPerGpu).toBe(best);
     expect(sweep.frontier.ids).toContain(answer.id);
     expect(sweep.answer).toMatchObject({ replicaGpus: answer.ep, replicas: Math.ceil(1e7 / (best * answer.ep)), gpusNeeded: Math.ceil(1e7 / (best * answer.ep)) * answer.ep });
     expect(out).toMatch(/^frontier: tokens\/s per GPU against tokens\/s per user, \d+ of the 8 points that fit in memory$/m);
-    expect(out).toContain(`answer (most tokens/s per GPU with TPOT <= 0.06 ms among the 8 points that fit in memory):\n  point ${answer.id}: EP ${answer.ep}, sequencesPerGpu ${answer.batch}, ${answer.schedule}:`);
+    expect(out).toContain(`answer (most tokens/s per GPU with TPOT <= 0.12 ms among the 8 points that fit in memory):\n  point ${answer.id}: EP ${answer.ep}, sequencesPerGpu ${answer.batch}, ${answer.schedule}:`);
     expect(out).toMatch(/10,000,000 tokens\/s needs [\d,]+ GPUs: \d+ replicas of this layout \(one EP group of (8|16) GPUs, [\d,]+ tokens\/s each\), rounded up to whole replicas/);
     const csv = readFileSync(join(outDir, 'sweep.csv'), 'utf8').split('\n');
     expect(csv[0]).toBe('id,parallel.ep,workload.sequencesPerGpu,schedule,ep,error,frontier,stepTimeUs,tpotMs,tokensPerSecPerUser,tokensPerSecPerGpu,exposedCommFraction,computeUtilization,memoryGiBPerGpu,fitsInMemory,costUsdPerMillionTokens,mfu,dispatchUs,combineUs,dispatchGBps,combineGBps');

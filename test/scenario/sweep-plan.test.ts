@@ -115,10 +115,10 @@ describe('planSweep: bad values', () => {
     expect(await issuesOf(`${BASE}sweep: { parallel.placement: [contiguous, lod-aware] }\n`)).toEqual([
       'plan.yaml:8:43: sweep.parallel.placement[1]: expected one of "contiguous"|"load-aware"; got "lod-aware" (did you mean "load-aware"?)',
     ]);
-    expect(await issuesOf(`${BASE}sweep: { commSms: [20, -1] }\n`)).toEqual(['plan.yaml:8:24: sweep.commSms[1]: Too small: expected number to be >=0; got -1']);
+    expect(await issuesOf(`${BASE}sweep: { commSms: [20, -1] }\n`)).toEqual(['plan.yaml:8:24: sweep.commSms[1]: must be an integer between 0 and 1023; got -1']);
     // Every value fails for the same reason: said once, at the key.
     expect(await issuesOf(`${BASE}sweep: { parallel.epp: [8, 16] }\n`)).toEqual([
-      'plan.yaml:8:10: sweep.parallel.epp: unknown field "epp"; expected one of: ep, attention, placement, redundantExperts (did you mean "ep"?)',
+      'plan.yaml:8:10: sweep.parallel.epp: unknown field "epp"; expected one of: ep, attention, placement, redundantExperts, cp (did you mean "ep"?)',
     ]);
     expect(await issuesOf(`${BASE}sweep: { schedules: [serial, tbo2] }\n`)).toEqual([
       expect.stringMatching(/^plan\.yaml:8:30: sweep\.schedules\[1\]: expected one of .*; got "tbo2" \(did you mean "tbo"\?\)$/),
