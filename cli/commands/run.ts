@@ -48,7 +48,8 @@ export async function simulateAndWrite(
   // A worker costs about a second to start; it pays off where one schedule takes seconds.
   const threads = Math.min(options.threads ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
   options.log(
-    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}` +
+    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}; ` +
+      `network: ${scenario.input.networkModel ?? 'fluid'} model, ${scenario.input.topology.comm.allToAll} all-to-all` +
       (threads > 1 ? ` (${threads} worker threads)` : ''),
   );
   const dir = options.out ?? join('results', scenario.spec.name);
