@@ -1,40 +1,47 @@
-// Scenario speed: wall time of one decode step of longcat-decode-h800x128 (128 GPUs, 28 layers,
-// real-trace routing) per schedule, and of default.yaml's; what the batched rate re-solve costs
-// in accuracy on the LongCat step (scmoe-sbo at the default fraction against a 5x finer one; exact
-// max-min, fraction 0, would take minutes there). Sweeps: bench/sweep.ts.
-// Usage: node bin/run-ts.js bench/scenario.ts
+// Scenario speed: wall time of one step per schedule, from the plan to the metrics (what
+// `epsim run` spends per schedule), on the fluid model (the default), for
+// longcat-decode-h800x128 (128 GPUs, 28 layers), deepseek-v3-decode (128 GPUs, 58 MoE layers),
+// default.yaml, and the 1,024-GPU deepseek-v3-decode-wide-ep (`--quick` leaves it out); then,
+// for the LongCat step, the flow model's time and the step-time and exposed-communication
+// agreement of the two models. The first schedule of a scenario also draws the routing sample,
+// which the others reuse; it is printed apart.
+// Usage: node bin/run-ts.js bench/scenario.ts [--quick]
 import { loadScenario } from '../sim/scenario/index.ts';
-import { DEFAULT_RECOMPUTE_FRACTION, simulateStep } from '../sim/step/index.ts';
+import { simulateStep } from '../sim/step/index.ts';
 import type { ScheduleName } from '../sim/core/index.ts';
 
-const file = 'scenarios/longcat-decode-h800x128.yaml';
-const t0 = performance.now();
-const scenario = await loadScenario(file);
-const loadMs = performance.now() - t0;
-console.log(`${file}: loaded in ${loadMs.toFixed(0)} ms (trace read, statistical fit set up lazily)`);
-for (const name of scenario.schedules) {
-  const t = performance.now();
-  const r = simulateStep(scenario.input, name as ScheduleName);
-  console.log(
-    `  ${name.padEnd(15)} one decode step simulated in ${(performance.now() - t).toFixed(0).padStart(5)} ms ` +
-      `(${r.timeline.stats.flowsStarted.toLocaleString()} flows, ${r.timeline.stats.rateSolves} rate solves, ${r.timeline.spans.length.toLocaleString()} spans); ` +
-      `step ${(r.metrics.stepTimeUs / 1000).toFixed(2)} ms`,
-  );
+const quick = process.argv.includes('--quick');
+const files = ['scenarios/default.yaml', 'scenarios/longcat-decode-h800x128.yaml', 'scenarios/deepseek-v3-decode.yaml', ...(quick ? [] : ['scenarios/deepseek-v3-decode-wide-ep.yaml'])];
+
+for (const file of files) {
+  const t0 = performance.now();
+  const scenario = await loadScenario(file);
+  console.log(`${file}: loaded in ${(performance.now() - t0).toFixed(0)} ms`);
+  for (const [i, name] of scenario.schedules.entries()) {
+    const t = performance.now();
+    const r = simulateStep(scenario.input, name as ScheduleName);
+    console.log(
+      `  ${name.padEnd(15)} ${(performance.now() - t).toFixed(0).padStart(6)} ms${i === 0 ? ' (with the routing sample)' : '                          '} ` +
+        `${r.timeline.stats.ops.toLocaleString().padStart(8)} ops, ${r.timeline.stats.events.toLocaleString().padStart(10)} events; step ${(r.metrics.stepTimeUs / 1000).toFixed(2)} ms`,
+    );
+  }
 }
 
 {
-  const finer = DEFAULT_RECOMPUTE_FRACTION / 5;
-  const coarse = simulateStep(scenario.input, 'scmoe-sbo').metrics.stepTimeUs;
-  const fine = simulateStep({ ...scenario.input, recomputeFraction: finer }, 'scmoe-sbo').metrics.stepTimeUs;
-  console.log(
-    `  re-solve fraction ${DEFAULT_RECOMPUTE_FRACTION} vs ${finer} (scmoe-sbo): step ${coarse.toFixed(2)} vs ${fine.toFixed(2)} µs ` +
-      `(${(((coarse - fine) / fine) * 100).toFixed(3)}%)`,
-  );
-}
-
-const small = await loadScenario('scenarios/default.yaml');
-for (const name of small.schedules) {
-  const t = performance.now();
-  simulateStep(small.input, name as ScheduleName);
-  console.log(`scenarios/default.yaml ${name.padEnd(15)} one decode step simulated in ${(performance.now() - t).toFixed(0).padStart(4)} ms`);
+  const file = 'scenarios/longcat-decode-h800x128.yaml';
+  const fluid = await loadScenario(file);
+  const flow = await loadScenario(file, { networkModel: 'flow' });
+  console.log(`\n${file}: fluid vs flow (max-min flows, default re-solve fraction) per schedule`);
+  for (const name of fluid.schedules) {
+    const a = simulateStep(fluid.input, name as ScheduleName);
+    const t = performance.now();
+    const b = simulateStep(flow.input, name as ScheduleName);
+    const flowMs = performance.now() - t;
+    const exposed = (m: typeof a.metrics) => m.exposedCommFraction * 100;
+    console.log(
+      `  ${name.padEnd(15)} step ${(a.metrics.stepTimeUs / 1000).toFixed(3)} vs ${(b.metrics.stepTimeUs / 1000).toFixed(3)} ms ` +
+        `(${(((a.metrics.stepTimeUs - b.metrics.stepTimeUs) / b.metrics.stepTimeUs) * 100).toFixed(3)}%), ` +
+        `exposed comm ${exposed(a.metrics).toFixed(2)}% vs ${exposed(b.metrics).toFixed(2)}%; flow model ${flowMs.toFixed(0)} ms`,
+    );
+  }
 }
