@@ -21,6 +21,7 @@ import { httpErrorOf, listResult, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
 import { registerSweepRoutes } from './sweep-routes.ts';
+import { openEventStream } from './event-stream.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -130,7 +131,7 @@ export function createApp(options: AppOptions): express.Express {
 
   // Live refresh: the results list as server-sent events, once now and again whenever it changes.
   app.get('/api/events', (req, res) => {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    if (!openEventStream(req, res)) return;
     const send = (stamps: unknown) => res.write(`event: results\ndata: ${JSON.stringify(stamps)}\n\n`);
     send(watcher.current());
     const stop = watcher.listen(send);
@@ -178,7 +179,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/api/runs/:id/events', (req, res) => {
     const job = jobs.get(req.params.id);
     if (!job) return void res.status(404).json({ error: 'NotFound', message: `no run ${req.params.id}` });
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    if (!openEventStream(req, res)) return;
     const send = (e: JobEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     for (const e of job.events) send(e);
     if (job.status !== 'running') return void res.end();

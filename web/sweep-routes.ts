@@ -13,6 +13,7 @@ import { writeDirAtomically } from '../sim/output/index.ts';
 import { label, planSweep, runSweep, sweepFiles, threadExecutor, toSweepFile, type SweepPlan } from '../sim/scenario/index.ts';
 import { Jobs, type JobEvent, type JobRequest, type JobRunner } from './jobs.ts';
 import { pathInside } from './names.ts';
+import { openEventStream } from './event-stream.ts';
 
 export interface SweepRouteOptions {
   resultsDir: string;
@@ -69,7 +70,7 @@ export function registerSweepRoutes(app: express.Express, options: SweepRouteOpt
   app.get('/api/sweeps/:id/events', (req: Request, res: Response) => {
     const job = jobs.get(req.params.id as string);
     if (!job) return void res.status(404).json({ error: 'NotFound', message: `no sweep ${req.params.id}` });
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    if (!openEventStream(req, res)) return;
     const send = (e: JobEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     for (const e of job.events) send(e);
     if (job.status !== 'running') return void res.end();

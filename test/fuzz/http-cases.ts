@@ -117,8 +117,11 @@ export async function startHttpTarget(work: string, timeoutMs = 10_000) {
     try {
       const res = await fetch(base + path, { method: c.method, headers, body: withBody ? new Uint8Array(body!) : undefined, signal: AbortSignal.timeout(timeoutMs) });
       status = res.status;
-      // Server-sent events of a finished run end by themselves; read at most a little of any body.
-      text = await readSome(res, 1 << 20);
+      // Server-sent events of a finished run end by themselves, but the results list's live
+      // stream (/api/events) stays open by design: from an event stream take its first event.
+      // Read at most a little of any body.
+      const stream = res.headers.get('content-type')?.startsWith('text/event-stream') ?? false;
+      text = await readSome(res, 1 << 20, stream);
     } catch (e) {
       return { outcome: 'hang', detail: `${what}: ${(e as Error).message}` };
     }
@@ -150,7 +153,7 @@ export async function startHttpTarget(work: string, timeoutMs = 10_000) {
   };
 }
 
-async function readSome(res: Response, max: number): Promise<string> {
+async function readSome(res: Response, max: number, firstEventOnly = false): Promise<string> {
   if (!res.body) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -160,7 +163,7 @@ async function readSome(res: Response, max: number): Promise<string> {
     if (done) break;
     chunks.push(value);
     size += value.length;
-    if (size >= max) {
+    if (size >= max || (firstEventOnly && Buffer.concat(chunks).includes('\n\n'))) {
       await reader.cancel();
       break;
     }

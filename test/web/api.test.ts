@@ -245,6 +245,18 @@ describe('downloads, live refresh and topologies', () => {
     }
   });
 
+  it('answers HEAD on the live event stream with its headers at once (found by the fuzz suite: it hung)', async () => {
+    const { server: s, base: b } = await listen(createApp({ resultsDir: await makeResultsDir(), scenariosDir: 'scenarios' }));
+    try {
+      const res = await fetch(`${b}/api/events`, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      expect(await res.text()).toBe('');
+    } finally {
+      await new Promise<void>((resolve) => s.close(() => resolve()));
+    }
+  });
+
   it('lists the presets and the server\'s own topology folder, and lets posted scenarios use that folder only', async () => {
     const topologies = mkdtempSync(join(tmpdir(), 'epsim-topologies-'));
     writeFileSync(join(topologies, 'big-nic.yaml'), readFileSync('topologies/h800-2node.yaml', 'utf8').replace(/^name: .*$/m, 'name: big-nic'));
