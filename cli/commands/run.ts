@@ -48,7 +48,7 @@ export async function simulateAndWrite(
   // A worker costs about a second to start; it pays off where one schedule takes seconds.
   const threads = Math.min(options.threads ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
   options.log(
-    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}` +
+    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}, all-to-all ${allToAllLabel(scenario.topology.comm)}` +
       (threads > 1 ? ` (${threads} worker threads)` : ''),
   );
   const dir = options.out ?? join('results', scenario.spec.name);
@@ -89,4 +89,9 @@ function parseThreads(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads: expected a positive integer, got "${text}"`);
   return n;
+}
+
+/** The exchange kernels a run uses, as the header names them (docs/ep-kernels.md). */
+function allToAllLabel(comm: { allToAll: string; intraNode?: string }): string {
+  return comm.allToAll === 'deepep-ll' ? `deepep-ll (same-node peers over ${comm.intraNode === 'rdma' ? 'RDMA' : 'NVLink'})` : comm.allToAll;
 }

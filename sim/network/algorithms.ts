@@ -19,6 +19,7 @@ export type Bytes = (i: number, j: number) => number;
 export function expandCollective(algorithm: CollectiveAlgorithm, topology: Topology, gpus: readonly number[], sink: FlowSink): void {
   switch (algorithm.kind) {
     case 'direct-all-to-all':
+    case 'low-latency-all-to-all': // the same transfers; its routes differ (routesOverNic) and its matrix counts picks
       return directAllToAllInto(gpus, bytesOf(algorithm.matrix), sink);
     case 'two-hop-all-to-all': {
       const pieces = { chunkBytes: algorithm.pieceBytes, maxChunks: algorithm.maxPieces };

@@ -25,6 +25,7 @@ import { scenarioSchema, type ScenarioFile } from './schema.ts';
 import { workFigures, workProblems } from './work-bounds.ts';
 import { costProbeProblems } from './cost-probe.ts';
 import { isTopologyObject, resolveTopologyObject } from './resolve-topology.ts';
+import { resolveAllToAll, resolveIntraNode } from './all-to-all.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -183,7 +184,13 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     }
   }
 
-  const topo = spec.network?.allToAll ? { ...topology!, comm: { ...topology!.comm, allToAll: spec.network.allToAll } } : topology!;
+  const allToAll = resolveAllToAll(phase, topology!.comm.allToAll, spec.network?.allToAll);
+  const intraNode = resolveIntraNode(topology!.comm.intraNode, spec.network?.intraNode);
+  if (spec.network?.intraNode && allToAll !== 'deepep-ll') {
+    problems.push({ path: ['network', 'intraNode'], message: `applies to the deepep-ll kernels only; this run uses ${allToAll} (set network.allToAll: deepep-ll or remove intraNode)` });
+    fail();
+  }
+  const topo: Topology = { ...topology!, comm: { ...topology!.comm, allToAll, ...(allToAll === 'deepep-ll' ? { intraNode } : {}) } };
   const gpus = gpuCount(topo);
   const input: StepInput = {
     model,
