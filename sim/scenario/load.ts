@@ -11,7 +11,7 @@ import { ConfigError, readInputText, UsageError, UserInputError, formatIssue, ty
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
-import { redundantSlotsProblem } from '../replay/index.ts';
+import { expertSlotsProblem, redundantSlotsProblem } from '../replay/index.ts';
 import { randomRoutingSource } from '../replay/index.ts';
 import { uniformRoutingSource } from '../replay/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
@@ -243,14 +243,19 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
   const gpus = gpuCount(topology);
   const { ep, attention } = spec.parallel;
   if (gpus % ep !== 0) problems.push({ path: ['parallel', 'ep'], message: `must divide the number of GPUs (${gpus} in ${topology.name}); got ${ep}` });
-  if (model.moe.ffnExperts % ep !== 0) {
-    problems.push({ path: ['parallel', 'ep'], message: `must divide the ${model.moe.ffnExperts} FFN experts of ${model.name} (each GPU hosts the same number); got ${ep}` });
-  }
-  if (spec.parallel.redundantExperts > 0 && spec.parallel.placement !== 'load-aware') {
+  const { placement, redundantExperts } = spec.parallel;
+  if (redundantExperts > 0 && placement !== 'load-aware') {
     problems.push({ path: ['parallel', 'redundantExperts'], message: 'redundant experts need "placement: load-aware"' });
-  } else if (spec.parallel.placement === 'load-aware') {
-    const tooMany = redundantSlotsProblem(model.moe.ffnExperts, ep, spec.parallel.redundantExperts);
-    if (tooMany) problems.push({ path: ['parallel', 'redundantExperts'], message: tooMany });
+  } else if (spec.workload.phase === 'train' && model.moe.ffnExperts % ep !== 0) {
+    // Training's gradient sync shards each GPU's N / ep experts: no redundant slots there.
+    problems.push({ path: ['parallel', 'ep'], message: `must divide the ${model.moe.ffnExperts} FFN experts of ${model.name} in training (each GPU hosts the same number); got ${ep}` });
+  } else {
+    const slots = expertSlotsProblem(model.moe.ffnExperts, ep, redundantExperts, placement);
+    if (slots) problems.push({ path: slots.path.split('.'), message: slots.message });
+    else if (placement === 'load-aware') {
+      const tooMany = redundantSlotsProblem(model.moe.ffnExperts, ep, redundantExperts);
+      if (tooMany) problems.push({ path: ['parallel', 'redundantExperts'], message: tooMany });
+    }
   }
   const tp = attention.tp;
   if (topology.gpusPerNode % tp !== 0) problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${topology.gpusPerNode} GPUs of a node (TP stays on NVLink); got ${tp}` });
