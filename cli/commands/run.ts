@@ -48,7 +48,8 @@ export async function simulateAndWrite(
   // A worker costs about a second to start; it pays off where one schedule takes seconds.
   const threads = Math.min(options.threads ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
   options.log(
-    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}, all-to-all ${allToAllLabel(scenario.topology.comm)}` +
+    `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}; ` +
+      `network: ${scenario.input.networkModel ?? 'fluid'} model, ${allToAllLabel(scenario.input.topology.comm)}` +
       (threads > 1 ? ` (${threads} worker threads)` : ''),
   );
   const dir = options.out ?? join('results', scenario.spec.name);
@@ -93,5 +94,6 @@ function parseThreads(text: string): number {
 
 /** The exchange kernels a run uses, as the header names them (docs/ep-kernels.md). */
 function allToAllLabel(comm: { allToAll: string; intraNode?: string }): string {
-  return comm.allToAll === 'deepep-ll' ? `deepep-ll (same-node peers over ${comm.intraNode === 'rdma' ? 'RDMA' : 'NVLink'})` : comm.allToAll;
+  const path = comm.allToAll === 'deepep-ll' ? ` (same-node peers over ${comm.intraNode === 'rdma' ? 'RDMA' : 'NVLink'})` : '';
+  return `${comm.allToAll} all-to-all${path}`;
 }

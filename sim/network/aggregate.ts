@@ -54,6 +54,15 @@ export abstract class Aggregate {
     this.rate = 0;
   }
 
+  /**
+   * Room for its first segments, carved by the owner from one buffer for all its aggregates (a
+   * typed array per aggregate, grown by doubling, cost more than the simulation of its segments).
+   * More segments than fit move to an array of its own.
+   */
+  provideSegments(store: Float64Array): void {
+    if (this.segs === 0) this.seg = store;
+  }
+
   /** Registers part p (a backend id) to be re-projected if this aggregate's rate rises. */
   watch(p: number): void {
     if (this.watchers === NO_WATCHERS) this.watchers = [];
@@ -120,7 +129,7 @@ export abstract class Aggregate {
     let b = (this.segs - 1) * 4;
     if (b < 0 || this.seg[b] !== t) {
       if ((this.segs + 1) * 4 > this.seg.length) {
-        const bigger = new Float64Array(Math.max(16, this.seg.length * 2));
+        const bigger = new Float64Array(Math.max(32, this.seg.length * 2));
         bigger.set(this.seg);
         this.seg = bigger;
       }

@@ -199,6 +199,7 @@ export class DirectRun implements FluidRun {
     }
     for (const t of tierOfLink.values()) t.seal();
     this.tierCount = tierOfLink.size;
+    provideSegments([...this.ports, ...tierOfLink.values()]);
   }
 
   unstarted(rank: number): number {
@@ -404,6 +405,23 @@ export class DirectRun implements FluidRun {
     }
     this.core.critical = criticalTier ?? (critical >= 0 ? ports[critical] : undefined);
     return done;
+  }
+}
+
+/**
+ * Segment room for each aggregate in one buffer: a segment per start instant (at most one per
+ * transfer) and a few rate changes; an aggregate that needs more grows its own.
+ */
+function provideSegments(aggregates: Aggregate[]): void {
+  const room = (a: Aggregate) => 4 * (Math.min(a.weight, 64) + 4);
+  let total = 0;
+  for (const a of aggregates) if (a.weight > 0) total += room(a);
+  const store = new Float64Array(total);
+  let at = 0;
+  for (const a of aggregates) {
+    if (a.weight === 0) continue;
+    a.provideSegments(store.subarray(at, at + room(a)));
+    at += room(a);
   }
 }
 

@@ -144,6 +144,11 @@ export class Network {
     return { rateSolves: this.solves, flowsStarted: this.flowsStarted };
   }
 
+  /** Bytes/ns link l carries now: the sum over its flows of their rates (for invariant checks). */
+  linkLoad(l: number): number {
+    return this.used[l]!;
+  }
+
   /**
    * Starts a transfer now over `links` (empty = local copy: only the latency is paid). `routeId`
    * names the route when the caller has one (a number per route, e.g. src * gpus + dst; flows with

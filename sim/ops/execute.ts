@@ -147,8 +147,9 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
         stream: graph.streamLabel(streamOf[id]!),
         kind: graph.kinds[id]!,
         name: graph.names[id]!,
-        ...(layer >= 0 ? { layer } : {}),
-        ...(microBatch >= 0 ? { microBatch } : {}),
+        // One object shape for every span (absent fields are undefined, which JSON leaves out).
+        layer: layer >= 0 ? layer : undefined,
+        microBatch: microBatch >= 0 ? microBatch : undefined,
         startNs: startNs[id]!,
         endNs: now,
         flops: graph.flopsOf[id]!,

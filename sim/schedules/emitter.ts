@@ -58,12 +58,21 @@ export class Emitter {
     const out = this.none();
     const gpu = this.plan.topology.gpu;
     const model = this.plan.input.computeModel ?? DEFAULT_COMPUTE_MODEL;
+    // Most ops give every GPU the same (memoized) cost object: time it once, not once per GPU.
+    let lastCost: OpCost | undefined;
+    let lastWorkNs = 0;
     for (let g = 0; g < this.plan.gpus; g++) {
       const cost = op.cost(g);
       if (!cost) continue;
-      const key = opCostKey(cost);
-      let workNs = this.timeCache.get(key);
-      if (workNs === undefined) this.timeCache.set(key, (workNs = opTimeNs(cost, gpu, model)));
+      let workNs = lastWorkNs;
+      if (cost !== lastCost) {
+        const key = opCostKey(cost);
+        const known = this.timeCache.get(key);
+        if (known === undefined) this.timeCache.set(key, (workNs = opTimeNs(cost, gpu, model)));
+        else workNs = known;
+        lastCost = cost;
+        lastWorkNs = workNs;
+      }
       out[g] = this.graph.compute({
         name: op.name,
         kind: op.kind,

@@ -52,6 +52,18 @@ export interface StepPlan {
   groupGpus(group: number): number[];
 }
 
+/**
+ * Layer traffic per step input, shared by every schedule simulated from it: the tokens, the
+ * placement and so the traffic depend only on the input and the micro-batch count (part of the
+ * key), not on the schedule. Held weakly: it goes when the input does.
+ */
+const trafficCaches = new WeakMap<StepInput, Map<string, LayerTraffic>>();
+function trafficCacheOf(input: StepInput): Map<string, LayerTraffic> {
+  let cache = trafficCaches.get(input);
+  if (!cache) trafficCaches.set(input, (cache = new Map()));
+  return cache;
+}
+
 /** Tokens of routing history a load-aware placement is planned from (at least; more for big steps). */
 export const PLACEMENT_HISTORY_TOKENS = 8192;
 
@@ -111,10 +123,10 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
     return p;
   };
   const groupGpus = (group: number) => Array.from({ length: ep }, (_, r) => group * ep + r);
-  const cache = new Map<string, LayerTraffic>();
+  const cache = trafficCacheOf(input);
   const scratch = createTrafficScratch();
   const traffic = (moeLayer: number, mb: number, group: number): LayerTraffic => {
-    const key = `${moeLayer}/${mb}/${group}`;
+    const key = `${microBatches}/${moeLayer}/${mb}/${group}`;
     let t = cache.get(key);
     if (!t) {
       t = buildLayerTraffic({

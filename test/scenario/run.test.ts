@@ -36,6 +36,10 @@ describe('epsim run', () => {
     expect(out).toMatch(/schedule\s+step\s+TPOT ms/);
     expect(out).toMatch(/^scmoe-sbo /m);
     const result = JSON.parse(readFileSync(join(outDir, 'result.json'), 'utf8'));
+    // The header says which network model and all-to-all ran, as result.json records them.
+    const { networkModel, allToAll } = result.scenario.resolved;
+    expect(out.split('\n')[0]).toContain(`; network: ${networkModel} model, ${allToAll} all-to-all`);
+    expect(networkModel).toBe('fluid');
     expect(result.schedules.map((s: ScheduleMetrics) => s.name)).toEqual(['serial', 'scmoe-sbo']);
     expect(result.trace.kind).toBe('trace');
     const timeline = JSON.parse(readFileSync(join(outDir, 'timeline.json'), 'utf8'));

@@ -1,0 +1,152 @@
+// Hand-worked cases for the fluid network model (docs/network-models.md), on the toy topology:
+// NVLink 100 B/ns with 1 µs latency, NIC 25 B/ns with 2 µs, 8 GPUs per node. Each case is run on
+// the matrix path (a direct all-to-all of integer counts, fluid-direct.ts) and, where the same
+// traffic can be written as explicit flows, on the generic path (fluid-transfers.ts), and every
+// closed form is also what exact max-min (the flow model at recomputeFraction 0) gives.
+import { describe, expect, it } from 'vitest';
+import { executeOptionsFor } from '../../sim/network/cluster.ts';
+import type { CollectiveAlgorithm } from '../../sim/network/collective-op.ts';
+import { execute } from '../../sim/ops/execute.ts';
+import { OpGraph } from '../../sim/ops/op-graph.ts';
+import type { Topology } from '../../sim/hardware/topology.ts';
+import { toyTopology } from '../helpers/toy-topology.ts';
+
+const NV_LATENCY = 1000;
+const NIC_LATENCY = 2000;
+const range = (n: number, from = 0) => Array.from({ length: n }, (_, i) => from + i);
+
+/** A direct all-to-all of counts[i][j] tokens of `scale` bytes among GPUs 0..n-1. */
+function matrixOf(counts: number[][], scale: number): CollectiveAlgorithm {
+  const n = counts.length;
+  return { kind: 'direct-all-to-all', matrix: { n, counts: Int32Array.from(counts.flat()), scale } };
+}
+
+/** The same bytes as explicit flows (the fluid model's generic runner). */
+function flowsOf(counts: number[][], scale: number): CollectiveAlgorithm {
+  const flows = counts.flatMap((row, i) => row.flatMap((c, j) => (c > 0 && i !== j ? [{ src: i, dst: j, bytes: c * scale }] : [])));
+  return { kind: 'explicit', flows };
+}
+
+/** End time of each rank's part (ns), for collectives that all start at 0. */
+function run(topology: Topology, algorithms: CollectiveAlgorithm[], model: 'fluid' | 'flow' = 'fluid') {
+  const n = topology.nodes * topology.gpusPerNode;
+  const graph = new OpGraph();
+  algorithms.forEach((algorithm, k) =>
+    graph.collective({ name: `c${k}`, kind: 'dispatch', stream: `comm${k}`, parts: range(n).map((gpu) => ({ gpu })), algorithm }),
+  );
+  const t = execute(graph, executeOptionsFor(topology, { networkModel: model, recomputeFraction: 0 }));
+  const ends = algorithms.map((_, k) => range(n).map((gpu) => t.spans.find((s) => s.name === `c${k}` && s.gpu === gpu)!.endNs));
+  return { ends, makespanNs: t.makespanNs, timeline: t };
+}
+
+/** n x n counts: `value(i, j)` off the diagonal. */
+const square = (n: number, value: (i: number, j: number) => number) => range(n).map((i) => range(n).map((j) => (i === j ? 0 : value(i, j))));
+
+describe('fluid model, hand-worked', () => {
+  it('a lone transfer takes latency + bytes / bandwidth, inside a node and across nodes', () => {
+    const B = 1_000_000;
+    const inNode = square(16, (i, j) => (i === 0 && j === 1 ? 1 : 0));
+    const across = square(16, (i, j) => (i === 0 && j === 9 ? 1 : 0));
+    for (const make of [matrixOf, flowsOf]) {
+      const a = run(toyTopology(), [make(inNode, B)]);
+      expect(a.ends[0]![0]).toBe(NV_LATENCY + B / 100);
+      expect(a.ends[0]![1]).toBe(NV_LATENCY + B / 100);
+      // A GPU that sends and receives nothing is done at once.
+      expect(a.ends[0]![5]).toBe(0);
+      // The NVLink + NIC path is limited by the slower link, the NIC.
+      const b = run(toyTopology(), [make(across, B)]);
+      expect(b.ends[0]![9]).toBe(NIC_LATENCY + B / 25);
+    }
+  });
+
+  it('k transfers out of one port share it: each takes k times as long', () => {
+    const B = 100_000;
+    for (const k of [1, 3, 7]) {
+      const counts = square(16, (i, j) => (i === 0 && j >= 1 && j <= k ? 1 : 0));
+      for (const make of [matrixOf, flowsOf]) {
+        const { ends } = run(toyTopology(), [make(counts, B)]);
+        for (let j = 1; j <= k; j++) expect(ends[0]![j]).toBe(NV_LATENCY + (k * B) / 100);
+        expect(ends[0]![0]).toBe(NV_LATENCY + (k * B) / 100);
+      }
+    }
+  });
+
+  it('an 8-GPU all-to-all takes latency + 7B / NVLink on every rank', () => {
+    const B = 70_000;
+    for (const make of [matrixOf, flowsOf]) {
+      const { ends } = run(toyTopology({ nodes: 1 }), [make(square(8, () => 1), B)]);
+      for (const e of ends[0]!) expect(e).toBe(NV_LATENCY + (7 * B) / 100);
+    }
+  });
+
+  it('a 2-node all-to-all is NIC-bound: latency + 8B / NIC on every rank', () => {
+    const B = 50_000;
+    const { ends } = run(toyTopology(), [matrixOf(square(16, () => 1), B)]);
+    for (const e of ends[0]!) expect(e).toBe(NIC_LATENCY + (8 * B) / 25);
+  });
+
+  it('two all-to-alls started together share the NICs: both end at latency + 16B / NIC', () => {
+    // Each NIC port carries 8 transfers of each collective: equal weights, 12.5 B/ns each, and
+    // the link stays full until both are done together.
+    const B = 50_000;
+    const counts = square(16, () => 1);
+    for (const make of [matrixOf, flowsOf]) {
+      const { ends } = run(toyTopology(), [make(counts, B), make(counts, B)]);
+      for (const e of [...ends[0]!, ...ends[1]!]) expect(e).toBe(NIC_LATENCY + (16 * B) / 25);
+    }
+  });
+
+  it('a hot destination finishes last, with every GPU that sends to it across the NICs', () => {
+    // GPU 15 receives 3 tokens from everyone, the rest 1. Its NIC-in port carries 8 x 3B and is
+    // the bottleneck: 24B / 25. Node 0's GPUs each send one of those transfers, so their parts
+    // end then too; node 1's other GPUs move 8B each way through their NICs: 8B / 25.
+    const B = 50_000;
+    const counts = square(16, (_, j) => (j === 15 ? 3 : 1));
+    for (const model of ['fluid', 'flow'] as const) {
+      const { ends } = run(toyTopology(), [matrixOf(counts, B)], model);
+      const e = ends[0]!;
+      expect(e[15]).toBe(NIC_LATENCY + (24 * B) / 25);
+      for (const g of range(8)) expect(e[g]).toBe(NIC_LATENCY + (24 * B) / 25);
+      for (const g of range(7, 8)) expect(e[g]).toBe(NIC_LATENCY + (8 * B) / 25);
+      expect(Math.max(...e)).toBe(e[15]);
+    }
+  });
+
+  it('an oversubscribed tier is a shared link: 2:1 over the leaf halves the NIC-bound rate', () => {
+    // One node per leaf switch, its uplink 8 x 25 / 2 = 100 B/ns shared by the node's 8 NIC
+    // flows of each direction: each gets 12.5 B/ns, so 8B takes 8B / 12.5, plus the leaf's 500 ns.
+    const B = 50_000;
+    const topology = toyTopology({ tiers: [{ name: 'leaf', nodesPerSwitch: 1, oversubscription: 2, latencyNs: 500 }] });
+    for (const model of ['fluid', 'flow'] as const) {
+      const { ends } = run(topology, [matrixOf(square(16, () => 1), B)], model);
+      for (const e of ends[0]!) expect(e).toBe(NIC_LATENCY + 500 + (8 * B) / 12.5);
+    }
+  });
+
+  it('moves exactly the bytes it was given: sent = received = the matrix, per GPU and per link', () => {
+    const counts = square(16, (i, j) => 1 + ((i * 7 + j * 3) % 11));
+    const scale = 1000;
+    const { timeline } = run(toyTopology(), [matrixOf(counts, scale)]);
+    const total = counts.flat().reduce((a, b) => a + b, 0) * scale;
+    expect(timeline.bytesSent.reduce((a, b) => a + b, 0)).toBe(total);
+    expect(timeline.bytesReceived.reduce((a, b) => a + b, 0)).toBe(total);
+    range(16).forEach((j) => expect(timeline.bytesReceived[j]).toBe(range(16).reduce((a, i) => a + counts[i]![j]! * scale, 0)));
+    range(16).forEach((i) => expect(timeline.bytesSent[i]).toBe(counts[i]!.reduce((a, b) => a + b, 0) * scale));
+  });
+
+  it('a later start waits for its own part: a rank starting at t ends no earlier than t + its bytes / port', () => {
+    // Rank 0 starts 10 µs late (a compute op before it); the others' transfers to and from it
+    // cannot finish before it has sent, so every rank's part ends after 10 µs + 7B / 100.
+    const B = 100_000;
+    const graph = new OpGraph();
+    const pre = graph.compute({ name: 'pre', kind: 'x', gpu: 0, stream: 'comm0', workNs: 10_000 });
+    graph.collective({ name: 'c0', kind: 'dispatch', stream: 'comm0', parts: range(8).map((gpu) => ({ gpu, ...(gpu === 0 ? { deps: [pre] } : {}) })), algorithm: matrixOf(square(8, () => 1), B) });
+    for (const model of ['fluid', 'flow'] as const) {
+      const t = execute(graph, executeOptionsFor(toyTopology({ nodes: 1 }), { networkModel: model, recomputeFraction: 0 }));
+      const rank0 = t.spans.find((s) => s.name === 'c0' && s.gpu === 0)!;
+      expect(rank0.startNs).toBe(10_000);
+      expect(rank0.endNs).toBe(10_000 + NV_LATENCY + (7 * B) / 100);
+      for (const s of t.spans.filter((x) => x.name === 'c0')) expect(s.endNs).toBeGreaterThanOrEqual(10_000 + NV_LATENCY + B / 100);
+    }
+  });
+});
