@@ -258,7 +258,12 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
     }
   }
   const tp = attention.tp;
-  if (topology.gpusPerNode % tp !== 0) problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${topology.gpusPerNode} GPUs of a node (TP stays on NVLink); got ${tp}` });
+  // A TP group is consecutive GPUs: part of one node (NVLink), or whole nodes (its all-reduce then
+  // runs NCCL's two levels, NVLink inside each node and the NICs across them).
+  const perNode = topology.gpusPerNode;
+  if (perNode % tp !== 0 && (tp % perNode !== 0 || gpus % tp !== 0)) {
+    problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${perNode} GPUs of a node, or be whole nodes (a multiple of ${perNode} that divides the ${gpus} GPUs); got ${tp}` });
+  }
   const dp = attention.dp ?? defaultDp(spec, gpus);
   const w0 = spec.workload;
   if (w0.phase === 'train') {

@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, formatIssue } from '../../sim/core/errors.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { expertSlotsProblem } from '../../sim/replay/placement.ts';
+import { planStep } from '../../sim/schedules/step-plan.ts';
+import { Emitter } from '../../sim/schedules/emitter.ts';
+import { expandCollective, FlowList } from '../../sim/network/algorithms.ts';
 
 const scenario = (nodes: number, parallel: string) => `name: small
 model: traced
@@ -43,12 +46,30 @@ describe('EP layouts with redundant experts', () => {
     ]);
   });
 
-  it('refuses fewer slots than GPUs, and TP wider than a node', async () => {
+  it('runs TP over whole nodes, its all-reduce across the NICs (NCCL two-level)', async () => {
+    const text = scenario(2, '  ep: 16\n  attention: { tp: 16 }').replace('model: traced\ntrace: traces/tiny.trace', 'model: deepseek-v3\nrouting: uniform');
+    const s = await resolveScenarioText(text, 'a.yaml');
+    const plan = planStep(s.input, 1);
+    const e = new Emitter(plan);
+    e.tpAllReduce('ar', 0, 0, 1e6, []);
+    const [c] = e.graph.collectives;
+    expect(c!.gpus).toEqual(Array.from({ length: 16 }, (_, i) => i));
+    const sink = new FlowList();
+    expandCollective(c!.algorithm, s.topology, c!.gpus, sink);
+    // The middle phase runs among GPUs of the same local rank in the two nodes: RDMA.
+    expect(sink.flows.some((f) => Math.floor(f.src / 8) !== Math.floor(f.dst / 8))).toBe(true);
+    expect(await messages(scenario(3, '  ep: 24\n  placement: load-aware\n  redundantExperts: 16\n  attention: { tp: 12 }'))).toEqual([
+      expect.stringMatching(/parallel\.attention\.tp: must divide the 8 GPUs of a node, or be whole nodes \(a multiple of 8 that divides the 24 GPUs\); got 12$/),
+    ]);
+  });
+
+  it('refuses fewer slots than GPUs, and TP that is neither part of a node nor whole nodes', async () => {
     expect(await messages(scenario(6, '  ep: 48\n  placement: load-aware'))).toEqual([
       'bad.yaml:5:1: parallel.redundantExperts: 32 expert slots (32 experts + 0 redundant) are fewer than the 48 GPUs of the EP group: every GPU needs at least one; use redundantExperts: 16 or more',
     ]);
-    expect(await messages(scenario(2, '  ep: 16\n  attention: { tp: 16 }'))).toEqual([
-      expect.stringMatching(/^bad\.yaml:7:\d+: parallel\.attention\.tp: must divide the 8 GPUs of a node/),
+    // 16 whole nodes' worth does not divide a 24-GPU cluster.
+    expect(await messages(scenario(3, '  ep: 24\n  placement: load-aware\n  redundantExperts: 16\n  attention: { tp: 16 }'))).toEqual([
+      'bad.yaml:9:16: parallel.attention.tp: must divide the 8 GPUs of a node, or be whole nodes (a multiple of 8 that divides the 24 GPUs); got 16',
     ]);
   });
 
