@@ -49,7 +49,7 @@ export async function simulateAndWrite(
   const threads = Math.min(options.threads ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
   options.log(
     `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}; ` +
-      `network: ${scenario.input.networkModel ?? 'fluid'} model, ${scenario.input.topology.comm.allToAll} all-to-all` +
+      `network: ${scenario.input.networkModel ?? 'fluid'} model, ${allToAllLabel(scenario.input.topology.comm)}` +
       (threads > 1 ? ` (${threads} worker threads)` : ''),
   );
   const dir = options.out ?? join('results', scenario.spec.name);
@@ -90,4 +90,10 @@ function parseThreads(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--threads: expected a positive integer, got "${text}"`);
   return n;
+}
+
+/** The exchange kernels a run uses, as the header names them (docs/ep-kernels.md). */
+function allToAllLabel(comm: { allToAll: string; intraNode?: string }): string {
+  const path = comm.allToAll === 'deepep-ll' ? ` (same-node peers over ${comm.intraNode === 'rdma' ? 'RDMA' : 'NVLink'})` : '';
+  return `${comm.allToAll} all-to-all${path}`;
 }

@@ -7,5 +7,5 @@ export type { ComputeCost } from './roofline.ts';
 export { COMPUTE_MODELS, DEFAULT_COMPUTE_MODEL } from './kernel-shapes.ts';
 export type { ComputeModel, DecodeAttentionKernel, FlashAttentionKernel, GemmKernel, GemmLayout, KernelShape, PlainKernel } from './kernel-shapes.ts';
 export { flashAttentionEfficiency, gemmTimeNs, kernelTimeNs, nearestGemmSeries, tableRowEfficiency } from './kernel-time.ts';
-export { gpuCount, nodeOf } from './topology.ts';
-export type { GpuSpec, Topology } from './topology.ts';
+export { ALL_TO_ALL_FORMS, INTRA_NODE_PATHS, gpuCount, nodeOf } from './topology.ts';
+export type { AllToAllForm, GpuSpec, IntraNodePath, Topology } from './topology.ts';

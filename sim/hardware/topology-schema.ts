@@ -4,6 +4,7 @@
 // still keep a step's simulated time inside the integer-ns clock, which work-bounds.ts checks.
 import { z } from 'zod';
 import { boundedInt, boundedNumber, WORK_LIMITS } from '../core/index.ts';
+import { ALL_TO_ALL_FORMS } from './topology.ts';
 
 /** Slowest to fastest a GPU or link can plausibly be, with room both ways (1 MB/s to 100 TB/s). */
 const GBPS = { min: 0.001, max: 100_000, unit: 'GB/s' };
@@ -57,7 +58,8 @@ export const topologyFileSchema = z.strictObject({
   comm: z.strictObject({
     /** SMs a communication kernel holds while it runs. */
     sms: boundedInt(1, 1023),
-    allToAll: z.enum(['direct', 'two-hop']),
+    /** The normal (prefill, training) kernels' form; decode defaults to deepep-ll (docs/ep-kernels.md). */
+    allToAll: z.enum(ALL_TO_ALL_FORMS),
   }),
 });
 

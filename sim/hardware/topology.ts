@@ -41,7 +41,17 @@ export interface SwitchTier {
   latencyNs: number;
 }
 
-export type AllToAllForm = 'direct' | 'two-hop';
+/**
+ * EP all-to-all kernels (docs/ep-kernels.md): `direct` every pair sends directly; `two-hop` RDMA
+ * to the same-rank GPU then NVLink, in fixed 256 KiB pieces; `deepep-normal` the same two hops in
+ * pieces sized by DeepEP's own launch configuration; `deepep-ll` DeepEP's low-latency kernels
+ * (one message per token and selected expert, no SMs held while data is in flight).
+ */
+export const ALL_TO_ALL_FORMS = ['direct', 'two-hop', 'deepep-normal', 'deepep-ll'] as const;
+export type AllToAllForm = (typeof ALL_TO_ALL_FORMS)[number];
+/** How `deepep-ll` reaches peers in its own node: over the NIC (its first version) or NVLink. */
+export const INTRA_NODE_PATHS = ['nvlink', 'rdma'] as const;
+export type IntraNodePath = (typeof INTRA_NODE_PATHS)[number];
 
 export interface Topology {
   name: string;
@@ -61,6 +71,8 @@ export interface Topology {
     sms: number;
     /** How all-to-all traffic crosses nodes: each pair directly, or RDMA to the same-rank GPU then NVLink. */
     allToAll: AllToAllForm;
+    /** deepep-ll only: same-node peers over NVLink (default) or the NIC. */
+    intraNode?: IntraNodePath;
   };
 }
 

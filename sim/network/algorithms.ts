@@ -19,6 +19,7 @@ export type Bytes = (i: number, j: number) => number;
 export function expandCollective(algorithm: CollectiveAlgorithm, topology: Topology, gpus: readonly number[], sink: FlowSink): void {
   switch (algorithm.kind) {
     case 'direct-all-to-all':
+    case 'low-latency-all-to-all': // the same transfers; its routes differ (routesOverNic) and its matrix counts picks
       return directAllToAllInto(gpus, bytesOf(algorithm.matrix), sink);
     case 'two-hop-all-to-all': {
       const pieces = { chunkBytes: algorithm.pieceBytes, maxChunks: algorithm.maxPieces };
@@ -144,8 +145,12 @@ export function twoHopScatterInto(topology: Topology, gpus: readonly number[], b
  * The combine direction: senders first gather over NVLink at the GPU of their node whose local
  * rank matches the receiver's, which sends once over RDMA (EP libraries reduce a token's expert
  * outputs inside the node before they cross). `rdmaBytes(receiverRank, node)` is what crosses
- * from `node` to that receiver (default: the column sum over the node). RDMA piece c waits for
- * piece c of every gather into the relay and for RDMA piece c-1.
+ * from `node` to that receiver (default: the column sum over the node).
+ *
+ * Pipelined as DeepEP's combine kernel forwards chunk by chunk: each sender's gather pieces go one
+ * after another (piece c+1 leaves when piece c has drained, mirroring the dispatch direction's
+ * RDMA chain), and RDMA piece c leaves as soon as piece c of every gather into the relay has
+ * arrived, so the RDMA hop starts after one piece of the gather instead of after all of it.
  */
 export function twoHopGatherInto(
   topology: Topology,
@@ -177,16 +182,19 @@ export function twoHopGatherInto(
       const rdma = rdmaBytes?.(j, node) ?? columnSum;
       if (rdma <= 0) continue;
       const chunks = chunkCount(rdma, options);
-      let previous: number | undefined;
+      const senders = ranks.filter((i) => bytes(i, j) > 0 && gpus[i] !== relay);
+      const previousGather = new Int32Array(senders.length).fill(-1);
       for (let c = 0; c < chunks; c++) {
         const gathers: number[] = [];
-        for (const i of ranks) {
-          const b = bytes(i, j);
-          if (b <= 0 || gpus[i] === relay) continue;
-          gathers.push(sink.add(gpus[i]!, relay, b / chunks));
-        }
-        const waits = previous === undefined ? gathers : [...gathers, previous];
-        previous = waits.length > 0 ? sink.add(relay, dst, rdma / chunks, waits) : sink.add(relay, dst, rdma / chunks);
+        senders.forEach((i, s) => {
+          const piece = bytes(i, j) / chunks;
+          const before = previousGather[s]!;
+          const index = before < 0 ? sink.add(gpus[i]!, relay, piece) : sink.add(gpus[i]!, relay, piece, before, true);
+          previousGather[s] = index;
+          gathers.push(index);
+        });
+        if (gathers.length > 0) sink.add(relay, dst, rdma / chunks, gathers);
+        else sink.add(relay, dst, rdma / chunks);
       }
     }
   }

@@ -10,7 +10,8 @@ export interface ClusterNetwork {
   gpus: number;
   smsPerGpu: number;
   linkCapacityBytesPerNs: Float64Array;
-  route: (src: number, dst: number) => Route;
+  /** The route between two GPUs; `viaNic`: same-node pairs over the NICs (route.ts). */
+  route: (src: number, dst: number, viaNic?: boolean) => Route;
   links: LinkTable;
 }
 
@@ -24,8 +25,8 @@ export function executeOptionsFor<Extra extends object = object>(topology: Topol
     gpus,
     smsPerGpu: topology.gpu.sms,
     linkCapacityBytesPerNs: links.capacityBytesPerNs,
-    route: (src, dst) => {
-      if (gpus > 512) return route(topology, links, src, dst);
+    route: (src, dst, viaNic = false) => {
+      if (gpus > 512 || viaNic) return route(topology, links, src, dst, viaNic);
       const key = src * gpus + dst;
       return (cache[key] ??= route(topology, links, src, dst));
     },

@@ -44,6 +44,12 @@ export type CollectiveAlgorithm =
    * send. Large transfers go in pieces of about `pieceBytes` (at most `maxPieces`) so the hops overlap.
    */
   | { kind: 'two-hop-all-to-all'; matrix: TrafficMatrix; rdma?: NodeTraffic; gather: boolean; pieceBytes?: number; maxPieces?: number }
+  /**
+   * DeepEP's low-latency kernels: every pair sends directly, one message per (token, selected
+   * expert) (the matrix counts picks, not tokens). `intraNode: 'rdma'` sends same-node pairs over
+   * the NIC too (the kernels' first version); 'nvlink' uses NVLink inside a node.
+   */
+  | { kind: 'low-latency-all-to-all'; matrix: TrafficMatrix; intraNode: 'rdma' | 'nvlink' }
   /** NCCL's two-level all-reduce of `bytesPerRank` (pipelined rings in and across nodes). */
   | { kind: 'hierarchical-all-reduce'; bytesPerRank: number }
   /** One pipelined ring over all participants. */
@@ -54,6 +60,11 @@ export type CollectiveAlgorithm =
   | { kind: 'explicit'; flows: readonly FlowSpec[] };
 
 export type AlgorithmKind = CollectiveAlgorithm['kind'];
+
+/** Whether every transfer of the algorithm goes over the NICs, same-node pairs included. */
+export function routesOverNic(algorithm: CollectiveAlgorithm): boolean {
+  return algorithm.kind === 'low-latency-all-to-all' && algorithm.intraNode === 'rdma';
+}
 
 /** bytes(i, j) of a traffic matrix. */
 export function matrixBytes(m: TrafficMatrix, i: number, j: number): number {

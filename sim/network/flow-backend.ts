@@ -6,7 +6,7 @@
 // per-flow objects or maps.
 import { expandCollective, FlowList } from './algorithms.ts';
 import type { BackendContext, NetworkBackend, NetworkStats } from './backend.ts';
-import type { FlowSpec } from './collective-op.ts';
+import { routesOverNic, type FlowSpec } from './collective-op.ts';
 import { Network } from './network.ts';
 
 export function createFlowBackend(ctx: BackendContext): NetworkBackend {
@@ -27,9 +27,10 @@ export function createFlowBackend(ctx: BackendContext): NetworkBackend {
   const bytesSent = new Float64Array(cluster.gpus);
   const bytesReceived = new Float64Array(cluster.gpus);
 
+  const overNic = Uint8Array.from(collectives, (c) => (routesOverNic(c.algorithm) ? 1 : 0));
   const release = (f: number) => {
     if (--flowWaiting[f]! > 0) return;
-    const r = cluster.route(table.src[f]!, table.dst[f]!);
+    const r = cluster.route(table.src[f]!, table.dst[f]!, overNic[table.collectiveOfPart[table.srcPart[f]!]!] === 1);
     network.startFlow(r.links, table.bytes[f]!, r.latencyNs * table.latencySteps[f]!, f, table.src[f]! * cluster.gpus + table.dst[f]!);
   };
 

@@ -21,6 +21,7 @@ import type { BackendContext, NetworkBackend } from './backend.ts';
 import { DirectRun, directCountsFit, type DirectSinks } from './fluid-direct.ts';
 import { FluidCore, NORMAL, type FluidRun } from './fluid-core.ts';
 import { TransfersRun } from './fluid-transfers.ts';
+import type { TrafficMatrix } from './collective-op.ts';
 
 export function createFluidBackend(ctx: BackendContext): NetworkBackend {
   const { engine, cluster, collectives, events } = ctx;
@@ -61,10 +62,12 @@ export function createFluidBackend(ctx: BackendContext): NetworkBackend {
       },
     };
     const a = spec.algorithm;
-    const maxCount = a.kind === 'direct-all-to-all' ? directCountsFit(a.matrix) : undefined;
+    // A low-latency exchange over NVLink inside nodes has a direct all-to-all's routes.
+    const direct = a.kind === 'direct-all-to-all' || (a.kind === 'low-latency-all-to-all' && a.intraNode === 'nvlink');
+    const maxCount = direct ? directCountsFit(a.matrix) : undefined;
     const run =
-      a.kind === 'direct-all-to-all' && maxCount !== undefined
-        ? new DirectRun(core, cluster.topology, cluster, spec.gpus, a.matrix, maxCount, sinks)
+      direct && maxCount !== undefined
+        ? new DirectRun(core, cluster.topology, cluster, spec.gpus, (a as { matrix: TrafficMatrix }).matrix, maxCount, sinks)
         : new TransfersRun(core, cluster.topology, cluster, spec.gpus, a, sinks, spec.name);
     const bytes = new Float64Array(spec.gpus.length);
     for (let r = 0; r < bytes.length; r++) bytes[r] = run.partBytes(r);

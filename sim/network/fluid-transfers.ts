@@ -9,7 +9,7 @@ import type { Topology } from '../hardware/index.ts';
 import { SizedAggregate, type Aggregate } from './aggregate.ts';
 import { expandCollective, type FlowSink } from './algorithms.ts';
 import type { ClusterNetwork } from './cluster.ts';
-import type { CollectiveAlgorithm } from './collective-op.ts';
+import { routesOverNic, type CollectiveAlgorithm } from './collective-op.ts';
 import type { DirectSinks } from './fluid-direct.ts';
 import type { FluidCore, FluidRun } from './fluid-core.ts';
 
@@ -120,6 +120,7 @@ export class TransfersRun implements FluidRun {
     this.latencyNs = new Float64Array(n);
     this.startNs = new Float64Array(n);
     const aggOfLink = new Map<number, number>();
+    const overNic = routesOverNic(algorithm);
     for (let i = 0; i < n; i++) {
       const s = rankOf.get(t.src[i]!);
       const d = rankOf.get(t.dst[i]!);
@@ -131,7 +132,7 @@ export class TransfersRun implements FluidRun {
       sentCount[s + 1]!++;
       const bytes = t.bytes[i]!;
       this.sentBytes[s]! += bytes;
-      const route = cluster.route(t.src[i]!, t.dst[i]!);
+      const route = cluster.route(t.src[i]!, t.dst[i]!, overNic);
       this.latencyNs[i] = route.latencyNs * t.latencySteps[i]!;
       if (bytes <= 0) continue;
       if (route.links.length > MAX_LINKS) throw new SimInvariantError(`a route of ${route.links.length} links; at most ${MAX_LINKS}`);

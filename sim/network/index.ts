@@ -8,3 +8,4 @@ export type { AlgorithmKind, CollectiveAlgorithm, FlowSpec, NodeTraffic, Traffic
 export { directAllToAll, hierarchicalAllReduce, pipelinedRingAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from './collectives.ts';
 export { createNetworkBackend } from './create-backend.ts';
 export type { Route } from './route.ts';
+export { deepEpNormalPieceBytes, lowLatencyFixedNs, rdmaChunkTokens } from './deepep-kernels.ts';

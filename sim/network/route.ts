@@ -1,5 +1,7 @@
 // The path of a transfer between two GPUs: NVLink inside a node; NIC out, the switch tiers the
-// two nodes do not share, and NIC in across nodes. Latency is paid once per transfer.
+// two nodes do not share, and NIC in across nodes. Latency is paid once per transfer. `viaNic`
+// sends a same-node pair out of one NIC and into the other through the leaf switch (RDMA between
+// GPUs of one node, as DeepEP's first low-latency kernels do): no tier link, the NIC latency.
 import type { Topology } from '../hardware/index.ts';
 import { nodeOf } from '../hardware/index.ts';
 import type { LinkTable } from './links.ts';
@@ -11,10 +13,11 @@ export interface Route {
 
 const LOCAL: Route = { links: [], latencyNs: 0 };
 
-export function route(topology: Topology, links: LinkTable, src: number, dst: number): Route {
+export function route(topology: Topology, links: LinkTable, src: number, dst: number, viaNic = false): Route {
   if (src === dst) return LOCAL;
   const srcNode = nodeOf(topology, src);
   const dstNode = nodeOf(topology, dst);
+  if (srcNode === dstNode && viaNic) return { links: [links.nicOut(src), links.nicIn(dst)], latencyNs: topology.nic.latencyNs };
   if (srcNode === dstNode) {
     return { links: [links.nvlinkOut(src), links.nvlinkIn(dst)], latencyNs: topology.nvlink.latencyNs };
   }

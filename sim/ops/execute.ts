@@ -121,7 +121,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
         if (endNs[id]! !== -1) throw new SimInvariantError(`[t=${engine.now} ns] ${describe(graph, id)} reported done twice`);
         endNs[id] = -2; // finishing
         const spec = graph.collectives[c]!.spec;
-        engine.at(Math.max(engine.now, startNs[id]! + (spec.overheadNs ?? 0)), onPartEnd, URGENT, id);
+        engine.at(Math.max(engine.now + (spec.tailNs ?? 0), startNs[id]! + (spec.overheadNs ?? 0)), onPartEnd, URGENT, id);
       },
     },
     options: { recomputeFraction: options.recomputeFraction },

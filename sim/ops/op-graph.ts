@@ -39,8 +39,13 @@ export interface CollectiveSpec extends OpMeta {
   flows?: readonly FlowSpec[];
   /** SMs each running part takes from its GPU's compute. */
   sms?: number;
-  /** Fixed cost of each part's kernel (launch, notify, sync), integer ns. */
+  /** Fixed cost of each part's kernel (launch, notify, sync), integer ns: the part lasts at least this long. */
   overheadNs?: number;
+  /**
+   * Fixed time each part adds after its last transfer has arrived, integer ns (a low-latency
+   * kernel's launch, completion signal and poll, which no transfer carries).
+   */
+  tailNs?: number;
 }
 
 /** A readable view of one op (built on demand; the graph itself stores columns). */

@@ -31,7 +31,7 @@ export function toResultFile(
   const t = s.topology;
   return {
     formatVersion: RESULT_FORMAT_VERSION,
-    scenario: { ...s.spec, file: s.file, resolved: { commSms: s.input.commSms, dp: s.input.parallel.attention.dp, networkModel: s.input.networkModel ?? 'fluid', allToAll: t.comm.allToAll, recomputeFraction: s.input.recomputeFraction } },
+    scenario: { ...s.spec, file: s.file, resolved: { commSms: s.input.commSms, dp: s.input.parallel.attention.dp, networkModel: s.input.networkModel ?? 'fluid', allToAll: t.comm.allToAll, ...(t.comm.intraNode ? { intraNode: t.comm.intraNode } : {}), recomputeFraction: s.input.recomputeFraction } },
     topology: { name: t.name, source: t.source, nodes: t.nodes, gpusPerNode: t.gpusPerNode, gpus: gpuCount(t) },
     model: { name: s.model.name, source: s.model.source },
     trace: {

@@ -3,8 +3,9 @@
 // each FFN expert to a hosting rank; count each token once per distinct destination rank
 // (tokensToRank, diagonal = local experts) and once per distinct remote destination node
 // (tokensToNode, DeepEP's per-node RDMA aggregation; the sender's own node column stays 0, so a
-// group inside one node leaves it all zero); count token-expert assignments per hosted expert
-// per rank (expertTokens).
+// group inside one node leaves it all zero); count every (token, FFN expert) pick per destination
+// rank (picksToRank, the low-latency kernels' one message per pick); count token-expert
+// assignments per hosted expert per rank (expertTokens).
 //
 // Replica choice for a replicated expert (deterministic): the sender's own rank if it hosts one;
 // else a replica in the sender's node; else any replica. Among the candidates, round-robin by
@@ -154,11 +155,12 @@ export function buildLayerTraffic(input: BuildLayerTrafficInput): LayerTraffic {
 
   const tokensToRank = new Int32Array(ep * ep);
   const tokensToNode = new Int32Array(ep * nodes);
+  const picksToRank = new Int32Array(ep * ep);
   const totals = new Float64Array(2); // [ffnPicks, zeroOnly]
   for (let src = 0; src < ep; src++) {
     stamp = accumulateRank(
       source, layer, tokensByRank[src]!, src, ep, n, k, nodes, stamp,
-      cp, out, rankStamp, nodeStamp, useCount, replicaTokens, expertPicks, tokensToRank, tokensToNode, totals,
+      cp, out, rankStamp, nodeStamp, useCount, replicaTokens, expertPicks, tokensToRank, tokensToNode, picksToRank, totals,
     );
   }
   s.stamp = stamp;
@@ -180,6 +182,7 @@ export function buildLayerTraffic(input: BuildLayerTrafficInput): LayerTraffic {
     ep,
     tokensToRank,
     tokensToNode,
+    picksToRank,
     nodesInGroup: nodes,
     expertTokens,
     rankAssignments,
@@ -211,6 +214,7 @@ function accumulateRank(
   expertPicks: Int32Array,
   tokensToRank: Int32Array,
   tokensToNode: Int32Array,
+  picksToRank: Int32Array,
   totals: Float64Array,
 ): number {
   const { nodeOfRank, firstReplica, replicaRank, hostOf } = cp;
@@ -243,6 +247,7 @@ function accumulateRank(
         replicaTokens[rep]!++;
         dst = replicaRank[rep]!;
       }
+      picksToRank[rankRow + dst]!++;
       if (rankStamp[dst] !== stamp) {
         rankStamp[dst] = stamp;
         tokensToRank[rankRow + dst]!++;

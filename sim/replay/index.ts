@@ -10,7 +10,7 @@ export type { FittedRoutingSource, FittedSourceOptions, LayerFit, RoutingFit } f
 export { uniformRoutingSource } from './uniform-source.ts';
 export type { UniformSourceOptions } from './uniform-source.ts';
 export { sampleStepTokens } from './sample-step.ts';
-export { contiguousPlacement, expertLoadFromSource, layerPlacements, loadAwarePlacement, rankLoadOf, redundantSlotsProblem } from './placement.ts';
+export { contiguousPlacement, expertLoadFromSource, layerPlacements, loadAwarePlacement, rankLoadOf, expertSlotsProblem, redundantSlotsProblem } from './placement.ts';
 export type { LayerPlacementsOptions } from './placement.ts';
 export { buildLayerTraffic, createTrafficScratch } from './build-traffic.ts';
 export type { BuildLayerTrafficInput, TrafficScratch } from './build-traffic.ts';

@@ -32,6 +32,36 @@ export function redundantSlotsProblem(ffnExperts: number, ep: number, redundantE
   return `${redundantExperts} redundant slots cannot be filled: ${ffnExperts} experts over ${ep} ranks allow at most ${most} (one replica per rank)`;
 }
 
+/**
+ * Why N FFN experts cannot be laid out over an EP group of `ep` GPUs, or undefined. Every GPU
+ * holds the same number of expert slots (its grouped GEMM's weights), so the slots, N plus the
+ * redundant copies, must fill the group evenly: contiguous placement needs ep | N; load-aware
+ * placement needs ep | N + R, which lets an EP size that does not divide N work when redundant
+ * experts fill the rest (DeepSeek's EP144 decode: 256 + 32 = 288 = 2 x 144).
+ */
+export function expertSlotsProblem(ffnExperts: number, ep: number, redundantExperts: number, placement: 'contiguous' | 'load-aware'): { path: string; message: string } | undefined {
+  const slots = ffnExperts + redundantExperts;
+  if (placement === 'contiguous') {
+    if (ffnExperts % ep === 0) return undefined;
+    const fill = ep - (ffnExperts % ep);
+    return {
+      path: 'parallel.ep',
+      message: `must divide the ${ffnExperts} FFN experts with contiguous placement (each GPU hosts the same number); got ${ep}. Or fill the slots with redundant experts: placement: load-aware, redundantExperts: ${fill} (${ffnExperts + fill} slots = ${(ffnExperts + fill) / ep} per GPU)`,
+    };
+  }
+  if (slots < ep) {
+    return { path: 'parallel.redundantExperts', message: `${slots} expert slots (${ffnExperts} experts + ${redundantExperts} redundant) are fewer than the ${ep} GPUs of the EP group: every GPU needs at least one; use redundantExperts: ${ep - ffnExperts} or more` };
+  }
+  if (slots % ep !== 0) {
+    const fill = ep - (slots % ep);
+    return {
+      path: 'parallel.redundantExperts',
+      message: `${ffnExperts} experts + ${redundantExperts} redundant = ${slots} slots do not fill the ${ep} GPUs of the EP group evenly (${(slots / ep).toFixed(2)} per GPU); use redundantExperts: ${redundantExperts + fill} (${slots + fill} slots = ${(slots + fill) / ep} per GPU)`,
+    };
+  }
+  return undefined;
+}
+
 /** Divisors of n (ascending), for hints. */
 function divisors(n: number): number[] {
   const out: number[] = [];

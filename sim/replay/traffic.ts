@@ -25,6 +25,12 @@ export interface LayerTraffic {
    * filled when the group spans more than one node.
    */
   tokensToNode: Int32Array;
+  /**
+   * (token, FFN expert) picks each rank sends to each rank: row src, column dst, ep*ep. DeepEP's
+   * low-latency kernels send one message per pick, so a token with two experts on one rank
+   * counts twice there; zero experts count nothing. The diagonal counts local picks.
+   */
+  picksToRank: Int32Array;
   nodesInGroup: number;
   /** Token-expert assignments each rank computes, per hosted expert (same order as expertsOn). */
   expertTokens: Int32Array[];

@@ -11,7 +11,7 @@ import { ConfigError, readInputText, UsageError, UserInputError, formatIssue, ty
 import type { ModelPreset } from '../models/index.ts';
 import { moeLayerCount, presetByName, tracedPreset } from '../models/index.ts';
 import type { RoutingSource } from '../replay/index.ts';
-import { redundantSlotsProblem } from '../replay/index.ts';
+import { expertSlotsProblem, redundantSlotsProblem } from '../replay/index.ts';
 import { randomRoutingSource } from '../replay/index.ts';
 import { uniformRoutingSource } from '../replay/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION, scheduleRefusal } from '../step/index.ts';
@@ -25,6 +25,7 @@ import { scenarioSchema, type ScenarioFile } from './schema.ts';
 import { workFigures, workProblems } from './work-bounds.ts';
 import { costProbeProblems } from './cost-probe.ts';
 import { isTopologyObject, resolveTopologyObject } from './resolve-topology.ts';
+import { resolveAllToAll, resolveIntraNode } from './all-to-all.ts';
 
 /** The project root, for resolving paths a scenario names relative to it. */
 export const PROJECT_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -183,7 +184,13 @@ export async function resolveScenarioText(text: string, file: string, overrides:
     }
   }
 
-  const topo = spec.network?.allToAll ? { ...topology!, comm: { ...topology!.comm, allToAll: spec.network.allToAll } } : topology!;
+  const allToAll = resolveAllToAll(phase, topology!.comm.allToAll, spec.network?.allToAll);
+  const intraNode = resolveIntraNode(topology!.comm.intraNode, spec.network?.intraNode);
+  if (spec.network?.intraNode && allToAll !== 'deepep-ll') {
+    problems.push({ path: ['network', 'intraNode'], message: `applies to the deepep-ll kernels only; this run uses ${allToAll} (set network.allToAll: deepep-ll or remove intraNode)` });
+    fail();
+  }
+  const topo: Topology = { ...topology!, comm: { ...topology!.comm, allToAll, ...(allToAll === 'deepep-ll' ? { intraNode } : {}) } };
   const gpus = gpuCount(topo);
   const input: StepInput = {
     model,
@@ -236,17 +243,27 @@ function checkLayout(spec: ScenarioFile, topology: Topology, model: ModelPreset,
   const gpus = gpuCount(topology);
   const { ep, attention } = spec.parallel;
   if (gpus % ep !== 0) problems.push({ path: ['parallel', 'ep'], message: `must divide the number of GPUs (${gpus} in ${topology.name}); got ${ep}` });
-  if (model.moe.ffnExperts % ep !== 0) {
-    problems.push({ path: ['parallel', 'ep'], message: `must divide the ${model.moe.ffnExperts} FFN experts of ${model.name} (each GPU hosts the same number); got ${ep}` });
-  }
-  if (spec.parallel.redundantExperts > 0 && spec.parallel.placement !== 'load-aware') {
+  const { placement, redundantExperts } = spec.parallel;
+  if (redundantExperts > 0 && placement !== 'load-aware') {
     problems.push({ path: ['parallel', 'redundantExperts'], message: 'redundant experts need "placement: load-aware"' });
-  } else if (spec.parallel.placement === 'load-aware') {
-    const tooMany = redundantSlotsProblem(model.moe.ffnExperts, ep, spec.parallel.redundantExperts);
-    if (tooMany) problems.push({ path: ['parallel', 'redundantExperts'], message: tooMany });
+  } else if (spec.workload.phase === 'train' && model.moe.ffnExperts % ep !== 0) {
+    // Training's gradient sync shards each GPU's N / ep experts: no redundant slots there.
+    problems.push({ path: ['parallel', 'ep'], message: `must divide the ${model.moe.ffnExperts} FFN experts of ${model.name} in training (each GPU hosts the same number); got ${ep}` });
+  } else {
+    const slots = expertSlotsProblem(model.moe.ffnExperts, ep, redundantExperts, placement);
+    if (slots) problems.push({ path: slots.path.split('.'), message: slots.message });
+    else if (placement === 'load-aware') {
+      const tooMany = redundantSlotsProblem(model.moe.ffnExperts, ep, redundantExperts);
+      if (tooMany) problems.push({ path: ['parallel', 'redundantExperts'], message: tooMany });
+    }
   }
   const tp = attention.tp;
-  if (topology.gpusPerNode % tp !== 0) problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${topology.gpusPerNode} GPUs of a node (TP stays on NVLink); got ${tp}` });
+  // A TP group is consecutive GPUs: part of one node (NVLink), or whole nodes (its all-reduce then
+  // runs NCCL's two levels, NVLink inside each node and the NICs across them).
+  const perNode = topology.gpusPerNode;
+  if (perNode % tp !== 0 && (tp % perNode !== 0 || gpus % tp !== 0)) {
+    problems.push({ path: ['parallel', 'attention', 'tp'], message: `must divide the ${perNode} GPUs of a node, or be whole nodes (a multiple of ${perNode} that divides the ${gpus} GPUs); got ${tp}` });
+  }
   const dp = attention.dp ?? defaultDp(spec, gpus);
   const w0 = spec.workload;
   if (w0.phase === 'train') {

@@ -3,7 +3,7 @@
 // Every number has a range (boundedNumber, limits in WORK_LIMITS); work-bounds.ts checks their products.
 import { z } from 'zod';
 import { boundedInt, boundedNumber, PIPELINE_SCHEDULES, RECOMPUTE_MODES, SCHEDULE_NAMES, WORK_LIMITS } from '../core/index.ts';
-import { COMPUTE_MODELS } from '../hardware/index.ts';
+import { ALL_TO_ALL_FORMS, COMPUTE_MODELS, INTRA_NODE_PATHS } from '../hardware/index.ts';
 import { NETWORK_MODELS } from '../network/index.ts';
 import { sweepSchema } from './sweep-schema.ts';
 
@@ -119,8 +119,13 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       /** Network model: fluid (aggregates per collective and link, the default) or flow (max-min per flow, the reference). */
       model: z.enum(NETWORK_MODELS).optional(),
-      /** Overrides the topology's all-to-all form. */
-      allToAll: z.enum(['direct', 'two-hop']).optional(),
+      /**
+       * The EP exchange kernels (docs/ep-kernels.md). Default per phase, as deployments run them:
+       * decode deepep-ll; prefill, training and a2a the topology's form (deepep-normal for two-hop).
+       */
+      allToAll: z.enum(ALL_TO_ALL_FORMS).optional(),
+      /** deepep-ll: same-node peers over NVLink (default, DeepEP's current kernels) or the NIC (its first version). */
+      intraNode: z.enum(INTRA_NODE_PATHS).optional(),
       /** Share of flows between network rate re-solves (0 = exact max-min; default 0.1). */
       recomputeFraction: boundedNumber({ min: 0, max: 1 }).optional(),
     })

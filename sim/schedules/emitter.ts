@@ -4,22 +4,16 @@
 import type { OpCost } from '../models/index.ts';
 import { combineBytesPerToken, dispatchBytesPerToken } from '../models/index.ts';
 import { DEFAULT_COMPUTE_MODEL, opCostKey, opTimeNs } from '../hardware/index.ts';
-import type { CollectiveAlgorithm, FlowSpec } from '../network/index.ts';
-import { directAllToAll, hierarchicalAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
+import type { FlowSpec } from '../network/index.ts';
+import { directAllToAll, hierarchicalAllReduce, lowLatencyFixedNs, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
 import { OpGraph } from '../ops/index.ts';
 import type { LayerTraffic } from '../replay/index.ts';
 import type { CommKind, ComputeKind } from '../core/index.ts';
 import { STREAMS } from '../core/index.ts';
 import type { StepPlan } from './step-plan.ts';
+import { exchangeAlgorithm } from './exchange-algorithm.ts';
 
 export type Handle = Int32Array;
-
-/**
- * Two-hop exchanges forward in pieces of about this size (at most 8 pieces per transfer) so the
- * NVLink hop overlaps the RDMA hop, as DeepEP's chunked sends do; decode-sized transfers stay whole.
- */
-const TWO_HOP_CHUNK_BYTES = 256 * 1024;
-const TWO_HOP_MAX_CHUNKS = 8;
 
 export interface ComputeOp {
   name: string;
@@ -108,42 +102,32 @@ export class Emitter {
   private exchange(op: ExchangeOp, kind: CommKind, bytesPerToken: number, backwards: boolean): Handle {
     const out = this.none();
     const share = op.share ?? 1;
+    const comm = this.plan.input.topology.comm;
+    const lowLatency = comm.allToAll === 'deepep-ll';
+    const intraNode = comm.intraNode ?? 'nvlink';
+    const choice = { form: comm.allToAll, intraNode, commSms: this.plan.input.commSms, gpusPerNode: this.plan.topology.gpusPerNode };
     for (const group of op.groups ?? Array.from({ length: this.plan.groups }, (_, g) => g)) {
       const gpus = this.plan.groupGpus(group);
       const traffic = this.plan.traffic(op.moeLayer, op.mb, group);
+      const direction = kind === 'combine' ? 'combine' : 'dispatch';
+      // Normal kernels hold their SMs for the whole exchange; the low-latency kernels' receive hook
+      // holds none while data is in flight, and pay a fixed launch + handshake time instead.
+      const timing = lowLatency
+        ? { sms: 0, tailNs: lowLatencyFixedNs(this.plan.topology, gpus, intraNode) }
+        : { sms: this.plan.input.commSms, overheadNs: this.plan.topology.gpu.launchOverheadNs };
       const parts = this.graph.collective({
         name: op.name,
         kind,
         layer: op.layer,
         microBatch: op.mb,
         stream: op.stream ?? STREAMS.comm,
-        sms: this.plan.input.commSms,
-        overheadNs: this.plan.topology.gpu.launchOverheadNs,
+        ...timing,
         parts: gpus.map((g) => ({ gpu: g, deps: depsOf(op.deps, g) })),
-        algorithm: this.exchangeAlgorithm(gpus, traffic, bytesPerToken * share, backwards),
+        algorithm: exchangeAlgorithm(choice, gpus, traffic, bytesPerToken * share, backwards, direction),
       });
       gpus.forEach((g, r) => (out[g] = parts[r]!));
     }
     return out;
-  }
-
-  /**
-   * How one exchange moves its bytes. Forward (dispatch direction) bytes[s][d] = tokens s sends d
-   * x bytes per token; the return direction reads the transpose. Two-hop aggregation crosses each
-   * node once per token; a group inside one node is always direct.
-   */
-  private exchangeAlgorithm(gpus: number[], t: LayerTraffic, bytesPerToken: number, toSender: boolean): CollectiveAlgorithm {
-    const matrix = { n: t.ep, counts: t.tokensToRank, scale: bytesPerToken, transposed: toSender };
-    if (this.plan.input.topology.comm.allToAll === 'direct' || t.nodesInGroup <= 1) return { kind: 'direct-all-to-all', matrix };
-    const firstNode = Math.floor(gpus[0]! / this.plan.topology.gpusPerNode);
-    return {
-      kind: 'two-hop-all-to-all',
-      matrix,
-      rdma: { nodes: t.nodesInGroup, firstNode, counts: t.tokensToNode, scale: bytesPerToken },
-      gather: toSender,
-      pieceBytes: TWO_HOP_CHUNK_BYTES,
-      maxPieces: TWO_HOP_MAX_CHUNKS,
-    };
   }
 
   /** Ring all-reduce of `bytes(gpu)` among each tensor-parallel group (consecutive GPUs). */

@@ -2,6 +2,8 @@
 export { a2aModel } from './a2a.ts';
 export type { StepSummary } from './define-schedule.ts';
 export { Emitter, TrainingEmitter } from './emitter.ts';
+export { exchangeAlgorithm } from './exchange-algorithm.ts';
+export type { ExchangeChoice } from './exchange-algorithm.ts';
 export { layerCosts } from './layer-costs.ts';
 export { SCHEDULES } from './registry.ts';
 export type { StepInput } from './step-input.ts';

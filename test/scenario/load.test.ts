@@ -65,7 +65,7 @@ describe('resolveScenarioText()', () => {
     ['a missing workload field', GOOD.replace('  contextTokens: 256\n', ''), ['bad.yaml:7:1: workload.contextTokens: missing required field (expected number)']],
     ['ep not dividing the GPUs', GOOD.replace('ep: 8', 'ep: 3'), [
       'bad.yaml:6:3: parallel.ep: must divide the number of GPUs (8 in h800-1node); got 3',
-      'bad.yaml:6:3: parallel.ep: must divide the 32 FFN experts of traced:tiny (each GPU hosts the same number); got 3',
+      'bad.yaml:6:3: parallel.ep: must divide the 32 FFN experts with contiguous placement (each GPU hosts the same number); got 3. Or fill the slots with redundant experts: placement: load-aware, redundantExperts: 1 (33 slots = 11 per GPU)',
     ]],
     ['dp x tp not matching the GPUs', GOOD.replace('  ep: 8', '  ep: 8\n  attention: { dp: 8, tp: 2 }'), [
       'bad.yaml:7:3: parallel.attention: dp x tp must equal the number of GPUs (8); got 8 x 2 = 16',

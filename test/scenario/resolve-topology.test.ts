@@ -85,7 +85,9 @@ describe('topology: inline', () => {
     expect(s.topology.source).toBe('mine.yaml (topology inline)');
     expect(gpuCount(s.topology)).toBe(16);
     const preset = loadTopology('h800-2node');
-    expect({ ...s.topology, name: preset.name, source: preset.source }).toEqual(preset);
+    // The same cluster; only the exchange kernels are resolved for the phase (decode: deepep-ll).
+    expect({ ...s.topology, name: preset.name, source: preset.source, comm: preset.comm }).toEqual(preset);
+    expect(s.topology.comm).toEqual({ ...preset.comm, allToAll: 'deepep-ll', intraNode: 'nvlink' });
   });
 
   it('reports its mistakes at the scenario file\'s line:col, with the other problems, sorted', async () => {

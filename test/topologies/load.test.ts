@@ -143,7 +143,7 @@ describe('parseTopology(text, file)', () => {
     ],
     ['an oversubscription below 1', edit('oversubscription: 2', 'oversubscription: 0.5'), ['t.yaml:19:38: tiers[0].oversubscription: must be between 1 and 64; got 0.5']],
     ['comm SMs not below the GPU SMs', edit('sms: 24', 'sms: 132'), ['t.yaml:21:3: comm.sms: must be less than gpu.sms (132); got 132']],
-    ['an unknown all-to-all form', edit('two-hop', 'twohop'), ['t.yaml:22:3: comm.allToAll: expected one of "direct"|"two-hop"; got "twohop" (did you mean "two-hop"?)']],
+    ['an unknown all-to-all form', edit('two-hop', 'twohop'), ['t.yaml:22:3: comm.allToAll: expected one of "direct"|"two-hop"|"deepep-normal"|"deepep-ll"; got "twohop" (did you mean "two-hop"?)']],
     ['a missing required key', edit('  launchOverheadUs: 2.6\n', ''), ['t.yaml:4:1: gpu.launchOverheadUs: missing required field (expected number)']],
     ['an empty file', '', ['t.yaml:1:1: the file is empty; expected a YAML mapping']],
     ['a file that is not a mapping', '- a\n- b\n', ['t.yaml:1:1: expected object; got ["a","b"]']],

@@ -96,7 +96,7 @@ describe('dashboard API', () => {
     expect(body.error).toBe('ConfigError');
     expect(body.messages).toEqual([
       'posted.yaml:3:13: parallel.ep: must divide the number of GPUs (8 in h800-1node); got 3',
-      'posted.yaml:3:13: parallel.ep: must divide the 256 FFN experts of deepseek-v3 (each GPU hosts the same number); got 3',
+      'posted.yaml:3:13: parallel.ep: must divide the 256 FFN experts with contiguous placement (each GPU hosts the same number); got 3. Or fill the slots with redundant experts: placement: load-aware, redundantExperts: 2 (258 slots = 86 per GPU)',
     ]);
   });
 
