@@ -12,7 +12,7 @@ import { executeOptionsFor, type CollectiveAlgorithm, type NetworkModel } from '
 import { execute, OpGraph } from '../sim/ops/index.ts';
 import { createRng } from '../sim/core/index.ts';
 import { DEFAULT_RECOMPUTE_FRACTION } from '../sim/step/index.ts';
-import { agreementRun, worstByCategory } from '../test/helpers/agreement.ts';
+import { agreementRun, worstByCategory } from './agreement.ts';
 
 const BYTES_PER_TOKEN = 7168;
 

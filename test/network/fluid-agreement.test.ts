@@ -1,12 +1,12 @@
 // The fluid model against exact max-min (the flow model at recomputeFraction 0) over 240 seeded
-// random exchanges (test/helpers/agreement.ts: 1-4 nodes, flat or oversubscribed, dense, sparse
+// random exchanges on the H800 preset's links (bench/agreement.ts: 1-4 nodes, flat or oversubscribed, dense, sparse
 // and hot matrices, direct and two-hop, 1-3 at once, together or staggered). The bounds are the
 // ones docs/network-models.md states, each a little above the worst case this seed gives
 // (quoted beside it), so a change that makes the fluid model drift further fails here. Where the
 // fluid model is exact (one direct exchange of a dense matrix, started together) the bound is tight.
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Agreement } from '../helpers/agreement.ts';
-import { agreementRun, worstByCategory } from '../helpers/agreement.ts';
+import type { Agreement } from '../../bench/agreement.ts';
+import { agreementRun, worstByCategory } from '../../bench/agreement.ts';
 
 describe('fluid vs exact max-min over 240 random exchanges (seed 7)', () => {
   let results: Agreement[] = [];
@@ -33,14 +33,14 @@ describe('fluid vs exact max-min over 240 random exchanges (seed 7)', () => {
   });
 
   it('one direct exchange of a dense matrix started together: step within 0.5%, ranks within 5%', () => {
-    // Worst here: step 0.1%, rank 3.9%.
+    // Worst here: step 0.1%, rank 3.8%.
     const w = worst('direct/dense/flat/one/together');
     expect(w.step).toBeLessThanOrEqual(0.005);
     expect(w.rank).toBeLessThanOrEqual(0.05);
   });
 
   it('direct exchanges without oversubscription: step within 15%, ranks within 50%', () => {
-    // Worst here: step 13.1% (a hot destination, staggered starts), rank 46.1% (sparse, staggered, concurrent).
+    // Worst here: step 11.2% (a hot destination, one exchange, staggered starts), rank 43.9% (hot, concurrent).
     for (const kind of ['dense', 'sparse', 'hot']) {
       const w = worst(`direct/${kind}/flat`);
       expect(w.step, kind).toBeLessThanOrEqual(0.15);
@@ -48,18 +48,18 @@ describe('fluid vs exact max-min over 240 random exchanges (seed 7)', () => {
     }
   });
 
-  it('direct exchanges over an oversubscribed tier: step within 25%, ranks within 35%', () => {
-    // Worst here: step 21.1%, rank 28.9%: a shared uplink's bottleneck moves as transfers finish,
+  it('direct exchanges over an oversubscribed tier: step within 25%, ranks within 60%', () => {
+    // Worst here: step 21.6% (a hot destination), rank 50.8% (sparse): a shared uplink's bottleneck moves as transfers finish,
     // which one share per collective on each link does not follow.
     const w = worst('direct/');
     const over = results.filter((r) => r.category.startsWith('direct/') && r.category.includes('/over/'));
     expect(Math.max(...over.map((r) => r.stepError))).toBeLessThanOrEqual(0.25);
-    expect(Math.max(...over.map((r) => r.rankError))).toBeLessThanOrEqual(0.35);
+    expect(Math.max(...over.map((r) => r.rankError))).toBeLessThanOrEqual(0.6);
     expect(w.cases).toBeGreaterThan(100);
   });
 
   it('two-hop exchanges: step within 25%, ranks within 100%', () => {
-    // Worst here: step 19.9%, rank 97.9% (dense, oversubscribed, three at once, together): the
+    // Worst here: step 12.6%, rank 95.6% (dense, oversubscribed, concurrent): the
     // relay hop's pieces each share a port with the other collectives' pieces, one share per
     // collective in proportion to all its transfers on the link, and since the combine direction
     // chains its gather pieces (issue 11) most of those transfers have not started yet, so a

@@ -2,15 +2,25 @@
 // recomputeFraction 0): topologies of 1-4 nodes of 2, 4 or 8 GPUs, with and without an
 // oversubscribed leaf tier; dense, sparse and hot-destination byte matrices; direct and two-hop
 // all-to-alls; 1-3 collectives at once, starting together or staggered by compute before them.
-// Used by test/network/fluid-agreement.test.ts (bounds) and bench/network.ts (the table).
-import { createRng } from '../../sim/core/rng.ts';
-import type { Topology } from '../../sim/hardware/topology.ts';
-import { executeOptionsFor } from '../../sim/network/cluster.ts';
-import type { CollectiveAlgorithm } from '../../sim/network/collective-op.ts';
-import { execute } from '../../sim/ops/execute.ts';
-import { OpGraph } from '../../sim/ops/op-graph.ts';
-import type { Timeline } from '../../sim/ops/timeline.ts';
-import { toyTopology } from './toy-topology.ts';
+// On the H800 preset's links. Used by test/network/fluid-agreement.test.ts (bounds) and
+// bench/network.ts (the table).
+import { createRng } from '../sim/core/index.ts';
+import type { Topology } from '../sim/hardware/index.ts';
+import { loadTopology } from '../sim/hardware/index.ts';
+import { executeOptionsFor, type CollectiveAlgorithm } from '../sim/network/index.ts';
+import { execute, OpGraph, type Timeline } from '../sim/ops/index.ts';
+
+/** The H800 node preset with `nodes` nodes of `gpusPerNode` GPUs, optionally under a leaf tier. */
+function h800Cluster(nodes: number, gpusPerNode: number, oversubscription: number): Topology {
+  const base = loadTopology('h800');
+  return {
+    ...base,
+    name: `h800[${nodes}x${gpusPerNode}]`,
+    nodes,
+    gpusPerNode,
+    tiers: oversubscription ? [{ name: 'leaf', nodesPerSwitch: 1, oversubscription, latencyNs: 500 }] : [],
+  };
+}
 
 export interface AgreementCase {
   /** form/matrix/tiers/concurrency/starts, e.g. "direct/hot/over/conc/staggered". */
@@ -24,7 +34,7 @@ export function agreementCase(rng: ReturnType<typeof createRng>): AgreementCase 
   const nodes = 1 + rng.int(4);
   const gpusPerNode = [2, 4, 8][rng.int(3)]!;
   const over = nodes > 1 && rng.next() < 0.3 ? 1 + rng.next() * 3 : 0;
-  const topology = toyTopology({ nodes, gpusPerNode, tiers: over ? [{ name: 'leaf', nodesPerSwitch: 1, oversubscription: over, latencyNs: 500 }] : [] });
+  const topology = h800Cluster(nodes, gpusPerNode, over);
   const n = nodes * gpusPerNode;
   const kind = ['dense', 'sparse', 'hot'][rng.int(3)]!;
   const form = nodes > 1 && rng.next() < 0.4 ? 'two-hop' : 'direct';
