@@ -123,15 +123,22 @@ describe.skipIf(!REDIS)('sweep on a BullMQ queue in Redis', () => {
     const progress: number[] = [];
     try {
       const run = runSweep(plan, { executor: counted(delivered), onPoint: ({ point }) => progress.push(point.id) });
-      // Kill worker-a the moment it holds a point, after the sweep is under way.
+      // Kill worker-a while it holds a point, after the sweep is under way. A point takes a
+      // fraction of a second, so freeze worker-a first (SIGSTOP) and look at what it holds then:
+      // the job stays active under its name until its lock expires. If it holds nothing (between
+      // two points), let it go on and look again.
+      const a = workers.get('worker-a')!;
+      const holding = async () => (await queue.getActive()).filter((j) => j.processedBy === 'worker-a').map((j) => j.id);
       for (let i = 0; i < 600 && !held; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        if (progress.length === 0) continue;
-        const active = await queue.getActive();
-        held = active.find((j) => j.processedBy === 'worker-a')?.id;
+        if (progress.length === 0 || (await holding()).length === 0) continue;
+        a.kill('SIGSTOP');
+        const now = await holding();
+        if (now.length === 1) held = now[0];
+        else a.kill('SIGCONT');
       }
       expect(held).toBeDefined();
-      workers.get('worker-a')!.kill('SIGKILL');
+      a.kill('SIGKILL');
       const files = sweepFiles(toSweepFile(plan, await run));
       expect(files['sweep.json']).toBe(local['sweep.json']);
       expect(files['sweep.csv']).toBe(local['sweep.csv']);
