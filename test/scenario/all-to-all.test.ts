@@ -1,9 +1,9 @@
 // Which EP exchange kernels a scenario runs: the default per phase, overrides, and mistakes at
 // the file's line:col.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../../sim/core/errors.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { resolveAllToAll } from '../../sim/scenario/all-to-all.ts';
+import { scenarioMessages } from '../helpers/scenario-messages.ts';
 
 const decode = (network = '') => `name: small
 model: traced
@@ -30,15 +30,7 @@ workload:
 schedules: [serial]
 ${network}`;
 
-async function messages(text: string): Promise<string[]> {
-  try {
-    await resolveScenarioText(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const messages = (text: string) => scenarioMessages(text);
 
 describe('network.allToAll', () => {
   it('defaults to deepep-ll for decode and deepep-normal for the other phases of a two-hop topology', async () => {

@@ -1,12 +1,12 @@
 // EP groups that do not divide the expert count, filled with redundant experts; impossible
 // layouts at the file's line:col. The traced tiny model has 32 FFN experts.
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../../sim/core/errors.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { expertSlotsProblem } from '../../sim/replay/placement.ts';
 import { planStep } from '../../sim/schedules/step-plan.ts';
 import { Emitter } from '../../sim/schedules/emitter.ts';
 import { expandCollective, FlowList } from '../../sim/network/algorithms.ts';
+import { scenarioMessages } from '../helpers/scenario-messages.ts';
 
 const scenario = (nodes: number, parallel: string) => `name: small
 model: traced
@@ -21,15 +21,7 @@ workload:
 schedules: [serial]
 `;
 
-async function messages(text: string): Promise<string[]> {
-  try {
-    await resolveScenarioText(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const messages = (text: string) => scenarioMessages(text);
 
 describe('EP layouts with redundant experts', () => {
   it('runs EP 24 over 32 experts when 16 redundant experts fill 48 slots (2 per GPU)', async () => {

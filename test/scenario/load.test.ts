@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
-import { ConfigError, formatIssue } from '../../sim/core/errors.ts';
 import { loadScenario, resolveScenarioText } from '../../sim/scenario/load.ts';
+import { scenarioMessages } from '../helpers/scenario-messages.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-scenario-'));
 
@@ -22,15 +22,7 @@ workload:
 schedules: [serial, scmoe-sbo]
 `;
 
-async function messages(text: string): Promise<string[]> {
-  try {
-    await resolveScenarioText(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const messages = (text: string) => scenarioMessages(text);
 
 describe('resolveScenarioText()', () => {
   it('accepts a good scenario and fills the defaults', async () => {

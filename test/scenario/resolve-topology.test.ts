@@ -2,11 +2,11 @@
 // topology inline; their mistakes at the scenario file's line:col.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, formatIssue } from '../../sim/core/errors.ts';
 import { gpuCount } from '../../sim/hardware/topology.ts';
 import { loadTopology } from '../../sim/hardware/load-topology.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { withNodes } from '../../sim/scenario/resolve-topology.ts';
+import { scenarioMessages } from '../helpers/scenario-messages.ts';
 
 const scenario = (topology: string, ep = 16) => `name: small
 model: traced
@@ -21,15 +21,7 @@ workload:
 schedules: [serial]
 `;
 
-async function messages(text: string): Promise<string[]> {
-  try {
-    await resolveScenarioText(text, 'bad.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const messages = (text: string) => scenarioMessages(text);
 
 /** topologies/h800-2node.yaml inlined under `topology:`, comments dropped, with `edit` applied. */
 function inline(edit: (yaml: string) => string = (y) => y): string {

@@ -11,6 +11,7 @@ import { WORK_LIMITS } from '../../sim/core/limits.ts';
 import { loadScenario, resolveScenarioText } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import { workFigures } from '../../sim/scenario/work-bounds.ts';
+import { scenarioMessages } from '../helpers/scenario-messages.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-work-bounds-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,15 +35,7 @@ commSms: 24
 seed: 1
 `;
 
-async function messages(text: string): Promise<string[]> {
-  try {
-    await resolveScenarioText(text, 's.yaml');
-  } catch (e) {
-    if (e instanceof ConfigError) return e.issues.map(formatIssue);
-    throw e;
-  }
-  return [];
-}
+const messages = (text: string) => scenarioMessages(text, 's.yaml');
 
 describe('work bounds', () => {
   it('pass every shipped scenario and the 1024-GPU wide-EP decode with at least 8x room on each count', async () => {
