@@ -49,7 +49,7 @@ describe('epsim validate FILE', () => {
     const { out } = await run('validate', 'topologies/h800-16node.yaml');
     expect(out).toBe(
       'ok: topologies/h800-16node.yaml: topology h800-16node: 128 GPUs (16 x 8 H800 SXM5); ' +
-        'NVLink 160/200 GB/s, NIC 43/50 GB/s per direction (achieved/peak); one switch layer\n',
+        'NVLink 160/200 GB/s, NIC 50/50 GB/s per direction (achieved/peak); one switch layer\n',
     );
   });
 

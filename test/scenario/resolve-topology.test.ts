@@ -83,7 +83,7 @@ describe('topology: inline', () => {
   });
 
   it('reports its mistakes at the scenario file\'s line:col, with the other problems, sorted', async () => {
-    const text = scenario(inline((y) => y.replace('    sms: 132', '    smss: 132').replace('    achieved: 43', '    achieved: 60')), 16).replace(
+    const text = scenario(inline((y) => y.replace('    sms: 132', '    smss: 132').replace('    achieved: 50', '    achieved: 60')), 16).replace(
       'trace: traces/tiny.trace',
       'trace: traces/none.trace',
     );
@@ -96,7 +96,7 @@ describe('topology: inline', () => {
       `bad.yaml:${at('smss')}: topology.gpu.smss: unknown field "smss"; expected one of: name, sms, memoryGB, hbmGBps, bf16Tflops, fp8Tflops, launchOverheadUs (did you mean "sms"?)`,
     ]);
     // Rules across keys come once the schema is satisfied.
-    const ruleText = scenario(inline((y) => y.replace('    achieved: 43', '    achieved: 60')));
+    const ruleText = scenario(inline((y) => y.replace('    achieved: 50', '    achieved: 60')));
     const ruleLines = ruleText.split('\n');
     const row = ruleLines.findIndex((l) => l.includes('achieved: 60'));
     expect(await messages(ruleText)).toEqual([`bad.yaml:${row + 1}:${ruleLines[row]!.search(/\S/) + 1}: topology.nic.bandwidthGBps.achieved: must not exceed peak (50); got 60`]);

@@ -117,7 +117,7 @@ schedules: [serial, scmoe-sbo]
   mkdirSync(topologiesDir);
   writeFileSync(
     join(topologiesDir, 'slow-nic.yaml'),
-    readFileSync('topologies/h800-2node.yaml', 'utf8').replace(/^name: .*$/m, 'name: h800-2node-slow-nic').replace(/(nic:[\s\S]*?peak: )50([\s\S]*?achieved: )43/, '$125$221'),
+    readFileSync('topologies/h800-2node.yaml', 'utf8').replace(/^name: .*$/m, 'name: h800-2node-slow-nic').replace(/(nic:[\s\S]*?peak: )50([\s\S]*?achieved: )50/, '$125$221'),
   );
   return { resultsDir, topologiesDir, scenarios: { hot } };
 }
