@@ -5,30 +5,18 @@ import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { resolveAllToAll } from '../../sim/scenario/all-to-all.ts';
 import { scenarioMessages } from '../helpers/scenario-messages.ts';
 
-const decode = (network = '') => `name: small
+const small = (workload: string, network: string) => `name: small
 model: traced
 trace: traces/tiny.trace
 topology: h800-2node
 parallel:
   ep: 16
 workload:
-  phase: decode
-  sequencesPerGpu: 4
-  contextTokens: 256
+${workload}
 schedules: [serial]
 ${network}`;
-
-const prefill = (network = '') => `name: small
-model: traced
-trace: traces/tiny.trace
-topology: h800-2node
-parallel:
-  ep: 16
-workload:
-  phase: prefill
-  tokensPerGpu: 512
-schedules: [serial]
-${network}`;
+const decode = (network = '') => small('  phase: decode\n  sequencesPerGpu: 4\n  contextTokens: 256', network);
+const prefill = (network = '') => small('  phase: prefill\n  tokensPerGpu: 512', network);
 
 const messages = (text: string) => scenarioMessages(text);
 
