@@ -286,13 +286,38 @@ export class DirectRun implements FluidRun {
     return t ? t[count]! : this.ports[port]!.timeOfCount(count);
   }
 
+  /** The switch tier that decided the last `arrival` (undefined: the port did). */
+  private arrivalTier: Aggregate | undefined;
+
+  /**
+   * When a transfer of `count` tokens through a peer's `port` arrives, having left at `sentAt`: the
+   * later of the port's and (across nodes) the tiers' leave times, no earlier than the bytes
+   * take alone on the slowest link, plus the route's latency. `pair` is the ordered node pair
+   * (relative to the group's first node), -1 inside a node.
+   */
+  private arrival(port: number, count: number, sentAt: number, pair: number): number {
+    let at = this.timeAt(port, count);
+    this.arrivalTier = undefined;
+    const tiers = pair >= 0 && this.tierCount > 0 ? this.tiers[pair] : undefined;
+    if (tiers) {
+      for (const tier of tiers) {
+        const t = tier.timeOfCount(count);
+        if (t > at) {
+          at = t;
+          this.arrivalTier = tier;
+        }
+      }
+    }
+    const floor = sentAt + (count * this.scale) / (pair >= 0 ? this.nicCapacity[pair]! : this.nvCapacity);
+    return (at < floor ? floor : at) + (pair >= 0 ? this.nicLatency[pair]! : this.nvLatency);
+  }
+
   project(r: number): number {
     if (this.timesAt !== this.version) this.refreshTimes();
     const { n, scale, counts, node, ports } = this;
     const nr = node[r]!;
     const lo = this.firstNode;
     const nodes = this.nodes;
-    const hasTiers = this.tierCount > 0;
     let done = -Infinity;
     let critical = -1;
     let criticalTier: Aggregate | undefined;
@@ -314,92 +339,28 @@ export class DirectRun implements FluidRun {
       }
     }
     // Each peer's port (and the tiers between): one transfer each way.
-    const nvLatency = this.nvLatency;
-    const nvPerByte = scale / this.nvCapacity;
     const startNs = this.startNs;
     for (let j = 0; j < n; j++) {
       const sent = counts[r * n + j]!;
       const received = counts[j * n + r]!;
-      if (sent <= 0 && received <= 0) continue;
-      if (j === r) continue;
-      const nj = node[j]!;
-      if (nj === nr) {
-        if (sent > 0) {
-          const port = 4 * j + IN_NV;
-          let at = this.timeAt(port, sent);
-          const floor = start + sent * nvPerByte;
-          if (at < floor) at = floor;
-          at += nvLatency;
-          if (at > done) {
-            done = at;
-            critical = port;
-            criticalTier = undefined;
-          }
-        }
-        if (received > 0) {
-          const port = 4 * j + OUT_NV;
-          let at = this.timeAt(port, received);
-          const floor = startNs[j]! + received * nvPerByte;
-          if (at < floor) at = floor;
-          at += nvLatency;
-          if (at > done) {
-            done = at;
-            critical = port;
-            criticalTier = undefined;
-          }
-        }
-        continue;
-      }
+      if ((sent <= 0 && received <= 0) || j === r) continue;
+      const same = node[j] === nr;
       if (sent > 0) {
-        const pair = (nr - lo) * nodes + (nj - lo);
-        const port = 4 * j + IN_NIC;
-        let at = this.timeAt(port, sent);
-        let tierWins: Aggregate | undefined;
-        if (hasTiers) {
-          const t = this.tiers[pair];
-          if (t) {
-            for (const tier of t) {
-              const tt = tier.timeOfCount(sent);
-              if (tt > at) {
-                at = tt;
-                tierWins = tier;
-              }
-            }
-          }
-        }
-        const floor = start + (sent * scale) / this.nicCapacity[pair]!;
-        if (at < floor) at = floor;
-        at += this.nicLatency[pair]!;
+        const port = 4 * j + (same ? IN_NV : IN_NIC);
+        const at = this.arrival(port, sent, start, same ? -1 : (nr - lo) * nodes + (node[j]! - lo));
         if (at > done) {
           done = at;
           critical = port;
-          criticalTier = tierWins;
+          criticalTier = this.arrivalTier;
         }
       }
       if (received > 0) {
-        const pair = (nj - lo) * nodes + (nr - lo);
-        const port = 4 * j + OUT_NIC;
-        let at = this.timeAt(port, received);
-        let tierWins: Aggregate | undefined;
-        if (hasTiers) {
-          const t = this.tiers[pair];
-          if (t) {
-            for (const tier of t) {
-              const tt = tier.timeOfCount(received);
-              if (tt > at) {
-                at = tt;
-                tierWins = tier;
-              }
-            }
-          }
-        }
-        const floor = startNs[j]! + (received * scale) / this.nicCapacity[pair]!;
-        if (at < floor) at = floor;
-        at += this.nicLatency[pair]!;
+        const port = 4 * j + (same ? OUT_NV : OUT_NIC);
+        const at = this.arrival(port, received, startNs[j]!, same ? -1 : (node[j]! - lo) * nodes + (nr - lo));
         if (at > done) {
           done = at;
           critical = port;
-          criticalTier = tierWins;
+          criticalTier = this.arrivalTier;
         }
       }
     }
