@@ -66,6 +66,8 @@ export abstract class Aggregate {
   /** Registers part p (a backend id) to be re-projected if this aggregate's rate rises. */
   watch(p: number): void {
     if (this.watchers === NO_WATCHERS) this.watchers = [];
+    // A part re-projected onto the same aggregate is registered once (each wake re-projects it).
+    else if (this.watchers[this.watchers.length - 1] === p) return;
     this.watchers.push(p);
   }
 

@@ -59,7 +59,6 @@ export type CollectiveAlgorithm =
   /** A hand-written list of transfers between participants' GPUs (tests, custom patterns). */
   | { kind: 'explicit'; flows: readonly FlowSpec[] };
 
-export type AlgorithmKind = CollectiveAlgorithm['kind'];
 
 /** Whether every transfer of the algorithm goes over the NICs, same-node pairs included. */
 export function routesOverNic(algorithm: CollectiveAlgorithm): boolean {

@@ -38,7 +38,6 @@ export function createFluidBackend(ctx: BackendContext): NetworkBackend {
   const partCollective = new Int32Array(parts);
   collectives.forEach((_, c) => partCollective.fill(c, partBase[c]!, partBase[c + 1]!));
   const partStarted = new Uint8Array(parts);
-  const partReady = new Uint8Array(parts);
   const partDone = new Uint8Array(parts);
   /** A pending check's time (-1: none), and its run's version when it was projected. */
   const partCheckAt = new Float64Array(parts).fill(-1);
@@ -54,7 +53,6 @@ export function createFluidBackend(ctx: BackendContext): NetworkBackend {
       linkBytes,
       ready(rank) {
         const p = partBase[c]! + rank;
-        partReady[p] = 1;
         if (partStarted[p]) core.deferPart(p);
       },
       counted(n) {
@@ -115,7 +113,6 @@ export function createFluidBackend(ctx: BackendContext): NetworkBackend {
       partStarted[p] = 1;
       run.startPart(rank);
       if (run.unstarted(rank) === 0 && !partDone[p]) {
-        partReady[p] = 1;
         core.deferPart(p);
       }
     },

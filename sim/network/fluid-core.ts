@@ -70,7 +70,8 @@ export class FluidCore {
 
   /** Run r has deferred work for the end of this instant. */
   deferRun(r: FluidRun): void {
-    this.pendingRuns.push(r);
+    // A run's parts often start together: it needs planning once per instant, not once per part.
+    if (this.pendingRuns[this.pendingRuns.length - 1] !== r) this.pendingRuns.push(r);
     this.requestPlan();
   }
 
@@ -115,6 +116,7 @@ export class FluidCore {
     if (a.startedCount < a.weight || !a.on) return;
     const left = a.totalBytes - a.servedAt(now);
     const at = left <= 0 ? now : Math.ceil(now + left / a.rate - 1e-9);
+    if (a.endAt === at) return; // its end event is already due then
     a.endAt = at;
     const id = this.freeEndIds.pop() ?? this.ending.length;
     this.ending[id] = a;

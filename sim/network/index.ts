@@ -4,7 +4,7 @@ export type { BackendContext, CollectiveRun, NetworkBackend, NetworkModel, Netwo
 export { executeOptionsFor } from './cluster.ts';
 export type { ClusterNetwork } from './cluster.ts';
 export { matrixBytes } from './collective-op.ts';
-export type { AlgorithmKind, CollectiveAlgorithm, FlowSpec, NodeTraffic, TrafficMatrix } from './collective-op.ts';
+export type { CollectiveAlgorithm, FlowSpec, NodeTraffic, TrafficMatrix } from './collective-op.ts';
 export { directAllToAll, hierarchicalAllReduce, pipelinedRingAllReduce, twoHopAllToAll, twoHopAllToAllReverse } from './collectives.ts';
 export { createNetworkBackend } from './create-backend.ts';
 export type { Route } from './route.ts';

@@ -5,7 +5,7 @@ import type { OpCost } from '../models/index.ts';
 import { combineBytesPerToken, dispatchBytesPerToken } from '../models/index.ts';
 import { DEFAULT_COMPUTE_MODEL, opCostKey, opTimeNs } from '../hardware/index.ts';
 import type { FlowSpec } from '../network/index.ts';
-import { directAllToAll, hierarchicalAllReduce, lowLatencyFixedNs, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
+import { directAllToAll, lowLatencyFixedNs, twoHopAllToAll, twoHopAllToAllReverse } from '../network/index.ts';
 import { OpGraph } from '../ops/index.ts';
 import type { LayerTraffic } from '../replay/index.ts';
 import type { CommKind, ComputeKind } from '../core/index.ts';
@@ -286,7 +286,7 @@ export class TrainingEmitter extends Emitter {
       sms: this.plan.input.commSms,
       overheadNs: this.plan.topology.gpu.launchOverheadNs,
       parts: gpus.map((g) => ({ gpu: g, deps: depsOf(deps, g) })),
-      flows: hierarchicalAllReduce(this.plan.topology, gpus, bytes),
+      algorithm: { kind: 'hierarchical-all-reduce', bytesPerRank: bytes },
     });
     gpus.forEach((g, r) => (out[g] = parts[r]!));
   }
