@@ -23,7 +23,7 @@ import { WORK_LIMITS } from '../core/index.ts';
 import type { ScheduleName, Workload } from '../core/index.ts';
 import type { ModelPreset } from '../models/index.ts';
 import { expertParams, modelFlopsPerToken, moeLayerCount } from '../models/index.ts';
-import { SCHEDULES } from '../schedules/index.ts';
+import { SCHEDULES, tokensPerGpuOf } from '../schedules/index.ts';
 import type { ScenarioFile } from './schema.ts';
 
 export interface WorkFigures {
@@ -61,7 +61,7 @@ export function workFigures(spec: ScenarioFile, topology: Topology, model: Model
   const w = spec.workload as Workload;
   const gpus = gpuCount(topology);
   const ep = spec.parallel.ep;
-  const tokensPerGpu = tokensPerGpuOf(w);
+  const tokensPerGpu = tokensOf(w);
   const totalTokens = gpus * tokensPerGpu;
   const train = w.phase === 'train';
   const passes = train ? 2 : 1;
@@ -152,21 +152,12 @@ export function workProblems(spec: ScenarioFile, topology: Topology, model: Mode
   return out;
 }
 
-function tokensPerGpuOf(w: Workload): number {
-  switch (w.phase) {
-    case 'decode':
-      return w.sequencesPerGpu * (1 + (w.mtp?.draftTokens ?? 0));
-    case 'prefill':
-    case 'a2a':
-      return w.tokensPerGpu;
-    case 'train':
-      return w.tokensPerMicrobatch;
-  }
-}
+/** Tokens per GPU per step (per micro-batch in training), as the step plan counts them. */
+const tokensOf = (w: Workload): number => tokensPerGpuOf({ workload: w });
 
 function tokensPerGpuWords(w: Workload): string {
   if (w.phase === 'decode') return `${w.sequencesPerGpu} sequences x (1 + ${w.mtp?.draftTokens ?? 0} draft tokens)`;
-  return `${tokensPerGpuOf(w)} tokens`;
+  return `${tokensOf(w)} tokens`;
 }
 
 /** The key that sets the tokens per GPU of this phase. */

@@ -135,17 +135,6 @@ export class Emitter {
     return this.groupAllReduce(name, 'all-reduce', layer, mb, bytes, this.plan.tp, STREAMS.tp, deps);
   }
 
-  /** Ring all-reduce among GPUs that hold the same shard (data-parallel gradient sync). */
-  dataParallelAllReduce(name: string, layer: number, bytes: number, groupSize: number, stride: number, deps: readonly Handle[]): Handle {
-    const out = this.none();
-    if (groupSize < 2 || bytes <= 0) return out;
-    for (let first = 0; first < stride; first++) {
-      const gpus = Array.from({ length: groupSize }, (_, i) => first + i * stride);
-      this.ringCollective(name, 'grad-all-reduce', layer, 0, gpus, bytes, STREAMS.dp, deps, out);
-    }
-    return out;
-  }
-
   private groupAllReduce(name: string, kind: CommKind, layer: number, mb: number, bytes: number, size: number, stream: string, deps: readonly Handle[]): Handle {
     const out = this.none();
     if (size < 2 || bytes <= 0) return out;

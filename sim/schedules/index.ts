@@ -7,7 +7,7 @@ export type { ExchangeChoice } from './exchange-algorithm.ts';
 export { layerCosts } from './layer-costs.ts';
 export { SCHEDULES } from './registry.ts';
 export type { StepInput } from './step-input.ts';
-export { planStep, sequenceTokensOf } from './step-plan.ts';
+export { planStep, queriesPerSequence, sequenceTokensOf, tokensPerGpuOf } from './step-plan.ts';
 export { pipelineOrder, pipelineShape } from './pipeline-order.ts';
 export type { PipelineOrder, PipelineSchedule, PipelineShape } from './pipeline-order.ts';
 export { OPTIMIZER_BYTES_PER_PARAM, denseParamsOfLayer, trainPipeline } from './train-step.ts';

@@ -17,6 +17,7 @@ import {
   type SequenceGroup,
 } from '../models/index.ts';
 import type { StepPlan } from './step-plan.ts';
+import { queriesPerSequence } from './step-plan.ts';
 
 export type AttentionPart = 'qkv' | 'core' | 'out' | 'all';
 
@@ -52,7 +53,7 @@ export function layerCosts(plan: StepPlan): LayerCosts {
   // With TP, a GPU runs attention for its TP group's tokens on 1/tp of the heads and weights.
   const denseTokens = (mb: number) => plan.tokensIn(mb) * plan.tp;
   const draftTokens = w.phase === 'decode' ? (w.mtp?.draftTokens ?? 0) : 0;
-  const queriesPerSequence = 1 + draftTokens;
+  const queries = queriesPerSequence(input);
   const sequencesOf = (mb: number): SequenceGroup[] => plan.sequencesIn(mb).map((s) => ({ ...s, count: s.count * plan.tp }));
   const memo = <T>(f: (mb: number) => T) => {
     const cache = new Map<number, T>();
@@ -62,7 +63,7 @@ export function layerCosts(plan: StepPlan): LayerCosts {
     };
   };
   const attentionMemo = new Map<string, OpCost>();
-  const draftSequences = (mb: number) => plan.tokensIn(mb) / queriesPerSequence;
+  const draftSequences = (mb: number) => plan.tokensIn(mb) / queries;
   const mtpMemo = new Map<string, OpCost | null>();
   return {
     attention(mb, part) {
@@ -72,7 +73,7 @@ export function layerCosts(plan: StepPlan): LayerCosts {
         c =
           w.phase === 'decode'
             ? // MTP verification: a sequence's 1 + draft queries read its KV cache once.
-              attentionCost(model, { part, tokens: denseTokens(mb), contextTokens: w.contextTokens, phase, tp: plan.tp, weights, queriesPerSequence })
+              attentionCost(model, { part, tokens: denseTokens(mb), contextTokens: w.contextTokens, phase, tp: plan.tp, weights, queriesPerSequence: queries })
             : attentionCost(model, {
                 part,
                 tokens: denseTokens(mb),

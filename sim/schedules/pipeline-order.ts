@@ -52,8 +52,6 @@ export interface PipelineShape {
   splitBackward: boolean;
   rankOf(stage: number, mb: number): number;
   chunkOf(stage: number, mb: number): number;
-  /** Model copies: DualPipe holds two (a chunk on rank c for one direction, on rank P-1-c for the other). */
-  copies: number;
 }
 
 export interface PipelineOrder {
@@ -71,9 +69,9 @@ export function pipelineShape(schedule: PipelineSchedule, ranks: number, microBa
   switch (schedule) {
     case '1f1b':
     case 'zb-h1':
-      return { ranks: P, microBatches, stagesPerPath: P, chunks: P, splitBackward: schedule === 'zb-h1', rankOf: (s) => s, chunkOf: (s) => s, copies: 1 };
+      return { ranks: P, microBatches, stagesPerPath: P, chunks: P, splitBackward: schedule === 'zb-h1', rankOf: (s) => s, chunkOf: (s) => s };
     case 'v-zb':
-      return { ranks: P, microBatches, stagesPerPath: 2 * P, chunks: 2 * P, splitBackward: true, rankOf: (s) => (s < P ? s : 2 * P - 1 - s), chunkOf: (s) => s, copies: 1 };
+      return { ranks: P, microBatches, stagesPerPath: 2 * P, chunks: 2 * P, splitBackward: true, rankOf: (s) => (s < P ? s : 2 * P - 1 - s), chunkOf: (s) => s };
     case 'dualpipe':
       return {
         ranks: P,
@@ -83,7 +81,6 @@ export function pipelineShape(schedule: PipelineSchedule, ranks: number, microBa
         splitBackward: true,
         rankOf: (s, mb) => (mb < microBatches / 2 ? s : P - 1 - s),
         chunkOf: (s) => s,
-        copies: 2,
       };
   }
 }
