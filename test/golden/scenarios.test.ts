@@ -31,7 +31,11 @@ describe('shipped scenarios', () => {
       const s = await loadScenario(`scenarios/${file}`);
       expect(s.spec.name).toBe(file.replace(/\.yaml$/, ''));
       // Its sweep, if it has one, plans: every axis value loads.
-      if (s.spec.sweep) expect((await planSweep(readFileSync(`scenarios/${file}`, 'utf8'), `scenarios/${file}`)).points.length).toBeGreaterThan(0);
+      if (s.spec.sweep) {
+        const plan = await planSweep(readFileSync(`scenarios/${file}`, 'utf8'), `scenarios/${file}`);
+        expect(plan.points.length).toBeGreaterThan(0);
+        expect(plan.points.filter((p) => p.error !== undefined).map((p) => `${p.id}: ${p.error}`)).toEqual([]);
+      }
     });
   }
 

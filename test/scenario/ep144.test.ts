@@ -54,5 +54,18 @@ describe('deepseek-v3-decode-ep144.yaml', async () => {
     for (let r = 0; r < 144; r++) diagonal += t.picksToRank[r * 144 + r]!;
     expect(total(out)).toBe(total(into));
     expect(total(out)).toBe((sent - diagonal) * b);
+    // Per GPU: it sends one message per pick it routes to another rank, and receives one per
+    // pick routed to it from another rank (group 0 holds GPUs 0..143, rank r = GPU r).
+    for (let r = 0; r < 144; r++) {
+      let picksOut = 0;
+      let picksIn = 0;
+      for (let j = 0; j < 144; j++) {
+        if (j === r) continue;
+        picksOut += t.picksToRank[r * 144 + j]!;
+        picksIn += t.picksToRank[j * 144 + r]!;
+      }
+      expect(out[r], `GPU ${r} sends`).toBe(picksOut * b);
+      expect(into[r], `GPU ${r} receives`).toBe(picksIn * b);
+    }
   });
 });
