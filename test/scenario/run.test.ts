@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { cli } from '../helpers/cli.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { runScenario } from '../../sim/scenario/run.ts';
 import type { ScheduleMetrics } from '../../sim/core/types.ts';
@@ -17,13 +17,6 @@ workload: { phase: decode, sequencesPerGpu: 4, contextTokens: 256 }
 schedules: [serial, scmoe-sbo]
 sweep: { ep: [8, 16] }
 `;
-
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
 
 describe('epsim run', () => {
   const file = join(dir, 'small.yaml');

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.ts';
+import { cli } from '../helpers/cli.ts';
 import type { ScheduleMetrics } from '../../sim/core/types.ts';
 import type { SweepFile, SweepPoint } from '../../sim/output/formats.ts';
 import { planSweep } from '../../sim/scenario/sweep-plan.ts';
@@ -23,13 +23,6 @@ sweep:
   workload.sequencesPerGpu: [4, 16]
   targets: { tpotMs: 0.12, totalTokensPerSec: 10000000 }
 `;
-
-async function cli(...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t) });
-  return { code, out, err };
-}
 
 describe('epsim sweep', () => {
   const file = join(dir, 'small.yaml');
