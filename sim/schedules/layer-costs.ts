@@ -65,6 +65,16 @@ export function layerCosts(plan: StepPlan): LayerCosts {
   const attentionMemo = new Map<string, OpCost>();
   const draftSequences = (mb: number) => plan.tokensIn(mb) / queries;
   const mtpMemo = new Map<string, OpCost | null>();
+  // Prefill and training attention over the micro-batch's own sequences (causal within each).
+  const sequenceAttention = (mb: number): Omit<Parameters<typeof attentionCost>[1], 'part'> => ({
+    tokens: denseTokens(mb),
+    contextTokens: plan.tokensIn(mb),
+    phase,
+    tp: plan.tp,
+    weights,
+    sequences: sequencesOf(mb),
+    prefixProjected: plan.cp > 1,
+  });
   return {
     attention(mb, part) {
       const key = `${mb}/${part}`;
@@ -74,32 +84,12 @@ export function layerCosts(plan: StepPlan): LayerCosts {
           w.phase === 'decode'
             ? // MTP verification: a sequence's 1 + draft queries read its KV cache once.
               attentionCost(model, { part, tokens: denseTokens(mb), contextTokens: w.contextTokens, phase, tp: plan.tp, weights, queriesPerSequence: queries })
-            : attentionCost(model, {
-                part,
-                tokens: denseTokens(mb),
-                contextTokens: plan.tokensIn(mb),
-                phase,
-                tp: plan.tp,
-                weights,
-                sequences: sequencesOf(mb),
-                prefixProjected: plan.cp > 1,
-              });
+            : attentionCost(model, { ...sequenceAttention(mb), part });
         attentionMemo.set(key, c);
       }
       return c;
     },
-    attentionRecompute: memo((mb) =>
-      attentionRecomputeCost(model, {
-        part: 'all',
-        tokens: denseTokens(mb),
-        contextTokens: plan.tokensIn(mb),
-        phase,
-        tp: plan.tp,
-        weights,
-        sequences: sequencesOf(mb),
-        prefixProjected: plan.cp > 1,
-      }),
-    ),
+    attentionRecompute: memo((mb) => attentionRecomputeCost(model, { ...sequenceAttention(mb), part: 'all' })),
     denseFfn: memo((mb) => denseFfnCost(model, { tokens: denseTokens(mb), tp: plan.tp, weights })),
     router: memo((mb) => routerCost(model, { tokens: plan.tokensIn(mb) })),
     sharedExpert: memo((mb) => (model.moe.sharedExperts > 0 ? sharedExpertCost(model, { tokens: plan.tokensIn(mb), weights }) : null)),
