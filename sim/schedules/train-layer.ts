@@ -196,9 +196,20 @@ function partsOf(cost: OpCost) {
   return p;
 }
 
+/**
+ * The fused backward of a forward cost, made once per forward object: a shared forward cost
+ * then gives every GPU the same backward object, which the emitter times once (not per GPU).
+ */
+const backwardMemo = new WeakMap<OpCost, OpCost>();
+export function fusedBackwardOf(cost: OpCost): OpCost {
+  let b = backwardMemo.get(cost);
+  if (!b) backwardMemo.set(cost, (b = backwardCost(cost)));
+  return b;
+}
+
 /** The backward of one compute op: B now, W now (fused) or deferred (zero-bubble). */
 function backwardOp(o: LayerOps, label: string, kind: ComputeKind, forward: CostFn, deps: readonly Handle[], deferred: DeferredWeightGrad[]): Handle {
-  if (!o.c.split) return compute(o, `${label}.bwd`, kind, (g) => backwardCost(forward(g)), deps);
+  if (!o.c.split) return compute(o, `${label}.bwd`, kind, (g) => fusedBackwardOf(forward(g)), deps);
   const b = compute(o, `${label}.bwd`, kind, (g) => partsOf(forward(g)).input, deps);
   deferred.push({ name: opName(o.layer, o.mb, `${label}.wgrad`), kind, layer: o.layer, mb: o.mb, cost: (g) => partsOf(forward(g)).weight, after: b });
   return b;

@@ -19,7 +19,7 @@
 import { expertParams } from '../models/index.ts';
 import { attentionParamsPerBlock, denseFfnParamsPerBlock, routerParamsPerLayer, sharedExpertParamsPerLayer } from '../models/index.ts';
 import type { ModelPreset, OpCost } from '../models/index.ts';
-import { backwardCost, backwardParts } from '../models/index.ts';
+import { backwardParts } from '../models/index.ts';
 import type { RecomputeMode } from '../core/index.ts';
 import { DEFAULT_COMPUTE_MODEL, opTimeNs } from '../hardware/index.ts';
 import { STREAMS } from '../core/index.ts';
@@ -28,7 +28,7 @@ import { TrainingEmitter, type Emitter, type Handle } from './emitter.ts';
 import type { LayerCosts } from './layer-costs.ts';
 import { pipelineOrder, pipelineShape, type PassRef, type PassTimes, type PipelineOrder, type PipelineSchedule } from './pipeline-order.ts';
 import type { StepPlan } from './step-plan.ts';
-import { backwardLayer, emitWeightGrads, forwardLayer, type DeferredWeightGrad, type TrainLayerContext } from './train-layer.ts';
+import { backwardLayer, emitWeightGrads, forwardLayer, fusedBackwardOf, type DeferredWeightGrad, type TrainLayerContext } from './train-layer.ts';
 
 export interface TrainOptions {
   chunks: number;
@@ -280,7 +280,7 @@ function headOp(c: TrainLayerContext, mb: number, pass: 'forward' | 'backward', 
   const on = (g: number) => g >= first && g <= last;
   const fwd = c.costs.lmHead(mb);
   if (pass === 'forward') return c.e.compute({ name: `head.mb${mb}.lm-head`, kind: 'lm-head', layer, mb, cost: (g) => (on(g) ? fwd : null), deps });
-  if (!c.split) return c.e.compute({ name: `head.mb${mb}.lm-head.bwd`, kind: 'lm-head', layer, mb, cost: (g) => (on(g) ? backwardCost(fwd) : null), deps });
+  if (!c.split) return c.e.compute({ name: `head.mb${mb}.lm-head.bwd`, kind: 'lm-head', layer, mb, cost: (g) => (on(g) ? fusedBackwardOf(fwd) : null), deps });
   const parts = backwardParts(fwd);
   const b = c.e.compute({ name: `head.mb${mb}.lm-head.bwd`, kind: 'lm-head', layer, mb, cost: (g) => (on(g) ? parts.input : null), deps });
   deferred.push({ name: `head.mb${mb}.lm-head.wgrad`, kind: 'lm-head', layer, mb, cost: () => parts.weight, after: b });
