@@ -2,12 +2,11 @@
 // every point of the scenario's `sweep:` axes, on worker threads or on a job queue that
 // `epsim worker` processes serve, then the table, the frontier, the answer to the targets, and
 // sweep.json + sweep.csv written atomically.
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import type { Command } from 'commander';
-import { UsageError } from '../../sim/core/index.ts';
+import { readInputText, UsageError } from '../../sim/core/index.ts';
 import { writeDirAtomically } from '../../sim/output/index.ts';
 import { DEFAULT_MAX_POINTS, describeProduct, label, planSweep, queueExecutor, runSweep, sweepFiles, sweepReport, threadExecutor, toSweepFile } from '../../sim/scenario/index.ts';
 import type { CliIo } from '../index.ts';
@@ -71,12 +70,9 @@ export function registerSweep(program: Command, io: CliIo): void {
     });
 }
 
+/** The scenario's text by the one input reader (a bounded regular file, else a UsageError naming it). */
 function readScenario(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`cannot read scenario file "${file}" (${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message})`, file);
-  }
+  return readInputText(file, 'yaml', { label: `scenario file "${file}"` });
 }
 
 function parseList(text: string, option: string): number[] {

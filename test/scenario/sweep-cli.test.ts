@@ -89,6 +89,12 @@ describe('epsim sweep', () => {
     expect(widest).toBeLessThan(160);
   }, 90_000);
 
+  it('reads its scenario through the one input reader: /dev/zero is refused by name, not read forever', async () => {
+    const { code, err } = await cli('sweep', '/dev/zero');
+    expect(code).toBe(2);
+    expect(err).toBe('error: /dev/zero: cannot read scenario file "/dev/zero": it is a character device, not a regular file\n');
+  });
+
   it('refuses a sweep above the point limit before running anything', async () => {
     const { code, err } = await cli('sweep', file, '--max-points', '4', '--out', join(dir, 'big'));
     expect(code).toBe(2);

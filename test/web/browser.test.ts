@@ -260,7 +260,11 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await open('default');
     const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'sweep.json'), 'utf8'));
     expect(await page.locator('#sweep svg.frontier-chart').count()).toBe(1);
-    expect(await page.locator('#sweep circle.point').count()).toBe(sweep.points.filter((p: { metrics?: unknown }) => p.metrics).length);
+    // The page may first show the folder's earlier sweep and redraw when the live refresh brings
+    // the new sweep.json: wait for the redraw (up to 10 s), then check.
+    const drawn = sweep.points.filter((p: { metrics?: unknown }) => p.metrics).length;
+    await page.waitForFunction((n) => document.querySelectorAll('#sweep circle.point').length === n, drawn, { timeout: 10_000 }).catch(() => {});
+    expect(await page.locator('#sweep circle.point').count()).toBe(drawn);
     expect(await page.locator('#sweep circle.on-frontier').count()).toBe(sweep.frontier.ids.length);
     expect(await page.locator('#sweep circle.recommended').getAttribute('data-id')).toBe(String(sweep.answer.id));
     expect(await page.locator('#sweep-answer').textContent()).toMatch(/^recommended: EP (8|16) · \S+: [\d,]+ tokens\/s per GPU/);
