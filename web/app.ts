@@ -11,7 +11,7 @@ import { PROJECT_ROOT, resolveScenarioText } from '../sim/scenario/index.ts';
 import { decodeTrace } from '../sim/trace/index.ts';
 import type { ResultFile } from '../sim/output/index.ts';
 import { deepEpFigure, summaryTable } from '../sim/output/index.ts';
-import { JobLimitError, Jobs, workerJobRunner, type JobRunner } from './jobs.ts';
+import { JobLimitError, Jobs, workerJobRunner, type JobEvent, type JobRunner } from './jobs.ts';
 import { BadNameError, pathInside } from './names.ts';
 import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
@@ -21,7 +21,7 @@ import { httpErrorOf, listResult, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
 import { registerSweepRoutes } from './sweep-routes.ts';
-import { openEventStream, streamJobEvents } from './event-stream.ts';
+import { openEventStream } from './event-stream.ts';
 
 export interface AppOptions {
   resultsDir: string;
@@ -179,7 +179,16 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/api/runs/:id/events', (req, res) => {
     const job = jobs.get(req.params.id);
     if (!job) return void res.status(404).json({ error: 'NotFound', message: `no run ${req.params.id}` });
-    streamJobEvents(req, res, job);
+    if (!openEventStream(req, res)) return;
+    const send = (e: JobEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    for (const e of job.events) send(e);
+    if (job.status !== 'running') return void res.end();
+    const listener = (e: JobEvent) => {
+      send(e);
+      if (e.type !== 'progress') res.end();
+    };
+    job.emitter.on('event', listener);
+    req.on('close', () => job.emitter.off('event', listener));
   });
 
   registerSweepRoutes(app, { resultsDir, scenariosDir, readable, ...(options.maxSweeps ? { maxSweeps: options.maxSweeps } : {}) });

@@ -11,9 +11,9 @@ import type express from 'express';
 import type { Request, Response } from 'express';
 import { writeDirAtomically } from '../sim/output/index.ts';
 import { label, planSweep, runSweep, sweepFiles, threadExecutor, toSweepFile, type SweepPlan } from '../sim/scenario/index.ts';
-import { Jobs, type JobRequest, type JobRunner } from './jobs.ts';
+import { Jobs, type JobEvent, type JobRequest, type JobRunner } from './jobs.ts';
 import { pathInside } from './names.ts';
-import { streamJobEvents } from './event-stream.ts';
+import { openEventStream } from './event-stream.ts';
 
 export interface SweepRouteOptions {
   resultsDir: string;
@@ -70,6 +70,15 @@ export function registerSweepRoutes(app: express.Express, options: SweepRouteOpt
   app.get('/api/sweeps/:id/events', (req: Request, res: Response) => {
     const job = jobs.get(req.params.id as string);
     if (!job) return void res.status(404).json({ error: 'NotFound', message: `no sweep ${req.params.id}` });
-    streamJobEvents(req, res, job);
+    if (!openEventStream(req, res)) return;
+    const send = (e: JobEvent) => res.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    for (const e of job.events) send(e);
+    if (job.status !== 'running') return void res.end();
+    const listener = (e: JobEvent) => {
+      send(e);
+      if (e.type !== 'progress') res.end();
+    };
+    job.emitter.on('event', listener);
+    req.on('close', () => job.emitter.off('event', listener));
   });
 }
