@@ -12,12 +12,21 @@ export const LATE: Priority = 2;
 // Priority and sequence are packed into one float64: exact while seq < 2^48.
 const SEQ_SPAN = 2 ** 48;
 
-/** Parallel typed arrays instead of objects keep a million-event heap fast and free of garbage. */
+/**
+ * Parallel typed arrays instead of objects keep a million-event heap fast and free of garbage.
+ * The heap itself holds only each event's time and slot; the tie-break key, the argument and the
+ * callback stay in their slot, so a sift moves two numbers per level instead of four values, and
+ * the key is read only when two times are equal.
+ */
 export class EventQueue<T> {
-  private times = new Float64Array(1024);
+  private heapTimes = new Float64Array(1024);
+  private heapSlots = new Int32Array(1024);
   private keys = new Float64Array(1024);
   private args = new Float64Array(1024);
   private items: (T | undefined)[] = [];
+  private freeSlots = new Int32Array(1024);
+  private freeCount = 0;
+  private slotsUsed = 0;
   private count = 0;
   private seq = 0;
   /** The numeric argument of the event last returned by pop(). */
@@ -29,79 +38,86 @@ export class EventQueue<T> {
 
   /** `arg` travels with the item, so callers can reuse one callback for many events. */
   push(timeNs: number, priority: Priority, item: T, arg = 0): void {
-    if (this.count === this.times.length) this.grow();
+    if (this.count === this.heapTimes.length) this.grow();
+    const slot = this.freeCount > 0 ? this.freeSlots[--this.freeCount]! : this.slotsUsed++;
     const key = priority * SEQ_SPAN + this.seq++;
-    const times = this.times;
     const keys = this.keys;
+    keys[slot] = key;
+    this.args[slot] = arg;
+    this.items[slot] = item;
+    const times = this.heapTimes;
+    const slots = this.heapSlots;
     let i = this.count++;
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const pt = times[parent]!;
-      if (pt < timeNs || (pt === timeNs && keys[parent]! < key)) break;
-      this.move(parent, i);
+      if (pt < timeNs || (pt === timeNs && keys[slots[parent]!]! < key)) break;
+      times[i] = pt;
+      slots[i] = slots[parent]!;
       i = parent;
     }
-    this.set(i, timeNs, key, item, arg);
+    times[i] = timeNs;
+    slots[i] = slot;
   }
 
   /** Time of the next event, or Infinity when empty. */
   peekTime(): number {
-    return this.count > 0 ? this.times[0]! : Infinity;
+    return this.count > 0 ? this.heapTimes[0]! : Infinity;
   }
 
   /** Removes the next event; the caller reads its time with peekTime() first. */
   pop(): T {
     if (this.count === 0) throw new Error('EventQueue.pop() on an empty queue');
-    const top = this.items[0]!;
-    this.lastArg = this.args[0]!;
+    const topSlot = this.heapSlots[0]!;
+    const top = this.items[topSlot]!;
+    this.items[topSlot] = undefined;
+    this.lastArg = this.args[topSlot]!;
+    this.freeSlots[this.freeCount++] = topSlot;
     const last = --this.count;
-    const time = this.times[last]!;
-    const key = this.keys[last]!;
-    const item = this.items[last];
-    const arg = this.args[last]!;
-    this.items[last] = undefined;
-    if (last > 0) this.siftDown(time, key, item, arg);
+    if (last > 0) this.siftDown(this.heapTimes[last]!, this.heapSlots[last]!, last);
     return top;
   }
 
-  private siftDown(time: number, key: number, item: T | undefined, arg: number): void {
-    const n = this.count;
-    const times = this.times;
+  /** Places the event (time, slot) from the root down among the first n heap entries. */
+  private siftDown(time: number, slot: number, n: number): void {
+    const times = this.heapTimes;
+    const slots = this.heapSlots;
     const keys = this.keys;
+    const key = keys[slot]!;
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= n) break;
+      let ct = times[child]!;
       const right = child + 1;
-      if (right < n && (times[right]! < times[child]! || (times[right] === times[child] && keys[right]! < keys[child]!))) child = right;
-      const ct = times[child]!;
-      if (ct > time || (ct === time && keys[child]! > key)) break;
-      this.move(child, i);
+      if (right < n) {
+        const rt = times[right]!;
+        if (rt < ct || (rt === ct && keys[slots[right]!]! < keys[slots[child]!]!)) {
+          child = right;
+          ct = rt;
+        }
+      }
+      if (ct > time || (ct === time && keys[slots[child]!]! > key)) break;
+      times[i] = ct;
+      slots[i] = slots[child]!;
       i = child;
     }
-    this.set(i, time, key, item, arg);
-  }
-
-  private move(from: number, to: number): void {
-    this.times[to] = this.times[from]!;
-    this.keys[to] = this.keys[from]!;
-    this.args[to] = this.args[from]!;
-    this.items[to] = this.items[from];
-  }
-
-  private set(i: number, time: number, key: number, item: T | undefined, arg: number): void {
-    this.times[i] = time;
-    this.keys[i] = key;
-    this.args[i] = arg;
-    this.items[i] = item;
+    times[i] = time;
+    slots[i] = slot;
   }
 
   private grow(): void {
-    const size = this.times.length * 2;
-    for (const name of ['times', 'keys', 'args'] as const) {
-      const bigger = new Float64Array(size);
-      bigger.set(this[name]);
-      this[name] = bigger;
-    }
+    // Every slot in use is in the heap, so heap and slot arrays grow together.
+    const size = this.heapTimes.length * 2;
+    const grown = <A extends Float64Array | Int32Array>(a: A, make: (n: number) => A): A => {
+      const bigger = make(size);
+      bigger.set(a);
+      return bigger;
+    };
+    this.heapTimes = grown(this.heapTimes, (k) => new Float64Array(k));
+    this.keys = grown(this.keys, (k) => new Float64Array(k));
+    this.args = grown(this.args, (k) => new Float64Array(k));
+    this.heapSlots = grown(this.heapSlots, (k) => new Int32Array(k));
+    this.freeSlots = grown(this.freeSlots, (k) => new Int32Array(k));
   }
 }

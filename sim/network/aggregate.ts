@@ -39,8 +39,10 @@ export abstract class Aggregate {
   /** Parts (backend ids) whose projected last transfer is on this aggregate. */
   watchers: number[] = NO_WATCHERS;
 
-  /** Segments: [t, X, r, S] x n (allocated on the first start). */
+  /** Segments: [t, X, r, S] x segs, from seg[segBase] on, room for segRoom (own array from the first start, or a slice of the owner's). */
   private seg: Float64Array = NO_SEGMENTS;
+  private segBase = 0;
+  private segRoom = 0;
   private segs = 0;
 
   constructor(link: number, owner: ChangeCounter) {
@@ -55,12 +57,15 @@ export abstract class Aggregate {
   }
 
   /**
-   * Room for its first segments, carved by the owner from one buffer for all its aggregates (a
-   * typed array per aggregate, grown by doubling, cost more than the simulation of its segments).
-   * More segments than fit move to an array of its own.
+   * Room for its first `room` segments at store[base..], carved by the owner from one buffer for
+   * all its aggregates (a typed array, or even a view, per aggregate cost more than the simulation
+   * of its segments). More segments than fit move to an array of its own.
    */
-  provideSegments(store: Float64Array): void {
-    if (this.segs === 0) this.seg = store;
+  provideSegments(store: Float64Array, base: number, room: number): void {
+    if (this.segs > 0) return;
+    this.seg = store;
+    this.segBase = base;
+    this.segRoom = room;
   }
 
   /** Registers part p (a backend id) to be re-projected if this aggregate's rate rises. */
@@ -73,8 +78,8 @@ export abstract class Aggregate {
 
   /** Bytes served by `t` (t at or after the last segment's start). */
   servedAt(t: number): number {
-    const b = (this.segs - 1) * 4;
-    if (b < 0) return 0;
+    if (this.segs === 0) return 0;
+    const b = this.segBase + (this.segs - 1) * 4;
     const seg = this.seg;
     const x = seg[b + 1]! + seg[b + 2]! * (t - seg[b]!);
     return x < seg[b + 3]! ? x : seg[b + 3]!;
@@ -86,6 +91,17 @@ export abstract class Aggregate {
     this.owner.version++;
     this.startedCount += count;
     this.startedBytes += bytes;
+    // Backlogged (served less than started): X keeps its course and only its cap S rises, which
+    // the open segment can take exactly (X stayed below the old cap all along it). A new segment
+    // is needed only when the link had caught up. A port fed by many staggered starts thus keeps
+    // a few segments, not one per start.
+    if (this.segs > 0) {
+      const b = this.segBase + (this.segs - 1) * 4;
+      if (x < this.seg[b + 3]!) {
+        this.seg[b + 3] = this.startedBytes;
+        return;
+      }
+    }
     this.push(t, x, this.rate, this.startedBytes);
   }
 
@@ -104,7 +120,8 @@ export abstract class Aggregate {
     const seg = this.seg;
     const n = this.segs;
     if (n === 0) return Infinity;
-    const last = (n - 1) * 4;
+    const base = this.segBase;
+    const last = base + (n - 1) * 4;
     // W and the started bytes are sums of the same sizes in different orders: equal up to rounding.
     if (w > seg[last + 3]! && w <= seg[last + 3]! * (1 + 1e-9)) w = seg[last + 3]!;
     // The common case: reached in the open last segment.
@@ -112,30 +129,49 @@ export abstract class Aggregate {
       if (w > seg[last + 3]! || !(seg[last + 2]! > 0)) return Infinity;
       return seg[last]! + (w - seg[last + 1]!) / seg[last + 2]!;
     }
-    if (seg[1]! >= w) return seg[0]!;
+    if (seg[base + 1]! >= w) return seg[base]!;
     // Last segment whose starting X is below w (X is non-decreasing and continuous).
     let lo = 0;
     let hi = n - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
-      if (seg[mid * 4 + 1]! < w) lo = mid;
+      if (seg[base + mid * 4 + 1]! < w) lo = mid;
       else hi = mid - 1;
     }
-    const b = lo * 4;
+    return this.timeInSegment(lo, w);
+  }
+
+  /** Segments so far (for scans that walk them in order). */
+  protected get segmentCount(): number {
+    return this.segs;
+  }
+
+  /** Starting X of segment k. */
+  protected servedAtSegment(k: number): number {
+    return this.seg[this.segBase + k * 4 + 1]!;
+  }
+
+  /** The time X reaches w inside segment k (w above its starting X; not past the next's start). */
+  protected timeInSegment(k: number, w: number): number {
+    const seg = this.seg;
+    const b = this.segBase + k * 4;
     if (!(seg[b + 2]! > 0)) return seg[b + 4]!;
     const at = seg[b]! + (w - seg[b + 1]!) / seg[b + 2]!;
     return at < seg[b + 4]! ? at : seg[b + 4]!;
   }
 
   private push(t: number, x: number, r: number, s: number): void {
-    let b = (this.segs - 1) * 4;
-    if (b < 0 || this.seg[b] !== t) {
-      if ((this.segs + 1) * 4 > this.seg.length) {
-        const bigger = new Float64Array(Math.max(32, this.seg.length * 2));
-        bigger.set(this.seg);
-        this.seg = bigger;
+    let b = this.segBase + (this.segs - 1) * 4;
+    if (this.segs === 0 || this.seg[b] !== t) {
+      if (this.segs === this.segRoom) {
+        const room = Math.max(8, this.segRoom * 2);
+        const own = new Float64Array(room * 4);
+        own.set(this.seg.subarray(this.segBase, this.segBase + this.segs * 4));
+        this.seg = own;
+        this.segBase = 0;
+        this.segRoom = room;
       }
-      b = this.segs++ * 4;
+      b = this.segBase + this.segs++ * 4;
     }
     this.seg[b] = t;
     this.seg[b + 1] = x;
@@ -223,66 +259,90 @@ export class SizedAggregate extends Aggregate {
   }
 }
 
+/**
+ * Rows of per-count-value numbers for many counted aggregates in shared buffers (one typed array
+ * each, not one per aggregate: creating them cost more than simulating small exchanges). An
+ * aggregate's row is [base, base + width) in each.
+ */
+export class CountRows {
+  /** Transfers per count value. */
+  readonly histogram: Float64Array;
+  /** W per count value once every transfer has started. */
+  readonly fullW: Float64Array;
+  /** Started transfers per count value (an owner may increment it directly, then `commitStaged`). */
+  readonly started: Float64Array;
+  /** The started transfers and their tokens as Fenwick trees over count values, rebuilt in place
+   *  when W is needed while some transfers have not started. */
+  readonly startedTree: Float64Array;
+  readonly tokensTree: Float64Array;
+  /** Departure time per count value, as of the aggregate's last refresh. */
+  readonly times: Float64Array;
+
+  constructor(size: number) {
+    this.histogram = new Float64Array(size);
+    this.started = new Float64Array(size);
+    this.fullW = new Float64Array(size);
+    this.startedTree = new Float64Array(size);
+    this.tokensTree = new Float64Array(size);
+    this.times = new Float64Array(size);
+  }
+}
+
 /** Transfers of integer counts x one scale (a direct all-to-all's token counts x bytes per token). */
 export class CountedAggregate extends Aggregate {
   readonly scale: number;
-  /** Transfers per count value (a view the owner fills before seal); W per count value once all have started. */
-  private readonly histogram: Float64Array<ArrayBufferLike>;
-  private fullW: Float64Array = EMPTY;
-  /** Started transfers per count value (a view the owner may increment directly, then `commitStaged`). */
-  readonly startedByCount: Float64Array<ArrayBufferLike>;
-  private fenCount: Float64Array | undefined;
-  private fenBytes: Float64Array | undefined;
+  /** This aggregate's row in `rows`: count values 0 .. width - 1 from `base` on. */
+  readonly rows: CountRows;
+  readonly base: number;
+  readonly width: number;
   private stagedCount = 0;
   private stagedTokens = 0;
-  /** Changes to this aggregate, and the time by count value as of `cachedAt` changes (small counts only). */
+  /** Changes to this aggregate (starts, rates): cached times of other change counts are stale. */
   private changes = 0;
-  private cachedAt = -1;
-  /** When a transfer of each count value leaves, as of `cachedAt` changes (small count ranges only). */
-  timeByCount: Float64Array = EMPTY;
+  /** The changes as of the last rebuild of the Fenwick trees, and of the times row. */
+  private treesAt = -1;
+  private timesAt = -1;
 
-  constructor(link: number, owner: ChangeCounter, scale: number, histogram: Float64Array<ArrayBufferLike>, startedByCount: Float64Array<ArrayBufferLike> = new Float64Array(histogram.length)) {
+  constructor(link: number, owner: ChangeCounter, scale: number, rows: CountRows, base: number, width: number) {
     super(link, owner);
     this.scale = scale;
-    this.histogram = histogram;
-    this.startedByCount = startedByCount;
+    this.rows = rows;
+    this.base = base;
+    this.width = width;
   }
 
   /** One more transfer of `count` tokens (before seal), for owners that do not fill the histogram themselves. */
   count(count: number): void {
-    this.histogram[count]!++;
+    this.rows.histogram[this.base + count]!++;
   }
 
   /** After the histogram is filled: counts, bytes and W per count value. */
   seal(): void {
-    const h = this.histogram;
+    const { histogram: h, fullW } = this.rows;
+    const base = this.base;
+    const m = this.width;
     let weight = 0;
     let tokens = 0;
-    for (let c = 0; c < h.length; c++) {
-      weight += h[c]!;
-      tokens += c * h[c]!;
+    for (let c = 0; c < m; c++) {
+      weight += h[base + c]!;
+      tokens += c * h[base + c]!;
     }
     this.weight = weight;
     this.totalBytes = tokens * this.scale;
     if (weight === 0) return;
     // W(c) = scale x (sum over q of min(c_q, c)): below c whole, the rest c each.
-    this.fullW = new Float64Array(h.length);
     let below = 0;
     let belowCount = 0;
-    for (let c = 0; c < h.length; c++) {
-      this.fullW[c] = (below + (weight - belowCount) * c) * this.scale;
-      below += c * h[c]!;
-      belowCount += h[c]!;
+    for (let c = 0; c < m; c++) {
+      fullW[base + c] = (below + (weight - belowCount) * c) * this.scale;
+      below += c * h[base + c]!;
+      belowCount += h[base + c]!;
     }
   }
 
   /** Transfers starting at one instant: stage each, then commit them once (before any projection). */
   stage(count: number): boolean {
-    this.startedByCount[count]!++;
-    if (this.fenCount) {
-      fenwickAdd(this.fenCount, count, 1);
-      fenwickAdd(this.fenBytes!, count, count);
-    }
+    this.rows.started[this.base + count]!++;
     this.stagedTokens += count;
     return this.stagedCount++ === 0;
   }
@@ -299,13 +359,8 @@ export class CountedAggregate extends Aggregate {
     this.stagedTokens = 0;
   }
 
-  /** `n` transfers of `tokens` in all, already counted in startedByCount, start at t. */
+  /** `n` transfers of `tokens` in all, already counted in the started row, start at t. */
   commitStaged(t: number, n: number, tokens: number): void {
-    if (this.fenCount) {
-      // The Fenwick trees were built from startedByCount before these increments: rebuild.
-      this.fenCount = undefined;
-      this.fenBytes = undefined;
-    }
     this.changes++;
     this.started(t, n, tokens * this.scale);
   }
@@ -316,48 +371,67 @@ export class CountedAggregate extends Aggregate {
   }
 
   threshold(count: number): number {
-    if (this.startedCount === this.weight) return this.fullW[count]!;
-    if (!this.fenCount) {
-      const started = this.startedByCount;
-      const m = started.length;
-      this.fenCount = new Float64Array(m + 1);
-      this.fenBytes = new Float64Array(m + 1);
-      for (let c = 0; c < m; c++) {
-        if (started[c]! === 0) continue;
-        fenwickAdd(this.fenCount, c, started[c]!);
-        fenwickAdd(this.fenBytes, c, started[c]! * c);
-      }
+    if (this.startedCount === this.weight) return this.rows.fullW[this.base + count]!;
+    // Started transfers below `count` count whole, the others `count` each.
+    const { startedTree, tokensTree } = this.rows;
+    const base = this.base - 1; // tree position i (1-based) is at base + i
+    if (this.treesAt !== this.changes) this.rebuildTrees();
+    let below = 0;
+    let tokens = 0;
+    for (let i = count; i > 0; i -= i & -i) {
+      below += startedTree[base + i]!;
+      tokens += tokensTree[base + i]!;
     }
-    const countBelow = fenwickSum(this.fenCount, count);
-    return (fenwickSum(this.fenBytes!, count) + (this.startedCount - countBelow) * count) * this.scale;
+    return (tokens + (this.startedCount - below) * count) * this.scale;
   }
 
-  /** When a transfer of `count` tokens leaves this link (cached per count value while nothing changes). */
+  /** Fenwick trees of the started row, in place (O(width)). */
+  private rebuildTrees(): void {
+    const { started, startedTree, tokensTree } = this.rows;
+    const m = this.width;
+    const base = this.base - 1;
+    for (let i = 1; i <= m; i++) {
+      startedTree[base + i] = started[base + i]!;
+      tokensTree[base + i] = started[base + i]! * (i - 1);
+    }
+    for (let i = 1; i <= m; i++) {
+      const up = i + (i & -i);
+      if (up > m) continue;
+      startedTree[base + up]! += startedTree[base + i]!;
+      tokensTree[base + up]! += tokensTree[base + i]!;
+    }
+    this.treesAt = this.changes;
+  }
+
+  /** When a transfer of `count` tokens leaves this link (from the times row, refreshed after a change). */
   timeOfCount(count: number): number {
-    if (this.histogram.length > TIME_CACHE_COUNTS) return this.timeToServe(this.threshold(count));
-    return this.times()[count]!;
+    if (this.timesAt !== this.changes) this.refreshTimes();
+    return this.rows.times[this.base + count]!;
   }
 
-  /** The per-count-value departure times, refreshed if anything changed (small count ranges only). */
-  times(): Float64Array {
-    if (this.cachedAt !== this.changes) {
-      const m = this.histogram.length;
-      if (this.timeByCount.length !== m) this.timeByCount = new Float64Array(m);
-      for (let c = 1; c < m; c++) this.timeByCount[c] = this.histogram[c]! > 0 ? this.timeToServe(this.threshold(c)) : 0;
-      this.cachedAt = this.changes;
+  /**
+   * Refreshes the times row in one pass: W grows with the count value, so the segment that serves
+   * it only moves forward (no search per value).
+   */
+  private refreshTimes(): void {
+    const { histogram, times } = this.rows;
+    const base = this.base;
+    const segs = this.segmentCount;
+    let k = 0;
+    for (let c = 1; c < this.width; c++) {
+      if (histogram[base + c]! === 0) continue;
+      const w = this.threshold(c);
+      if (segs === 0) {
+        times[base + c] = Infinity;
+        continue;
+      }
+      while (k + 1 < segs && this.servedAtSegment(k + 1) < w) k++;
+      // The open last segment, and W at or below the first: timeToServe (it also rounds W against S).
+      times[base + c] = k === segs - 1 || w <= this.servedAtSegment(0) ? this.timeToServe(w) : this.timeInSegment(k, w);
     }
-    return this.timeByCount;
-  }
-
-  /** Whether times() is available (the count range is small enough to cache). */
-  get cachesTimes(): boolean {
-    return this.histogram.length <= TIME_CACHE_COUNTS;
+    this.timesAt = this.changes;
   }
 }
-
-/** Count ranges up to this keep a per-count time cache (decode-sized exchanges). */
-const TIME_CACHE_COUNTS = 65;
-const EMPTY = new Float64Array(0);
 
 function fenwickAdd(tree: Float64Array, pos: number, value: number): void {
   for (let i = pos + 1; i < tree.length; i += i & -i) tree[i]! += value;

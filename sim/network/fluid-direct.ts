@@ -8,7 +8,7 @@
 // of n ranks costs O(n^2) in all, a few operations per matrix cell.
 import type { Topology } from '../hardware/index.ts';
 import { nodeOf } from '../hardware/index.ts';
-import { CountedAggregate, type Aggregate } from './aggregate.ts';
+import { CountedAggregate, CountRows, type Aggregate } from './aggregate.ts';
 import type { ClusterNetwork } from './cluster.ts';
 import type { TrafficMatrix } from './collective-op.ts';
 import type { FluidCore, FluidRun } from './fluid-core.ts';
@@ -70,18 +70,16 @@ export class DirectRun implements FluidRun {
   private readonly startNs: Float64Array;
   private readonly pending: Int32Array;
   private readonly sentBytes: Float64Array;
-  /** Per port (4 * rank + class): started transfers per count value (shared buffer), and the
-   *  starts staged at this instant (count, tokens) until `plan` commits them. */
-  private readonly width: number;
-  private readonly startedByCount: Float64Array;
+  /** Per port (4 * rank + class): its row of per-count numbers (transfers, started, W, times) in
+   *  shared buffers, from offset[p] on and as wide as its largest count + 1. */
+  private readonly offset: Int32Array;
+  private readonly rows: CountRows;
+  /** Per port: the starts staged at this instant (count, tokens) until `plan` commits them. */
   private readonly stagedCount: Int32Array;
   private readonly stagedTokens: Float64Array;
   /** Ports and tier aggregates with staged starts. */
   private dirtyPorts: number[] = [];
   private dirtyTiers: CountedAggregate[] = [];
-  /** Each port's departure time per count value (undefined: count range too large to cache), as of `timesAt`. */
-  private timesAt = -1;
-  private readonly portTimes: (Float64Array | undefined)[];
 
   constructor(
     private readonly core: FluidCore,
@@ -114,7 +112,6 @@ export class DirectRun implements FluidRun {
     this.pending = new Int32Array(n);
     this.sentBytes = new Float64Array(n);
     this.maxCount = new Int32Array(4 * n);
-    this.portTimes = new Array(4 * n);
 
     // Node pairs: latency, slowest link and tier links, from one representative route per pair.
     const pairs = nodes * nodes;
@@ -125,11 +122,10 @@ export class DirectRun implements FluidRun {
     this.maxNicLatencyTo = new Float64Array(nodes);
     const firstGpuOf = new Int32Array(nodes).fill(-1);
     for (let r = 0; r < n; r++) if (firstGpuOf[node[r]! - lo]! < 0) firstGpuOf[node[r]! - lo] = gpus[r]!;
-    const width = (this.width = maxCount + 1);
-    this.startedByCount = new Float64Array(4 * n * width);
     this.stagedCount = new Int32Array(4 * n);
     this.stagedTokens = new Float64Array(4 * n);
-    const tierOfLink = new Map<number, CountedAggregate>();
+    /** Per ordered node pair: its switch-tier links (undefined: none). */
+    const tierLinks: (number[] | undefined)[] = new Array(pairs);
     for (let a = 0; a < nodes; a++) {
       for (let b = 0; b < nodes; b++) {
         if (a === b || firstGpuOf[a]! < 0 || firstGpuOf[b]! < 0) continue;
@@ -142,20 +138,14 @@ export class DirectRun implements FluidRun {
         for (const l of route.links) slowest = Math.min(slowest, capacity[l]!);
         this.nicCapacity[pair] = slowest;
         // The NIC ports are the first and last links; the ones between are switch tiers.
-        if (route.links.length <= 2) continue;
-        this.tiers[pair] = route.links.slice(1, -1).map((l) => {
-          let t = tierOfLink.get(l);
-          if (!t) {
-            tierOfLink.set(l, (t = new CountedAggregate(l, this, scale, new Float64Array(width))));
-          }
-          return t;
-        });
+        if (route.links.length > 2) tierLinks[pair] = route.links.slice(1, -1);
       }
     }
 
-    // One pass over the matrix fills every port's histogram (one shared buffer, a row per port).
-    const histograms = new Float64Array(4 * n * width);
+    // First pass: transfers per rank, bytes sent, and the largest count on each port and tier link
+    // (each histogram is as wide as its own largest count: a hot pair widens only its own ports).
     const maxOf = this.maxCount;
+    const pairMax = new Int32Array(pairs);
     for (let i = 0; i < n; i++) {
       const ni = node[i]!;
       let sent = 0;
@@ -166,24 +156,45 @@ export class DirectRun implements FluidRun {
         this.pending[i]!++;
         this.pending[j]!++;
         const nj = node[j]!;
-        const out = ni === nj ? OUT_NV : OUT_NIC;
-        const into = ni === nj ? IN_NV : IN_NIC;
-        histograms[(4 * i + out) * width + c]!++;
-        histograms[(4 * j + into) * width + c]!++;
-        if (c > maxOf[4 * i + out]!) maxOf[4 * i + out] = c;
-        if (c > maxOf[4 * j + into]!) maxOf[4 * j + into] = c;
+        const out = 4 * i + (ni === nj ? OUT_NV : OUT_NIC);
+        const into = 4 * j + (ni === nj ? IN_NV : IN_NIC);
+        if (c > maxOf[out]!) maxOf[out] = c;
+        if (c > maxOf[into]!) maxOf[into] = c;
+        const pair = (ni - lo) * nodes + (nj - lo);
+        if (ni !== nj && c > pairMax[pair]!) pairMax[pair] = c;
       }
       this.sentBytes[i] = sent * scale;
     }
-    // Tier histograms need each crossing transfer: a second pass only where tiers exist.
-    if (tierOfLink.size > 0) {
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          const c = counts[i * n + j]!;
-          if (c <= 0 || node[i] === node[j]) continue;
-          const t = this.tiers[(node[i]! - lo) * nodes + (node[j]! - lo)];
-          if (t) for (const tier of t) tier.count(c);
-        }
+    const offset = (this.offset = new Int32Array(4 * n + 1));
+    for (let p = 0; p < 4 * n; p++) offset[p + 1] = offset[p]! + (maxOf[p]! > 0 ? maxOf[p]! + 1 : 0);
+    const rows = (this.rows = new CountRows(offset[4 * n]!));
+    // A tier link's largest count: the largest of the node pairs routed over it.
+    const tierMax = new Map<number, number>();
+    for (let pair = 0; pair < pairs; pair++) {
+      const links = tierLinks[pair];
+      if (links && pairMax[pair]! > 0) for (const l of links) tierMax.set(l, Math.max(tierMax.get(l) ?? 0, pairMax[pair]!));
+    }
+    const tierOfLink = new Map<number, CountedAggregate>();
+    for (const [l, max] of tierMax) tierOfLink.set(l, new CountedAggregate(l, this, scale, new CountRows(max + 1), 0, max + 1));
+    for (let pair = 0; pair < pairs; pair++) {
+      const links = tierLinks[pair];
+      if (links) this.tiers[pair] = links.map((l) => tierOfLink.get(l)!).filter((t) => t !== undefined);
+    }
+
+    // Second pass fills every port's histogram (one shared buffer, a row per port) and the tiers'.
+    const histograms = rows.histogram;
+    const hasTiers = tierOfLink.size > 0;
+    for (let i = 0; i < n; i++) {
+      const ni = node[i]!;
+      for (let j = 0; j < n; j++) {
+        const c = counts[i * n + j]!;
+        if (c <= 0 || i === j) continue;
+        const nj = node[j]!;
+        histograms[offset[4 * i + (ni === nj ? OUT_NV : OUT_NIC)]! + c]!++;
+        histograms[offset[4 * j + (ni === nj ? IN_NV : IN_NIC)]! + c]!++;
+        if (!hasTiers || ni === nj) continue;
+        const t = this.tiers[(ni - lo) * nodes + (nj - lo)];
+        if (t) for (const tier of t) tier.count(c);
       }
     }
     this.ports = new Array(4 * n);
@@ -192,14 +203,13 @@ export class DirectRun implements FluidRun {
       const linkOf = [links.nvlinkOut(g), links.nicOut(g), links.nvlinkIn(g), links.nicIn(g)];
       for (let k = 0; k < 4; k++) {
         const port = 4 * r + k;
-        const range = [port * width, (port + 1) * width] as const;
-        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, histograms.subarray(...range), this.startedByCount.subarray(...range)));
+        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, rows, offset[port]!, offset[port + 1]! - offset[port]!));
         p.seal();
       }
     }
     for (const t of tierOfLink.values()) t.seal();
     this.tierCount = tierOfLink.size;
-    provideSegments([...this.ports, ...tierOfLink.values()]);
+    provideSegments([...this.ports, ...tierOfLink.values()], n);
   }
 
   unstarted(rank: number): number {
@@ -211,7 +221,8 @@ export class DirectRun implements FluidRun {
   }
 
   startPart(r: number): void {
-    const { n, counts, node, width, startedByCount, stagedCount, stagedTokens } = this;
+    const { n, counts, node, offset, stagedCount, stagedTokens } = this;
+    const startedByCount = this.rows.started;
     const nr = node[r]!;
     const lo = this.firstNode;
     this.startNs[r] = this.core.engine.now;
@@ -226,8 +237,8 @@ export class DirectRun implements FluidRun {
       const same = node[j] === nr;
       const out = same ? outNv : outNic;
       const into = 4 * j + (same ? IN_NV : IN_NIC);
-      startedByCount[out * width + c]!++;
-      startedByCount[into * width + c]!++;
+      startedByCount[offset[out]! + c]!++;
+      startedByCount[offset[into]! + c]!++;
       stagedTokens[out]! += c;
       stagedTokens[into]! += c;
       if (stagedCount[out]++ === 0) this.dirtyPorts.push(out);
@@ -248,9 +259,9 @@ export class DirectRun implements FluidRun {
   plan(): void {
     const now = this.core.engine.now;
     const { sinks, scale, ports, stagedCount, stagedTokens } = this;
-    const ports_ = this.dirtyPorts;
+    const dirty = this.dirtyPorts;
     this.dirtyPorts = [];
-    for (const port of ports_) {
+    for (const port of dirty) {
       const a = ports[port]!;
       const bytes = stagedTokens[port]! * scale;
       a.commitStaged(now, stagedCount[port]!, stagedTokens[port]!);
@@ -271,19 +282,8 @@ export class DirectRun implements FluidRun {
     }
   }
 
-    /** Refreshes every port's time table (each only if it changed). */
-  private refreshTimes(): void {
-    const { ports, portTimes } = this;
-    for (let p = 0; p < ports.length; p++) {
-      const a = ports[p]!;
-      portTimes[p] = a.weight > 0 && a.cachesTimes ? a.times() : undefined;
-    }
-    this.timesAt = this.version;
-  }
-
   private timeAt(port: number, count: number): number {
-    const t = this.portTimes[port];
-    return t ? t[count]! : this.ports[port]!.timeOfCount(count);
+    return this.ports[port]!.timeOfCount(count);
   }
 
   /** The switch tier that decided the last `arrival` (undefined: the port did). */
@@ -313,7 +313,6 @@ export class DirectRun implements FluidRun {
   }
 
   project(r: number): number {
-    if (this.timesAt !== this.version) this.refreshTimes();
     const { n, scale, counts, node, ports } = this;
     const nr = node[r]!;
     const lo = this.firstNode;
@@ -371,17 +370,18 @@ export class DirectRun implements FluidRun {
 
 /**
  * Segment room for each aggregate in one buffer: a segment per start instant (at most one per
- * transfer) and a few rate changes; an aggregate that needs more grows its own.
+ * transfer, and one per rank of the `ranks` whose starts it carries) and a few rate changes; an
+ * aggregate that needs more (many rate changes) grows its own.
  */
-function provideSegments(aggregates: Aggregate[]): void {
-  const room = (a: Aggregate) => 4 * (Math.min(a.weight, 64) + 4);
+function provideSegments(aggregates: Aggregate[], ranks: number): void {
+  const room = (a: Aggregate) => Math.min(a.weight, ranks, 64) + 4;
   let total = 0;
   for (const a of aggregates) if (a.weight > 0) total += room(a);
-  const store = new Float64Array(total);
+  const store = new Float64Array(4 * total);
   let at = 0;
   for (const a of aggregates) {
     if (a.weight === 0) continue;
-    a.provideSegments(store.subarray(at, at + room(a)));
+    a.provideSegments(store, 4 * at, room(a));
     at += room(a);
   }
 }

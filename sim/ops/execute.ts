@@ -20,13 +20,11 @@ export interface ExecuteOptions extends ClusterNetwork {
   recordSpans?: boolean;
 }
 
-// Events carry (op, version) packed in one number so one callback serves every compute op; a
-// stale version means the op was rescheduled after its compute share changed.
-const VERSIONS = 2 ** 20;
 
 export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const n = graph.size;
   const dependents = dependentsOf(graph);
+  const { start: dependentsStart, list: dependentsList } = dependents;
   const engine = new Engine();
   const record = options.recordSpans ?? true;
   const spans: Span[] = [];
@@ -36,6 +34,11 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const pendingDeps = new Int32Array(n);
   for (let id = 0; id < n; id++) pendingDeps[id] = graph.depsStart[id + 1]! - graph.depsStart[id]!;
   const streamCount = graph.streamOps.length;
+  // Stream queues as one CSR list (stream s's ops are streamList[streamStart[s] ..]).
+  const streamStart = new Int32Array(streamCount + 1);
+  for (let s = 0; s < streamCount; s++) streamStart[s + 1] = streamStart[s]! + graph.streamOps[s]!.length;
+  const streamList = new Int32Array(streamStart[streamCount]!);
+  for (let s = 0; s < streamCount; s++) streamList.set(graph.streamOps[s]!, streamStart[s]!);
   const streamHead = new Int32Array(streamCount);
   const streamBusy = new Uint8Array(streamCount);
   const startNs = new Float64Array(n).fill(-1);
@@ -50,19 +53,23 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const remainingWork = new Float64Array(n);
   const share = new Float64Array(n);
   const sinceNs = new Float64Array(n);
-  const version = new Int32Array(n);
+  // When each running compute op is due to end. Its end event carries only the op: an event whose
+  // time is no longer the op's due time is stale (the op was rescheduled when its share changed).
+  const dueNs = new Float64Array(n).fill(-1);
   // Each collective part's rank within its collective.
   const rankOf = new Int32Array(n).fill(-1);
   for (const c of graph.collectives) c.partOps.forEach((id, r) => (rankOf[id] = r));
+
+  // Only collectives that hold SMs slow compute down; without them no running list is kept.
+  const holdsSms = graph.collectives.some((c) => (c.spec.sms ?? 0) > 0);
 
   const computeShare = (gpu: number) => Math.max(1 / sms, 1 - commSms[gpu]! / sms);
 
   const tryStartStream = (s: number) => {
     if (streamBusy[s]) return;
-    const queue = graph.streamOps[s]!;
-    const head = streamHead[s]!;
-    if (head >= queue.length) return;
-    const id = queue[head]!;
+    const head = streamStart[s]! + streamHead[s]!;
+    if (head >= streamStart[s + 1]!) return;
+    const id = streamList[head]!;
     if (pendingDeps[id]! > 0) return;
     streamBusy[s] = 1;
     startNs[id] = engine.now;
@@ -73,25 +80,32 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const startCompute = (id: OpId) => {
     const gpu = gpuOf[id]!;
     remainingWork[id] = graph.workNsOf[id]!;
+    if (!holdsSms) {
+      share[id] = 1;
+      return scheduleComputeEnd(id);
+    }
     share[id] = computeShare(gpu);
     sinceNs[id] = engine.now;
     running[gpu]!.push(id);
     scheduleComputeEnd(id);
   };
 
-  const onComputeEnd = (packed: number) => {
-    const id = Math.floor(packed / VERSIONS);
-    if (packed % VERSIONS !== version[id]) return;
-    const list = running[gpuOf[id]!]!;
-    list[list.indexOf(id)] = list[list.length - 1]!;
-    list.pop();
+  const onComputeEnd = (id: number) => {
+    if (dueNs[id] !== engine.now || endNs[id]! !== -1) return;
+    if (holdsSms) {
+      const list = running[gpuOf[id]!]!;
+      list[list.indexOf(id)] = list[list.length - 1]!;
+      list.pop();
+    }
     finish(id);
   };
 
   const scheduleComputeEnd = (id: OpId) => {
-    const v = (version[id] = (version[id]! + 1) % VERSIONS);
     const delay = Math.ceil(remainingWork[id]! / share[id]! - 1e-9);
-    engine.after(Math.max(0, delay), onComputeEnd, NORMAL, id * VERSIONS + v);
+    const at = engine.now + (delay > 0 ? delay : 0);
+    if (at === dueNs[id]) return; // its end event is already due then
+    dueNs[id] = at;
+    engine.at(at, onComputeEnd, NORMAL, id);
   };
 
   const changeCommSms = (gpu: number, delta: number) => {
@@ -159,8 +173,9 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
     const s = streamOf[id]!;
     streamBusy[s] = 0;
     streamHead[s]!++;
-    for (let j = dependents.start[id]!; j < dependents.start[id + 1]!; j++) {
-      const d = dependents.list[j]!;
+    const end = dependentsStart[id + 1]!;
+    for (let j = dependentsStart[id]!; j < end; j++) {
+      const d = dependentsList[j]!;
       if (--pendingDeps[d]! === 0) tryStartStream(streamOf[d]!);
     }
     tryStartStream(s);
