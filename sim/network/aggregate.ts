@@ -189,6 +189,8 @@ export class SizedAggregate extends Aggregate {
   private taken: Int32Array = new Int32Array(0);
   private fenCount: Float64Array | undefined;
   private fenBytes: Float64Array | undefined;
+  /** Per own position: what its W adds to the simultaneous-start W, fixed at its start (see start). */
+  private offset: Float64Array = new Float64Array(0);
 
   /** Counts one transfer of `bytes` (before seal). */
   add(bytes: number): void {
@@ -206,6 +208,7 @@ export class SizedAggregate extends Aggregate {
     this.fullW = new Float64Array(m);
     this.startedAt = new Uint8Array(m);
     this.taken = new Int32Array(m);
+    this.offset = new Float64Array(m);
     let sum = 0;
     for (let j = 0; j < m; j++) {
       this.fullW[j] = sum + (m - j) * sorted[j]!;
@@ -231,7 +234,19 @@ export class SizedAggregate extends Aggregate {
     return first + this.taken[first]!++;
   }
 
-  start(t: number, bytes: number, own: number): void {
+  /**
+   * Transfer `own` (size `bytes`, sorted from `first`) starts at t. Processor sharing runs from its
+   * own start: bytes served before do not delay it, and of the backlog B then, the earlier
+   * transfers can hold it back by at most min(B, sum of min(s_q, s_f) over them). Its W is then
+   * X(t) + min(B, W_before) + (its and later transfers' share), i.e. the all-started-together W plus
+   * a fixed offset X(t) + min(B, W_before) - W_before. Transfers started together get offset 0.
+   */
+  start(t: number, bytes: number, own: number, first: number): void {
+    if (this.startedCount > 0) {
+      const x = this.servedAt(t);
+      const before = this.startedW(first, bytes);
+      this.offset[own] = x + Math.min(this.startedBytes - x, before) - before;
+    }
     this.startedAt[own] = 1;
     if (this.fenCount) {
       fenwickAdd(this.fenCount, own, 1);
@@ -240,8 +255,13 @@ export class SizedAggregate extends Aggregate {
     this.started(t, 1, bytes);
   }
 
-  /** W for a transfer of `bytes` whose size starts at sorted position `first`. */
-  threshold(first: number, bytes: number): number {
+  /** W for transfer `own` of `bytes` whose size starts at sorted position `first`. */
+  threshold(first: number, bytes: number, own: number): number {
+    return this.startedW(first, bytes) + this.offset[own]!;
+  }
+
+  /** Sum over the started transfers q of min(s_q, bytes), `first` the sorted position of `bytes`. */
+  private startedW(first: number, bytes: number): number {
     if (this.startedCount === this.weight) return this.fullW[first]!;
     if (!this.fenCount) {
       const m = this.sorted.length;

@@ -211,7 +211,7 @@ export class TransfersRun implements FluidRun {
     for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) {
       const a = this.aggregates[this.agg[k]!]!;
       this.sinks.linkBytes[a.link]! += bytes;
-      a.start(now, bytes, this.ownPos[k]!);
+      a.start(now, bytes, this.ownPos[k]!, this.firstPos[k]!);
       core.aggregateStarted(a);
     }
     if (this.followStart[i + 1]! > this.followStart[i]!) {
@@ -237,7 +237,7 @@ export class TransfersRun implements FluidRun {
     let critical: Aggregate | undefined;
     for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) {
       const a = this.aggregates[this.agg[k]!]!;
-      let at = a.timeToServe(a.threshold(this.firstPos[k]!, bytes));
+      let at = a.timeToServe(a.threshold(this.firstPos[k]!, bytes, this.ownPos[k]!));
       const floor = start + bytes / capacity[a.link]!;
       if (at < floor) at = floor;
       if (at > drain) {
