@@ -180,102 +180,125 @@ export abstract class Aggregate {
   }
 }
 
-/** Transfers of arbitrary sizes (the generic runner's). */
+/**
+ * Transfers of arbitrary sizes that may start at any time (the generic runner's): processor
+ * sharing run exactly, as generalized processor sharing in served-bytes space. Every active
+ * transfer gets the same share, so a virtual clock V advancing at dV/dX = 1/N (N active transfers)
+ * measures what each has received; transfer f started when V was V_f leaves when V reaches its
+ * tag F_f = V_f + s_f. From the sweep point (X_s, V_s) of the last start, with no later start,
+ * f leaves the link when X reaches
+ *
+ *     X_f = X_s + sum over active q of min(F_q, F_f) - N V_s
+ *
+ * (each active transfer is served up to the smaller of its own tag and f's). Transfers started
+ * together give the simultaneous-start W of the counted aggregate. A later start only adds a
+ * competitor, so a projection from these can only be early.
+ */
 export class SizedAggregate extends Aggregate {
-  private sizes: number[] = [];
-  private sorted: Float64Array = new Float64Array(0);
-  private fullW: Float64Array = new Float64Array(0);
-  private startedAt: Uint8Array = new Uint8Array(0);
-  private taken: Int32Array = new Int32Array(0);
-  private fenCount: Float64Array | undefined;
-  private fenBytes: Float64Array | undefined;
-  /** Per own position: what its W adds to the simultaneous-start W, fixed at its start (see start). */
-  private offset: Float64Array = new Float64Array(0);
+  private slots = 0;
+  /** Per slot: its tag, and the served bytes at which it left (-1: not yet, as of the sweep point). */
+  private tag: Float64Array = new Float64Array(0);
+  private leftAt: Float64Array = new Float64Array(0);
+  /** Active tags, sorted, in [head, tail), with the slot of each; prefix sums from head (when not stale). */
+  private sortedTags: Float64Array = new Float64Array(0);
+  private sortedSlots: Int32Array = new Int32Array(0);
+  private prefix: Float64Array = new Float64Array(0);
+  private prefixStale = true;
+  private head = 0;
+  private tail = 0;
+  /** The sweep point: served bytes and virtual time at the last start. */
+  private sweptX = 0;
+  private sweptV = 0;
 
   /** Counts one transfer of `bytes` (before seal). */
   add(bytes: number): void {
     this.weight++;
     this.totalBytes += bytes;
-    this.sizes.push(bytes);
   }
 
-  /** Sorts the sizes; W per position for when every transfer has started. */
+  /** Sizes the per-transfer arrays (after every add). */
   seal(): void {
-    const m = this.sizes.length;
-    const sorted = Float64Array.from(this.sizes).sort();
-    this.sizes = [];
-    this.sorted = sorted;
-    this.fullW = new Float64Array(m);
-    this.startedAt = new Uint8Array(m);
-    this.taken = new Int32Array(m);
-    this.offset = new Float64Array(m);
-    let sum = 0;
-    for (let j = 0; j < m; j++) {
-      this.fullW[j] = sum + (m - j) * sorted[j]!;
-      sum += sorted[j]!;
-    }
+    const m = this.weight;
+    this.tag = new Float64Array(m);
+    this.leftAt = new Float64Array(m).fill(-1);
+    this.sortedTags = new Float64Array(m);
+    this.sortedSlots = new Int32Array(m);
+    this.prefix = new Float64Array(m + 1);
   }
 
-  /** The first sorted position of `bytes` (equal sizes share W). */
-  positionOf(bytes: number): number {
-    const a = this.sorted;
-    let lo = 0;
-    let hi = a.length;
+  /** A slot for one of its transfers (once per transfer, after seal). */
+  claim(): number {
+    return this.slots++;
+  }
+
+  /** The transfer in `slot` (`bytes`) starts at t. */
+  start(t: number, bytes: number, slot: number): void {
+    this.sweepTo(this.servedAt(t));
+    const f = this.sweptV + bytes;
+    this.tag[slot] = f;
+    // Insert into the sorted active tags (after equal ones).
+    const tags = this.sortedTags;
+    let lo = this.head;
+    let hi = this.tail;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (a[mid]! < bytes) lo = mid + 1;
+      if (tags[mid]! <= f) lo = mid + 1;
       else hi = mid;
     }
-    return lo;
-  }
-
-  /** A distinct sorted position for one transfer whose size starts at `first` (once per transfer). */
-  claim(first: number): number {
-    return first + this.taken[first]!++;
-  }
-
-  /**
-   * Transfer `own` (size `bytes`, sorted from `first`) starts at t. Processor sharing runs from its
-   * own start: bytes served before do not delay it, and of the backlog B then, the earlier
-   * transfers can hold it back by at most min(B, sum of min(s_q, s_f) over them). Its W is then
-   * X(t) + min(B, W_before) + (its and later transfers' share), i.e. the all-started-together W plus
-   * a fixed offset X(t) + min(B, W_before) - W_before. Transfers started together get offset 0.
-   */
-  start(t: number, bytes: number, own: number, first: number): void {
-    if (this.startedCount > 0) {
-      const x = this.servedAt(t);
-      const before = this.startedW(first, bytes);
-      this.offset[own] = x + Math.min(this.startedBytes - x, before) - before;
+    if (lo < this.tail) {
+      tags.copyWithin(lo + 1, lo, this.tail);
+      this.sortedSlots.copyWithin(lo + 1, lo, this.tail);
     }
-    this.startedAt[own] = 1;
-    if (this.fenCount) {
-      fenwickAdd(this.fenCount, own, 1);
-      fenwickAdd(this.fenBytes!, own, bytes);
-    }
+    tags[lo] = f;
+    this.sortedSlots[lo] = slot;
+    this.tail++;
+    this.prefixStale = true;
     this.started(t, 1, bytes);
   }
 
-  /** W for transfer `own` of `bytes` whose size starts at sorted position `first`. */
-  threshold(first: number, bytes: number, own: number): number {
-    return this.startedW(first, bytes) + this.offset[own]!;
+  /** Moves the sweep point to served bytes x, retiring the transfers that left before. */
+  private sweepTo(x: number): void {
+    const tags = this.sortedTags;
+    while (this.tail > this.head) {
+      const n = this.tail - this.head;
+      const next = tags[this.head]!;
+      const reach = this.sweptX + n * (next - this.sweptV);
+      if (reach > x) {
+        this.sweptV += (x - this.sweptX) / n;
+        this.sweptX = x;
+        return;
+      }
+      this.sweptX = reach;
+      this.sweptV = next;
+      while (this.head < this.tail && tags[this.head]! <= next) this.leftAt[this.sortedSlots[this.head++]!] = reach;
+      this.prefixStale = true;
+    }
+    this.sweptX = x;
   }
 
-  /** Sum over the started transfers q of min(s_q, bytes), `first` the sorted position of `bytes`. */
-  private startedW(first: number, bytes: number): number {
-    if (this.startedCount === this.weight) return this.fullW[first]!;
-    if (!this.fenCount) {
-      const m = this.sorted.length;
-      this.fenCount = new Float64Array(m + 1);
-      this.fenBytes = new Float64Array(m + 1);
-      for (let p = 0; p < m; p++) {
-        if (!this.startedAt[p]) continue;
-        fenwickAdd(this.fenCount, p, 1);
-        fenwickAdd(this.fenBytes, p, this.sorted[p]!);
-      }
+  /** Served bytes at which the transfer in `slot` leaves the link, if nothing else starts. */
+  leaveAt(slot: number): number {
+    const left = this.leftAt[slot]!;
+    if (left >= 0) return left;
+    const f = this.tag[slot]!;
+    const { sortedTags: tags, prefix, head, tail } = this;
+    if (this.prefixStale) {
+      // prefix[i] is the sum of tags[head .. i).
+      let sum = 0;
+      prefix[head] = 0;
+      for (let i = head; i < tail; i++) prefix[i + 1] = sum += tags[i]!;
+      this.prefixStale = false;
     }
-    // Started transfers below `first` are smaller and count whole; the others count s_f each.
-    const countBelow = fenwickSum(this.fenCount, first);
-    return fenwickSum(this.fenBytes!, first) + (this.startedCount - countBelow) * bytes;
+    // Active tags up to f count whole, the later ones f each.
+    let lo = head;
+    let hi = tail;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (tags[mid]! <= f) lo = mid + 1;
+      else hi = mid;
+    }
+    const served = prefix[lo]! + (tail - lo) * f - (tail - head) * this.sweptV;
+    return this.sweptX + served;
   }
 }
 
@@ -451,15 +474,4 @@ export class CountedAggregate extends Aggregate {
     }
     this.timesAt = this.changes;
   }
-}
-
-function fenwickAdd(tree: Float64Array, pos: number, value: number): void {
-  for (let i = pos + 1; i < tree.length; i += i & -i) tree[i]! += value;
-}
-
-/** Sum over positions [0, pos). */
-function fenwickSum(tree: Float64Array, pos: number): number {
-  let s = 0;
-  for (let i = pos; i > 0; i -= i & -i) s += tree[i]!;
-  return s;
 }

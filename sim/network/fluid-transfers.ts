@@ -75,11 +75,10 @@ export class TransfersRun implements FluidRun {
   private readonly followers: Int32Array;
   private readonly startNs: Float64Array;
   private readonly latencyNs: Float64Array;
-  /** Per transfer and route link (stride MAX_LINKS): the aggregate, the first sorted position of its size, its own. */
+  /** Per transfer and route link (stride MAX_LINKS): the aggregate, and the transfer's slot in it. */
   private readonly linkCount: Uint8Array;
   private readonly agg: Int32Array;
-  private readonly firstPos: Int32Array;
-  private readonly ownPos: Int32Array;
+  private readonly slot: Int32Array;
   private readonly aggregates: SizedAggregate[] = [];
   private readonly srcRank: Int32Array;
   private readonly dstRank: Int32Array;
@@ -150,14 +149,9 @@ export class TransfersRun implements FluidRun {
       }
     }
     for (const a of this.aggregates) a.seal();
-    this.firstPos = new Int32Array(n * MAX_LINKS);
-    this.ownPos = new Int32Array(n * MAX_LINKS);
+    this.slot = new Int32Array(n * MAX_LINKS);
     for (let i = 0; i < n; i++) {
-      for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) {
-        const a = this.aggregates[this.agg[k]!]!;
-        this.firstPos[k] = a.positionOf(t.bytes[i]!);
-        this.ownPos[k] = a.claim(this.firstPos[k]!);
-      }
+      for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) this.slot[k] = this.aggregates[this.agg[k]!]!.claim();
     }
     for (let r = 0; r < ranks; r++) {
       involvedCount[r + 1]! += involvedCount[r]!;
@@ -211,7 +205,7 @@ export class TransfersRun implements FluidRun {
     for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) {
       const a = this.aggregates[this.agg[k]!]!;
       this.sinks.linkBytes[a.link]! += bytes;
-      a.start(now, bytes, this.ownPos[k]!, this.firstPos[k]!);
+      a.start(now, bytes, this.slot[k]!);
       core.aggregateStarted(a);
     }
     if (this.followStart[i + 1]! > this.followStart[i]!) {
@@ -228,7 +222,7 @@ export class TransfersRun implements FluidRun {
     for (const i of this.leadersToProject.splice(0)) this.projectLeader(i);
   }
 
-  /** When transfer i drains: per link, when its aggregate has served W, never before start + bytes at the full link rate. */
+  /** When transfer i drains: per link, when its aggregate has served it out, never before start + bytes at the full link rate. */
   private drainOf(i: number): number {
     const start = this.startNs[i]!;
     const bytes = this.t.bytes[i]!;
@@ -237,7 +231,7 @@ export class TransfersRun implements FluidRun {
     let critical: Aggregate | undefined;
     for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) {
       const a = this.aggregates[this.agg[k]!]!;
-      let at = a.timeToServe(a.threshold(this.firstPos[k]!, bytes, this.ownPos[k]!));
+      let at = a.timeToServe(a.leaveAt(this.slot[k]!));
       const floor = start + bytes / capacity[a.link]!;
       if (at < floor) at = floor;
       if (at > drain) {
