@@ -12,4 +12,4 @@ export { pipelineOrder, pipelineShape } from './pipeline-order.ts';
 export type { PipelineOrder, PipelineSchedule, PipelineShape } from './pipeline-order.ts';
 export { OPTIMIZER_BYTES_PER_PARAM, denseParamsOfLayer, trainPipeline } from './train-step.ts';
 export type { TrainPipeline } from './train-step.ts';
-export type { StepPlan } from './step-plan.ts';
+export type { StepPlan, UsedTraffic } from './step-plan.ts';

@@ -18,6 +18,13 @@ import type { ExpertPlacement, LayerTraffic } from '../replay/index.ts';
 import { createRng } from '../core/index.ts';
 import type { StepInput } from './step-input.ts';
 
+export interface UsedTraffic {
+  moeLayer: number;
+  mb: number;
+  group: number;
+  traffic: LayerTraffic;
+}
+
 export interface StepPlan {
   input: StepInput;
   model: ModelPreset;
@@ -49,6 +56,12 @@ export interface StepPlan {
   tokens: Int32Array[][];
   placement(moeLayer: number): ExpertPlacement;
   traffic(moeLayer: number, mb: number, group: number): LayerTraffic;
+  /**
+   * The traffic this plan has been asked for so far, in first-use order: once a schedule is built,
+   * every (MoE layer, micro-batch, EP group) it computes (in training only the groups of the
+   * pipeline stages that hold the layer).
+   */
+  usedTraffic(): readonly UsedTraffic[];
   groupGpus(group: number): number[];
 }
 
@@ -125,8 +138,11 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
   const groupGpus = (group: number) => Array.from({ length: ep }, (_, r) => group * ep + r);
   const cache = trafficCacheOf(input);
   const scratch = createTrafficScratch();
+  const used = new Map<string, UsedTraffic>();
   const traffic = (moeLayer: number, mb: number, group: number): LayerTraffic => {
     const key = `${microBatches}/${moeLayer}/${mb}/${group}`;
+    const seen = used.get(key);
+    if (seen) return seen.traffic;
     let t = cache.get(key);
     if (!t) {
       t = buildLayerTraffic({
@@ -140,6 +156,7 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
       });
       cache.set(key, t);
     }
+    used.set(key, { moeLayer, mb, group, traffic: t });
     return t;
   };
   return {
@@ -164,6 +181,7 @@ export function planStep(input: StepInput, microBatches: number): StepPlan {
     tokens,
     placement,
     traffic,
+    usedTraffic: () => [...used.values()],
     groupGpus,
   };
 }

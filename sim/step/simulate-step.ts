@@ -44,6 +44,8 @@ export function simulateStep(input: StepInput, name: ScheduleName): ScheduleResu
     executeOptionsFor(input.topology, { networkModel: input.networkModel ?? 'fluid', recomputeFraction: input.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION }),
   );
   const fit = schedule.applies(input.model);
+  // Before the metrics: it reads exactly the traffic the build asked for.
+  const expertTokens = expertTokensPerGpu(plan);
   return {
     metrics: {
       name,
@@ -51,7 +53,7 @@ export function simulateStep(input: StepInput, name: ScheduleName): ScheduleResu
       ...(schedule.summarize ? schedule.summarize(plan, timeline) : summarize(plan, timeline.makespanNs, timeline.spans)),
     },
     timeline,
-    expertTokensPerGpu: expertTokensPerGpu(plan),
+    expertTokensPerGpu: expertTokens,
   };
 }
 
@@ -154,8 +156,18 @@ export function acceptedTokensPerStep(draftTokens: number, acceptance: number): 
   return sum;
 }
 
+/**
+ * FFN experts per token averaged over the MoE layers, each layer read from the first micro-batch
+ * and EP group that computes it (the traffic the schedule built; in training, group 0 holds only
+ * the first stage's layers).
+ */
 function meanFfnExpertsPerToken(plan: StepPlan): number {
+  const first = new Map<number, { mb: number; group: number; value: number }>();
+  for (const { moeLayer, mb, group, traffic } of plan.usedTraffic()) {
+    const seen = first.get(moeLayer);
+    if (!seen || mb < seen.mb || (mb === seen.mb && group < seen.group)) first.set(moeLayer, { mb, group, value: traffic.ffnExpertsPerToken });
+  }
   let sum = 0;
-  for (let l = 0; l < plan.moeLayers; l++) sum += plan.traffic(l, 0, 0).ffnExpertsPerToken;
+  for (let l = 0; l < plan.moeLayers; l++) sum += first.get(l)?.value ?? plan.traffic(l, 0, 0).ffnExpertsPerToken;
   return plan.moeLayers > 0 ? sum / plan.moeLayers : 0;
 }

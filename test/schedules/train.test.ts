@@ -206,6 +206,12 @@ describe('training graph structure', () => {
       expect(s1.has('L0.mb0.attn')).toBe(false);
       expect(s1.has('head.mb3.lm-head')).toBe(true);
     });
+    it("counts expert tokens only on the stage that holds the MoE layers: 2 layers x 4 micro-batches x 64 tokens x 8 GPUs x top-4", () => {
+      // Both MoE layers (L1, L2) are in stage 1 (GPUs 8-15); stage 0's EP group computes none of them.
+      const tokens = simulateStep(input, 'shared-overlap').expertTokensPerGpu!;
+      expect(tokens.slice(0, 8)).toEqual(new Array(8).fill(0));
+      expect(tokens.slice(8).reduce((a, b) => a + b, 0)).toBe(2 * 4 * 64 * 8 * 4);
+    });
     it('hands activations forward and gradients back as pipeline sends', () => {
       expect(s1.dependsOn('L1.mb0.attn', 'pp.fwd.s1.mb0')).toBe(true);
       expect(s1.find('pp.fwd.s1.mb0').kind).toBe('pp-send');
