@@ -320,8 +320,11 @@ export class CountRows {
   readonly tokensTree: Float64Array;
   /** Departure time per count value, as of the aggregate's last refresh. */
   readonly times: Float64Array;
+  /** Per row (an aggregate's `row`): 1 when its times are stale, so an owner can check many rows without touching the aggregates. */
+  readonly stale: Uint8Array;
 
-  constructor(size: number) {
+  constructor(size: number, rows = 1) {
+    this.stale = new Uint8Array(rows).fill(1);
     this.histogram = new Float64Array(size);
     this.started = new Float64Array(size);
     this.fullW = new Float64Array(size);
@@ -346,12 +349,16 @@ export class CountedAggregate extends Aggregate {
   private treesAt = -1;
   private timesAt = -1;
 
-  constructor(link: number, owner: ChangeCounter, scale: number, rows: CountRows, base: number, width: number) {
+  /** Its index among the rows' aggregates (for `rows.stale`). */
+  readonly row: number;
+
+  constructor(link: number, owner: ChangeCounter, scale: number, rows: CountRows, base: number, width: number, row = 0) {
     super(link, owner);
     this.scale = scale;
     this.rows = rows;
     this.base = base;
     this.width = width;
+    this.row = row;
   }
 
   /** One more transfer of `count` tokens (before seal), for owners that do not fill the histogram themselves. */
@@ -405,11 +412,13 @@ export class CountedAggregate extends Aggregate {
   /** `n` transfers of `tokens` in all, already counted in the started row, start at t. */
   commitStaged(t: number, n: number, tokens: number): void {
     this.changes++;
+    this.rows.stale[this.row] = 1;
     this.started(t, n, tokens * this.scale);
   }
 
   override setRate(t: number, rate: number): void {
     this.changes++;
+    this.rows.stale[this.row] = 1;
     super.setRate(t, rate);
   }
 
@@ -452,6 +461,11 @@ export class CountedAggregate extends Aggregate {
     return this.rows.times[this.base + count]!;
   }
 
+  /** Brings its times row up to date (after `rows.stale` said it is not). */
+  refresh(): void {
+    if (this.timesAt !== this.changes) this.refreshTimes();
+  }
+
   /**
    * Refreshes the times row in one pass: W grows with the count value, so the segment that serves
    * it only moves forward (no search per value).
@@ -473,5 +487,6 @@ export class CountedAggregate extends Aggregate {
       times[base + c] = k === segs - 1 || w <= this.servedAtSegment(0) ? this.timeToServe(w) : this.timeInSegment(k, w);
     }
     this.timesAt = this.changes;
+    this.rows.stale[this.row] = 0;
   }
 }

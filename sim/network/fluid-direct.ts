@@ -58,6 +58,10 @@ export class DirectRun implements FluidRun {
   private readonly tiers: (CountedAggregate[] | undefined)[];
   private readonly nicLatency: Float64Array;
   private readonly nicCapacity: Float64Array;
+  /** Per ordered node pair: ns per token at the slowest link (scale / nicCapacity). */
+  private readonly nicNsPerToken: Float64Array;
+  /** countsT[j * n + i] = counts[i * n + j]: what each rank receives, as a row. */
+  private readonly countsT: Int32Array;
   private readonly nvLatency: number;
   private readonly nvCapacity: number;
   private readonly firstNode: number;
@@ -118,6 +122,7 @@ export class DirectRun implements FluidRun {
     this.tiers = new Array(pairs);
     this.nicLatency = new Float64Array(pairs);
     this.nicCapacity = new Float64Array(pairs);
+    this.nicNsPerToken = new Float64Array(pairs);
     this.maxNicLatencyFrom = new Float64Array(nodes);
     this.maxNicLatencyTo = new Float64Array(nodes);
     const firstGpuOf = new Int32Array(nodes).fill(-1);
@@ -137,6 +142,7 @@ export class DirectRun implements FluidRun {
         let slowest = Infinity;
         for (const l of route.links) slowest = Math.min(slowest, capacity[l]!);
         this.nicCapacity[pair] = slowest;
+        this.nicNsPerToken[pair] = scale / slowest;
         // The NIC ports are the first and last links; the ones between are switch tiers.
         if (route.links.length > 2) tierLinks[pair] = route.links.slice(1, -1);
       }
@@ -167,7 +173,7 @@ export class DirectRun implements FluidRun {
     }
     const offset = (this.offset = new Int32Array(4 * n + 1));
     for (let p = 0; p < 4 * n; p++) offset[p + 1] = offset[p]! + (maxOf[p]! > 0 ? maxOf[p]! + 1 : 0);
-    const rows = (this.rows = new CountRows(offset[4 * n]!));
+    const rows = (this.rows = new CountRows(offset[4 * n]!, 4 * n));
     // A tier link's largest count: the largest of the node pairs routed over it.
     const tierMax = new Map<number, number>();
     for (let pair = 0; pair < pairs; pair++) {
@@ -203,11 +209,13 @@ export class DirectRun implements FluidRun {
       const linkOf = [links.nvlinkOut(g), links.nicOut(g), links.nvlinkIn(g), links.nicIn(g)];
       for (let k = 0; k < 4; k++) {
         const port = 4 * r + k;
-        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, rows, offset[port]!, offset[port + 1]! - offset[port]!));
+        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, rows, offset[port]!, offset[port + 1]! - offset[port]!, port));
         p.seal();
       }
     }
     for (const t of tierOfLink.values()) t.seal();
+    // The peer loop without tiers reads what each rank receives as a row.
+    this.countsT = tierOfLink.size === 0 ? transpose(counts, n) : EMPTY_COUNTS;
     this.tierCount = tierOfLink.size;
     provideSegments([...this.ports, ...tierOfLink.values()], n);
   }
@@ -282,8 +290,11 @@ export class DirectRun implements FluidRun {
     }
   }
 
+  /** When a transfer of `count` tokens leaves port `port` (from the shared times row). */
   private timeAt(port: number, count: number): number {
-    return this.ports[port]!.timeOfCount(count);
+    const rows = this.rows;
+    if (rows.stale[port]) this.ports[port]!.refresh();
+    return rows.times[this.offset[port]! + count]!;
   }
 
   /** The switch tier that decided the last `arrival` (undefined: the port did). */
@@ -337,6 +348,7 @@ export class DirectRun implements FluidRun {
         criticalTier = undefined;
       }
     }
+    if (this.tierCount === 0) return this.projectPeers(r, done, critical);
     // Each peer's port (and the tiers between): one transfer each way.
     const startNs = this.startNs;
     for (let j = 0; j < n; j++) {
@@ -366,6 +378,57 @@ export class DirectRun implements FluidRun {
     this.core.critical = criticalTier ?? (critical >= 0 ? ports[critical] : undefined);
     return done;
   }
+
+  /**
+   * `project`'s peer loop when no switch tier is crossed (the common case), on flat arrays: each
+   * peer's port time read from the shared times row, refreshed only where `rows.stale` says so.
+   */
+  private projectPeers(r: number, done: number, critical: number): number {
+    const { n, counts, countsT, node, ports, offset, startNs, nicLatency, nicNsPerToken } = this;
+    const { times, stale } = this.rows;
+    const nr = node[r]!;
+    const pairBase = (nr - this.firstNode) * this.nodes - this.firstNode;
+    const pairTo = (nr - this.firstNode) - this.firstNode * this.nodes;
+    const nodes = this.nodes;
+    const start = startNs[r]!;
+    const nvLatency = this.nvLatency;
+    const nvPerToken = this.scale / this.nvCapacity;
+    const row = r * n;
+    for (let j = 0; j < n; j++) {
+      const sent = counts[row + j]!;
+      const received = countsT[row + j]!;
+      if ((sent <= 0 && received <= 0) || j === r) continue;
+      const nj = node[j]!;
+      const same = nj === nr;
+      if (sent > 0) {
+        const port = 4 * j + (same ? IN_NV : IN_NIC);
+        if (stale[port]) ports[port]!.refresh();
+        let at = times[offset[port]! + sent]!;
+        const floor = start + sent * (same ? nvPerToken : nicNsPerToken[pairBase + nj]!);
+        if (at < floor) at = floor;
+        at += same ? nvLatency : nicLatency[pairBase + nj]!;
+        if (at > done) {
+          done = at;
+          critical = port;
+        }
+      }
+      if (received > 0) {
+        const port = 4 * j + (same ? OUT_NV : OUT_NIC);
+        if (stale[port]) ports[port]!.refresh();
+        let at = times[offset[port]! + received]!;
+        const pair = nj * nodes + pairTo;
+        const floor = startNs[j]! + received * (same ? nvPerToken : nicNsPerToken[pair]!);
+        if (at < floor) at = floor;
+        at += same ? nvLatency : nicLatency[pair]!;
+        if (at > done) {
+          done = at;
+          critical = port;
+        }
+      }
+    }
+    this.core.critical = critical >= 0 ? ports[critical] : undefined;
+    return done;
+  }
 }
 
 /**
@@ -384,6 +447,14 @@ function provideSegments(aggregates: Aggregate[], ranks: number): void {
     a.provideSegments(store, 4 * at, room(a));
     at += room(a);
   }
+}
+
+const EMPTY_COUNTS = new Int32Array(0);
+
+function transpose(counts: Int32Array, n: number): Int32Array {
+  const out = new Int32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = counts[i * n + j]!;
+  return out;
 }
 
 /** The matrix's counts as rank-major Int32 (row i = what rank i sends). */
