@@ -48,25 +48,26 @@ describe('fluid vs exact max-min over 240 random exchanges (seed 7)', () => {
     }
   });
 
-  it('direct exchanges over an oversubscribed tier: step within 25%, ranks within 60%', () => {
+  it('direct exchanges over an oversubscribed tier: step within 25%, ranks within 50%', () => {
     // Worst here: step 21.8% (a hot destination), rank 47.2% (sparse): a shared uplink's bottleneck moves as transfers finish,
     // which one share per collective on each link does not follow.
     const w = worst('direct/');
     const over = results.filter((r) => r.category.startsWith('direct/') && r.category.includes('/over/'));
     expect(Math.max(...over.map((r) => r.stepError))).toBeLessThanOrEqual(0.25);
-    expect(Math.max(...over.map((r) => r.rankError))).toBeLessThanOrEqual(0.6);
+    expect(Math.max(...over.map((r) => r.rankError))).toBeLessThanOrEqual(0.5);
     expect(w.cases).toBeGreaterThan(100);
   });
 
-  it('two-hop exchanges: step within 25%, ranks within 100%', () => {
+  it('two-hop exchanges: step within 20%, ranks within 90%', () => {
     // Worst here: step 17.5% (hot, concurrent), rank 86.3% (dense, oversubscribed, concurrent): the
     // relay hop's pieces each share a port with the other collectives' pieces, one share per
     // collective in proportion to all its transfers on the link, and since the combine direction
     // chains its gather pieces (issue 11) most of those transfers have not started yet, so a
     // combine takes more than its share from a concurrent collective. Before the combine
-    // pipelined, the worst rank was 60.1%.
+    // pipelined, the worst rank was 60.1%; before processor sharing ran from each transfer's own
+    // start, 89.7%.
     const w = worst('two-hop/');
-    expect(w.step).toBeLessThanOrEqual(0.25);
-    expect(w.rank).toBeLessThanOrEqual(1.0);
+    expect(w.step).toBeLessThanOrEqual(0.2);
+    expect(w.rank).toBeLessThanOrEqual(0.9);
   });
 });
