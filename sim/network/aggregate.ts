@@ -2,16 +2,20 @@
 //
 // Served bytes X(t) grow at the aggregate's rate r but never past the bytes started so far S(t)
 // (a link cannot serve what is not on it): X(t) = min(S_k, X_k + r_k (t - t_k)) on segment k,
-// where a segment starts at each start of one of its transfers and each change of its rate. X is
-// non-decreasing, so the time it reaches W is found by a binary search over the segments.
+// where a segment starts at each change of its rate and at each start that finds the link caught
+// up (a start while backlogged only raises the open segment's cap). X is non-decreasing, so the
+// time it reaches a value is found by a binary search over the segments.
 //
-// Inside the aggregate its transfers share the service equally (processor sharing): transfer f of
-// s_f bytes has left the link once X reaches W(f) = sum over the transfers q started so far of
-// min(s_q, s_f). W never exceeds S, so it is always reached. Two ways to know the sizes:
-// - by size (`SizedAggregate`): sorted once, with W per position once all have started, and a
-//   Fenwick tree over sorted positions before that;
-// - by count (`CountedAggregate`): sizes are integer counts (tokens) x one scale, kept as a
-//   histogram, with W per count value and a Fenwick tree over count values.
+// Inside the aggregate its transfers share the service equally (processor sharing). Two forms:
+// - by count (`CountedAggregate`, the direct all-to-all's ports): sizes are integer counts
+//   (tokens) x one scale, kept as a histogram; transfer f has left once X reaches
+//   W(f) = sum over the transfers q started so far of min(s_q, s_f), which is processor sharing
+//   for transfers that start together (a rank's sends all start with its part), with W per count
+//   value and a Fenwick tree over count values while some have not started;
+// - by size (`SizedAggregate`, the generic runner's relays and rings, whose pieces start one
+//   after another): generalized processor sharing run exactly, each transfer from its own start
+//   (see the class).
+// Either way the leave point never exceeds S, so it is always reached.
 
 /** Counts every change to a run's aggregates, so a projection can tell it is still exact. */
 export interface ChangeCounter {

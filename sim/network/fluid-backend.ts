@@ -6,9 +6,10 @@
 // - Link l (capacity C) is divided among its active aggregates in proportion to their transfer
 //   counts w: aggregate a is served at r_a = C x w_a / sum(w) bytes/ns. An aggregate is active from
 //   its first transfer's start until it has served every byte its collective puts on the link.
-// - Inside an aggregate its transfers share its service equally: transfer f of s_f bytes has left
-//   the link when the aggregate has served W(f) = sum over started transfers q of min(s_q, s_f),
-//   and never sooner than s_f at the route's slowest link rate after it started.
+// - Inside an aggregate its transfers share its service equally (processor sharing, each from its
+//   own start; aggregate.ts): for transfers started together, transfer f of s_f bytes has left the
+//   link when the aggregate has served W(f) = sum over started transfers q of min(s_q, s_f). Never
+//   sooner than s_f at the route's slowest link rate after it started.
 // - A transfer has left the network when it has left every link of its route, and arrives its
 //   route's latency later. A part is done when every transfer it sends or receives has arrived.
 //
