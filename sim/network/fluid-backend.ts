@@ -63,10 +63,9 @@ export function createFluidBackend(ctx: BackendContext): NetworkBackend {
     const a = spec.algorithm;
     // A low-latency exchange over NVLink inside nodes has a direct all-to-all's routes.
     const direct = a.kind === 'direct-all-to-all' || (a.kind === 'low-latency-all-to-all' && a.intraNode === 'nvlink');
-    const maxCount = direct ? directCountsFit(a.matrix) : undefined;
     const run =
-      direct && maxCount !== undefined
-        ? new DirectRun(core, cluster.topology, cluster, spec.gpus, (a as { matrix: TrafficMatrix }).matrix, maxCount, sinks)
+      direct && directCountsFit(a.matrix) !== undefined
+        ? new DirectRun(core, cluster.topology, cluster, spec.gpus, (a as { matrix: TrafficMatrix }).matrix, sinks)
         : new TransfersRun(core, cluster.topology, cluster, spec.gpus, a, sinks, spec.name);
     const bytes = new Float64Array(spec.gpus.length);
     for (let r = 0; r < bytes.length; r++) bytes[r] = run.partBytes(r);

@@ -91,7 +91,6 @@ export class DirectRun implements FluidRun {
     cluster: ClusterNetwork,
     gpus: readonly number[],
     matrix: TrafficMatrix,
-    maxCount: number,
     private readonly sinks: DirectSinks,
   ) {
     const n = matrix.n;
