@@ -1,7 +1,7 @@
 // The dashboard's Express app: a JSON API over the results and scenarios folders, runs started
 // from the page (worker threads, progress as server-sent events) and the static page. createApp()
 // does not listen, so tests run it on an ephemeral port; server.ts and `epsim serve` listen.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
 import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
 import { readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
-import { httpErrorOf, listResult, summaryOf } from './requests.ts';
+import { httpErrorOf, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
 import { registerSweepRoutes } from './sweep-routes.ts';

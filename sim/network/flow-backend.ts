@@ -117,7 +117,7 @@ export function buildFlowTable(participants: readonly (readonly number[])[], flo
   participants.forEach((p, c) => (partBase[c + 1] = partBase[c]! + p.length));
   const parts = partBase[participants.length]!;
   const collectiveOfPart = new Int32Array(parts);
-  participants.forEach((p, c) => collectiveOfPart.fill(c, partBase[c]!, partBase[c + 1]!));
+  participants.forEach((_, c) => collectiveOfPart.fill(c, partBase[c]!, partBase[c + 1]!));
   const src = new Int32Array(count);
   const dst = new Int32Array(count);
   const bytes = new Float64Array(count);

@@ -34,7 +34,7 @@ export function randomRoutingSource(o: RandomSourceOptions): RoutingSource {
   const table = (layer: number): Uint16Array => {
     let t = tables[layer];
     if (!t) {
-      t = drawTable(createRng(`${o.seed}:random-routing:${layer}`), pool, n, k, groups, perGroup, g);
+      t = drawTable(createRng(`${o.seed}:random-routing:${layer}`), pool, k, groups, perGroup, g);
       tables[layer] = t;
     }
     return t;
@@ -53,7 +53,7 @@ export function randomRoutingSource(o: RandomSourceOptions): RoutingSource {
   };
 }
 
-function drawTable(rng: Rng, pool: number, n: number, k: number, groups: number, perGroup: number, g: number): Uint16Array {
+function drawTable(rng: Rng, pool: number, k: number, groups: number, perGroup: number, g: number): Uint16Array {
   const out = new Uint16Array(pool * k);
   const groupDeck = Int32Array.from({ length: groups }, (_, i) => i);
   const candidates = new Int32Array(g * perGroup);

@@ -9,7 +9,6 @@ import type { ChromeTrace } from '../output/index.ts';
 import { simulatedRouting, simulateStep, type SimulatedRouting } from '../step/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { gpuSummary, stragglers } from '../metrics/index.ts';
-import type { ScheduleName } from '../core/index.ts';
 import type { ScheduleResult } from '../step/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
 import { runOnWorkers } from './worker-pool.ts';

@@ -13,7 +13,6 @@ import type { ModelPreset, SequenceGroup } from '../models/index.ts';
 import { buildLayerTraffic, createTrafficScratch } from '../replay/index.ts';
 import { contiguousPlacement, expertLoadFromSource, loadAwarePlacement } from '../replay/index.ts';
 import { sampleStepTokens } from '../replay/index.ts';
-import type { RoutingSource } from '../replay/index.ts';
 import type { ExpertPlacement, LayerTraffic } from '../replay/index.ts';
 import { createRng } from '../core/index.ts';
 import type { StepInput } from './step-input.ts';
