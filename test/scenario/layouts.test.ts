@@ -7,21 +7,10 @@ import { planStep } from '../../sim/schedules/step-plan.ts';
 import { Emitter } from '../../sim/schedules/emitter.ts';
 import { expandCollective, FlowList } from '../../sim/network/algorithms.ts';
 import { scenarioMessages } from '../helpers/scenario-messages.ts';
+import { tinyDecodeScenario } from '../helpers/tiny-scenario.ts';
 
-const scenario = (nodes: number, parallel: string) => `name: small
-model: traced
-trace: traces/tiny.trace
-topology: { preset: h800, nodes: ${nodes} }
-parallel:
-${parallel}
-workload:
-  phase: decode
-  sequencesPerGpu: 4
-  contextTokens: 256
-schedules: [serial]
-`;
-
-const messages = (text: string) => scenarioMessages(text);
+const scenario = (nodes: number, parallel: string) => tinyDecodeScenario(`topology: { preset: h800, nodes: ${nodes} }`, parallel);
+const messages = scenarioMessages;
 
 describe('EP layouts with redundant experts', () => {
   it('runs EP 24 over 32 experts when 16 redundant experts fill 48 slots (2 per GPU)', async () => {

@@ -7,21 +7,10 @@ import { loadTopology } from '../../sim/hardware/load-topology.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
 import { withNodes } from '../../sim/scenario/resolve-topology.ts';
 import { scenarioMessages } from '../helpers/scenario-messages.ts';
+import { tinyDecodeScenario } from '../helpers/tiny-scenario.ts';
 
-const scenario = (topology: string, ep = 16) => `name: small
-model: traced
-trace: traces/tiny.trace
-${topology}
-parallel:
-  ep: ${ep}
-workload:
-  phase: decode
-  sequencesPerGpu: 4
-  contextTokens: 256
-schedules: [serial]
-`;
-
-const messages = (text: string) => scenarioMessages(text);
+const scenario = (topology: string, ep = 16) => tinyDecodeScenario(topology, `  ep: ${ep}`);
+const messages = scenarioMessages;
 
 /** topologies/h800-2node.yaml inlined under `topology:`, comments dropped, with `edit` applied. */
 function inline(edit: (yaml: string) => string = (y) => y): string {
