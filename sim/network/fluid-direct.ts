@@ -57,8 +57,7 @@ export class DirectRun implements FluidRun {
   /** Per ordered node pair (a * nodes + b, nodes relative to the group's first): tier aggregates, latency, slowest link. */
   private readonly tiers: (CountedAggregate[] | undefined)[];
   private readonly nicLatency: Float64Array;
-  private readonly nicCapacity: Float64Array;
-  /** Per ordered node pair: ns per token at the slowest link (scale / nicCapacity). */
+  /** Per ordered node pair: ns per token at the route's slowest link. */
   private readonly nicNsPerToken: Float64Array;
   /** countsT[j * n + i] = counts[i * n + j]: what each rank receives, as a row. */
   private readonly countsT: Int32Array;
@@ -120,7 +119,6 @@ export class DirectRun implements FluidRun {
     const pairs = nodes * nodes;
     this.tiers = new Array(pairs);
     this.nicLatency = new Float64Array(pairs);
-    this.nicCapacity = new Float64Array(pairs);
     this.nicNsPerToken = new Float64Array(pairs);
     this.maxNicLatencyFrom = new Float64Array(nodes);
     this.maxNicLatencyTo = new Float64Array(nodes);
@@ -140,7 +138,6 @@ export class DirectRun implements FluidRun {
         this.maxNicLatencyTo[b] = Math.max(this.maxNicLatencyTo[b]!, route.latencyNs);
         let slowest = Infinity;
         for (const l of route.links) slowest = Math.min(slowest, capacity[l]!);
-        this.nicCapacity[pair] = slowest;
         this.nicNsPerToken[pair] = scale / slowest;
         // The NIC ports are the first and last links; the ones between are switch tiers.
         if (route.links.length > 2) tierLinks[pair] = route.links.slice(1, -1);
@@ -213,8 +210,8 @@ export class DirectRun implements FluidRun {
       }
     }
     for (const t of tierOfLink.values()) t.seal();
-    // The peer loop without tiers reads what each rank receives as a row.
-    this.countsT = tierOfLink.size === 0 ? transpose(counts, n) : EMPTY_COUNTS;
+    // The peer loop reads what each rank receives as a row.
+    this.countsT = transpose(counts, n);
     this.tierCount = tierOfLink.size;
     provideSegments([...this.ports, ...tierOfLink.values()], n);
   }
@@ -296,41 +293,23 @@ export class DirectRun implements FluidRun {
     return rows.times[this.offset[port]! + count]!;
   }
 
-  /** The switch tier that decided the last `arrival` (undefined: the port did). */
-  private arrivalTier: Aggregate | undefined;
-
   /**
-   * When a transfer of `count` tokens through a peer's `port` arrives, having left at `sentAt`: the
-   * later of the port's and (across nodes) the tiers' leave times, no earlier than the bytes
-   * take alone on the slowest link, plus the route's latency. `pair` is the ordered node pair
-   * (relative to the group's first node), -1 inside a node.
+   * When rank r's part ends, projected from now: the last arrival of a transfer it sends or
+   * receives. Each transfer's arrival is the later of its peer's port's leave time and (across
+   * nodes) the tiers' leave times, no earlier than its bytes take alone on the slowest link after
+   * it was sent, plus the route's latency. Sets core.critical to the aggregate that decides it.
    */
-  private arrival(port: number, count: number, sentAt: number, pair: number): number {
-    let at = this.timeAt(port, count);
-    this.arrivalTier = undefined;
-    const tiers = pair >= 0 && this.tierCount > 0 ? this.tiers[pair] : undefined;
-    if (tiers) {
-      for (const tier of tiers) {
-        const t = tier.timeOfCount(count);
-        if (t > at) {
-          at = t;
-          this.arrivalTier = tier;
-        }
-      }
-    }
-    const floor = sentAt + (count * this.scale) / (pair >= 0 ? this.nicCapacity[pair]! : this.nvCapacity);
-    return (at < floor ? floor : at) + (pair >= 0 ? this.nicLatency[pair]! : this.nvLatency);
-  }
-
   project(r: number): number {
-    const { n, scale, counts, node, ports } = this;
+    const { n, scale, counts, countsT, node, ports, offset, startNs, nicLatency, nicNsPerToken, tiers } = this;
+    const { times, stale } = this.rows;
     const nr = node[r]!;
     const lo = this.firstNode;
     const nodes = this.nodes;
+    const tiered = this.tierCount > 0;
     let done = -Infinity;
     let critical = -1;
     let criticalTier: Aggregate | undefined;
-    const start = this.startNs[r]!;
+    const start = startNs[r]!;
     // Own ports: their largest transfer is their last to leave.
     for (let k = 0; k < 4; k++) {
       const max = this.maxCount[4 * r + k]!;
@@ -344,54 +323,13 @@ export class DirectRun implements FluidRun {
       if (at > done) {
         done = at;
         critical = 4 * r + k;
-        criticalTier = undefined;
       }
     }
-    if (this.tierCount === 0) return this.projectPeers(r, done, critical);
-    // Each peer's port (and the tiers between): one transfer each way.
-    const startNs = this.startNs;
-    for (let j = 0; j < n; j++) {
-      const sent = counts[r * n + j]!;
-      const received = counts[j * n + r]!;
-      if ((sent <= 0 && received <= 0) || j === r) continue;
-      const same = node[j] === nr;
-      if (sent > 0) {
-        const port = 4 * j + (same ? IN_NV : IN_NIC);
-        const at = this.arrival(port, sent, start, same ? -1 : (nr - lo) * nodes + (node[j]! - lo));
-        if (at > done) {
-          done = at;
-          critical = port;
-          criticalTier = this.arrivalTier;
-        }
-      }
-      if (received > 0) {
-        const port = 4 * j + (same ? OUT_NV : OUT_NIC);
-        const at = this.arrival(port, received, startNs[j]!, same ? -1 : (node[j]! - lo) * nodes + (nr - lo));
-        if (at > done) {
-          done = at;
-          critical = port;
-          criticalTier = this.arrivalTier;
-        }
-      }
-    }
-    this.core.critical = criticalTier ?? (critical >= 0 ? ports[critical] : undefined);
-    return done;
-  }
-
-  /**
-   * `project`'s peer loop when no switch tier is crossed (the common case), on flat arrays: each
-   * peer's port time read from the shared times row, refreshed only where `rows.stale` says so.
-   */
-  private projectPeers(r: number, done: number, critical: number): number {
-    const { n, counts, countsT, node, ports, offset, startNs, nicLatency, nicNsPerToken } = this;
-    const { times, stale } = this.rows;
-    const nr = node[r]!;
-    const pairBase = (nr - this.firstNode) * this.nodes - this.firstNode;
-    const pairTo = (nr - this.firstNode) - this.firstNode * this.nodes;
-    const nodes = this.nodes;
-    const start = startNs[r]!;
+    // Each peer's port (and the tiers between): one transfer each way, on flat arrays.
+    const pairFrom = (nr - lo) * nodes - lo; // + node of the receiver: the ordered pair r -> j
+    const pairTo = nr - lo - lo * nodes; // + node of the sender x nodes: the ordered pair j -> r
     const nvLatency = this.nvLatency;
-    const nvPerToken = this.scale / this.nvCapacity;
+    const nvPerToken = scale / this.nvCapacity;
     const row = r * n;
     for (let j = 0; j < n; j++) {
       const sent = counts[row + j]!;
@@ -399,33 +337,34 @@ export class DirectRun implements FluidRun {
       if ((sent <= 0 && received <= 0) || j === r) continue;
       const nj = node[j]!;
       const same = nj === nr;
-      if (sent > 0) {
-        const port = 4 * j + (same ? IN_NV : IN_NIC);
+      for (let dir = 0; dir < 2; dir++) {
+        const count = dir === 0 ? sent : received;
+        if (count <= 0) continue;
+        const port = 4 * j + (dir === 0 ? (same ? IN_NV : IN_NIC) : same ? OUT_NV : OUT_NIC);
         if (stale[port]) ports[port]!.refresh();
-        let at = times[offset[port]! + sent]!;
-        const floor = start + sent * (same ? nvPerToken : nicNsPerToken[pairBase + nj]!);
-        if (at < floor) at = floor;
-        at += same ? nvLatency : nicLatency[pairBase + nj]!;
-        if (at > done) {
-          done = at;
-          critical = port;
+        let at = times[offset[port]! + count]!;
+        let tier: Aggregate | undefined;
+        const pair = same ? -1 : dir === 0 ? pairFrom + nj : nj * nodes + pairTo;
+        if (tiered && pair >= 0) {
+          for (const t of tiers[pair] ?? NO_TIERS) {
+            const leave = t.timeOfCount(count);
+            if (leave > at) {
+              at = leave;
+              tier = t;
+            }
+          }
         }
-      }
-      if (received > 0) {
-        const port = 4 * j + (same ? OUT_NV : OUT_NIC);
-        if (stale[port]) ports[port]!.refresh();
-        let at = times[offset[port]! + received]!;
-        const pair = nj * nodes + pairTo;
-        const floor = startNs[j]! + received * (same ? nvPerToken : nicNsPerToken[pair]!);
+        const floor = (dir === 0 ? start : startNs[j]!) + count * (same ? nvPerToken : nicNsPerToken[pair]!);
         if (at < floor) at = floor;
         at += same ? nvLatency : nicLatency[pair]!;
         if (at > done) {
           done = at;
           critical = port;
+          criticalTier = tier;
         }
       }
     }
-    this.core.critical = critical >= 0 ? ports[critical] : undefined;
+    this.core.critical = criticalTier ?? (critical >= 0 ? ports[critical] : undefined);
     return done;
   }
 }
@@ -448,7 +387,7 @@ function provideSegments(aggregates: Aggregate[], ranks: number): void {
   }
 }
 
-const EMPTY_COUNTS = new Int32Array(0);
+const NO_TIERS: readonly CountedAggregate[] = [];
 
 function transpose(counts: Int32Array, n: number): Int32Array {
   const out = new Int32Array(n * n);
