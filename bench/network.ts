@@ -76,7 +76,7 @@ export function networkBench(quick: boolean): void {
   printAllToAll(allToAllBench(loadTopology('h800-16node'), 'two-hop', 'flow'));
   if (!quick) {
     printAllToAll(allToAllBench(loadTopology('h800-1024gpu'), 'direct', 'fluid'));
-    for (const nodes of [32, 64]) printAllToAll(allToAllBench(firstNodes('h800-1024gpu', nodes), 'two-hop', 'fluid'));
+    for (const nodes of [32, 64, 128]) printAllToAll(allToAllBench(firstNodes('h800-1024gpu', nodes), 'two-hop', 'fluid'));
     printAllToAll(allToAllBench(loadTopology('h800-1024gpu'), 'direct', 'flow'));
   }
 

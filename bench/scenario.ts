@@ -1,23 +1,33 @@
 // Scenario speed: wall time of one step per schedule, from the plan to the metrics (what
 // `epsim run` spends per schedule), on the fluid model (the default), for
 // longcat-decode-h800x128 (128 GPUs, 28 layers), deepseek-v3-decode (128 GPUs, 58 MoE layers),
-// default.yaml, and the 1,024-GPU deepseek-v3-decode-wide-ep (`--quick` leaves it out); then,
-// for the LongCat step, the flow model's time and the step-time and exposed-communication
-// agreement of the two models. The first schedule of a scenario also draws the routing sample,
-// which the others reuse; it is printed apart.
+// default.yaml, and (`--quick` leaves these out) the 1,024-GPU deepseek-v3-decode-wide-ep,
+// longcat-prefill (two-hop exchanges on the generic runner) and the serial step of
+// longcat-train-ep32. Then, for the LongCat decode step (and without `--quick` the prefill step),
+// the flow model's time and the step-time and exposed-communication agreement of the two models.
+// The first schedule of a scenario also draws the routing sample, which the others reuse; it is
+// printed apart.
 // Usage: node bin/run-ts.js bench/scenario.ts [--quick]
 import { loadScenario } from '../sim/scenario/index.ts';
 import { simulateStep } from '../sim/step/index.ts';
 import type { ScheduleName } from '../sim/core/index.ts';
 
 const quick = process.argv.includes('--quick');
-const files = ['scenarios/default.yaml', 'scenarios/longcat-decode-h800x128.yaml', 'scenarios/deepseek-v3-decode.yaml', ...(quick ? [] : ['scenarios/deepseek-v3-decode-wide-ep.yaml'])];
+const files = [
+  'scenarios/default.yaml',
+  'scenarios/longcat-decode-h800x128.yaml',
+  'scenarios/deepseek-v3-decode.yaml',
+  ...(quick ? [] : ['scenarios/deepseek-v3-decode-wide-ep.yaml', 'scenarios/longcat-prefill.yaml', 'scenarios/longcat-train-ep32.yaml']),
+];
+/** Training steps take tens of seconds: only their first schedule is timed. */
+const firstOnly = new Set(['scenarios/longcat-train-ep32.yaml']);
 
 for (const file of files) {
   const t0 = performance.now();
   const scenario = await loadScenario(file);
   console.log(`${file}: loaded in ${(performance.now() - t0).toFixed(0)} ms`);
-  for (const [i, name] of scenario.schedules.entries()) {
+  const schedules = firstOnly.has(file) ? scenario.schedules.slice(0, 1) : scenario.schedules;
+  for (const [i, name] of schedules.entries()) {
     const t = performance.now();
     const r = simulateStep(scenario.input, name as ScheduleName);
     console.log(
@@ -27,8 +37,7 @@ for (const file of files) {
   }
 }
 
-{
-  const file = 'scenarios/longcat-decode-h800x128.yaml';
+for (const file of ['scenarios/longcat-decode-h800x128.yaml', ...(quick ? [] : ['scenarios/longcat-prefill.yaml'])]) {
   const fluid = await loadScenario(file);
   const flow = await loadScenario(file, { networkModel: 'flow' });
   console.log(`\n${file}: fluid vs flow (max-min flows, default re-solve fraction) per schedule`);
