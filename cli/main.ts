@@ -1,7 +1,7 @@
 // The `epsim` command: one entry, sub-commands. The only place that turns errors into exit codes.
 import { Command, CommanderError } from 'commander';
 import { formatIssue, UserInputError } from '../sim/core/index.ts';
-import { commands } from './commands/index.ts';
+import { commandsFor, type RegisterCommand } from './commands/index.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
@@ -17,7 +17,8 @@ const defaultIo: CliIo = {
   err: (t) => process.stderr.write(t),
 };
 
-export function buildProgram(io: CliIo): Command {
+/** The program with the given commands registered (main registers only what its argv needs). */
+export function buildProgram(io: CliIo, commands: readonly RegisterCommand[]): Command {
   const program = new Command('epsim')
     .description('Simulate expert-parallel MoE schedules on GPU clusters from real routing traces')
     .version(process.env.npm_package_version ?? '0.1.0')
@@ -31,7 +32,7 @@ export function buildProgram(io: CliIo): Command {
 
 /** Runs the CLI and returns the exit code; user mistakes are printed without a stack trace. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  const program = buildProgram(io);
+  const program = buildProgram(io, await commandsFor(argv));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
