@@ -8,7 +8,7 @@ import { UsageError } from '../../sim/core/index.ts';
 import { comparisonTable, stragglerTable } from '../../sim/output/index.ts';
 import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts';
-import { runFiles, runScenario, runScenarioOnWorkers, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
+import { runFileNames, runFiles, runScenario, runScenarioOnWorkers, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
 
@@ -71,7 +71,7 @@ export function runReport(out: RunOutput, dir: string): string {
     ...(stragglers.length > 0 ? ['', ...stragglers] : []),
     '',
     `routing: ${out.result.trace.description}`,
-    `wrote ${join(dir, 'result.json')}, ${Object.keys(runFiles(out)).slice(1).join(', ')} (open trace.chrome.json in https://ui.perfetto.dev)`,
+    `wrote ${join(dir, 'result.json')}, ${runFileNames(out).slice(1).join(', ')} (open trace.chrome.json in https://ui.perfetto.dev)`,
     '',
   ].join('\n');
 }

@@ -3,4 +3,5 @@ export { execute } from './execute.ts';
 export type { ExecuteOptions } from './execute.ts';
 export { OpGraph } from './op-graph.ts';
 export type { FlowSpec } from './op-graph.ts';
-export type { Span, Timeline } from './timeline.ts';
+export { packSpans, unpackSpans } from './timeline.ts';
+export type { PackedSpans, Span, Timeline } from './timeline.ts';

@@ -12,6 +12,7 @@ import { gpuSummary, stragglers } from '../metrics/index.ts';
 import type { ScheduleResult } from '../step/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
 import { runOnWorkers } from './worker-pool.ts';
+import { fromPosted, type PostedResult } from './posted-result.ts';
 
 export interface RunProgress {
   schedule: string;
@@ -58,7 +59,7 @@ export interface ScheduleTask {
 }
 
 export type ScheduleMessage =
-  | { kind: 'result'; name: string; result: ScheduleResult; wallMs: number }
+  | { kind: 'result'; name: string; result: PostedResult; wallMs: number }
   | { kind: 'error'; name: string; message: string }
   | { kind: 'done' };
 
@@ -83,7 +84,7 @@ export async function runScenarioOnWorkers(
   await runOnWorkers<ScheduleTask, ScheduleMessage>(SCHEDULE_WORKER, tasks, threads, (m) => {
     if (m.kind === 'error') errors.push(`${m.name}: ${m.message}`);
     if (m.kind !== 'result') return;
-    results.set(m.name, m.result);
+    results.set(m.name, fromPosted(m.result));
     wallMs[m.name] = m.wallMs;
     options.onProgress?.({ schedule: m.name, done: results.size, total, wallMs: m.wallMs });
   });
@@ -106,12 +107,23 @@ function assembleRun(s: ResolvedScenario, byName: Map<string, ScheduleResult>, w
   };
 }
 
-/** The files of a run, as the CLI and the server write them (routing.json unless a2a). */
-export function runFiles(out: RunOutput): Record<string, string> {
+/** Each file of a run (routing.json unless a2a) and what serializes it. */
+function runFileWriters(out: RunOutput): Record<string, () => string> {
+  const routing = out.routing;
   return {
-    'result.json': `${JSON.stringify(out.result, null, 2)}\n`,
-    'timeline.json': JSON.stringify(out.timeline),
-    'trace.chrome.json': JSON.stringify(out.chrome),
-    ...(out.routing ? { 'routing.json': JSON.stringify(out.routing) } : {}),
+    'result.json': () => `${JSON.stringify(out.result, null, 2)}\n`,
+    'timeline.json': () => JSON.stringify(out.timeline),
+    'trace.chrome.json': () => JSON.stringify(out.chrome),
+    ...(routing ? { 'routing.json': () => JSON.stringify(routing) } : {}),
   };
+}
+
+/** The files of a run, as the CLI and the server write them. */
+export function runFiles(out: RunOutput): Record<string, string> {
+  return Object.fromEntries(Object.entries(runFileWriters(out)).map(([name, write]) => [name, write()]));
+}
+
+/** The names of runFiles' files, without serializing them (tens of MB for a 128-GPU step). */
+export function runFileNames(out: RunOutput): string[] {
+  return Object.keys(runFileWriters(out));
 }

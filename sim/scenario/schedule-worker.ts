@@ -1,13 +1,15 @@
 // A worker for `epsim run` on several threads: loads the scenario (kept for the next task), runs
-// one schedule and posts its result (metrics and timeline), or the error, then `done`.
+// one schedule and posts its result (metrics and timeline, the spans as columns), or the error,
+// then `done`.
 import { parentPort } from 'node:worker_threads';
 import { simulateStep } from '../step/index.ts';
 import type { ScheduleName } from '../core/index.ts';
 import { loadScenario, resolveScenarioText, type ResolvedScenario } from './load.ts';
 import type { ScheduleMessage, ScheduleTask } from './run.ts';
+import { toPosted } from './posted-result.ts';
 
 const port = parentPort!;
-const post = (m: ScheduleMessage) => port.postMessage(m);
+const post = (m: ScheduleMessage, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);
 let last: { key: string; scenario: Promise<ResolvedScenario> } | undefined;
 
 port.on('message', async (task: ScheduleTask) => {
@@ -19,8 +21,8 @@ port.on('message', async (task: ScheduleTask) => {
   try {
     const s = await last.scenario;
     const t0 = performance.now();
-    const result = simulateStep(s.input, task.schedule as ScheduleName);
-    post({ kind: 'result', name: task.schedule, result, wallMs: performance.now() - t0 });
+    const { posted, transfer } = toPosted(simulateStep(s.input, task.schedule as ScheduleName));
+    post({ kind: 'result', name: task.schedule, result: posted, wallMs: performance.now() - t0 }, transfer);
   } catch (e) {
     post({ kind: 'error', name: task.schedule, message: e instanceof Error ? e.message : String(e) });
   }
