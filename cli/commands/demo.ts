@@ -23,7 +23,7 @@ export function registerDemo(program: Command, io: CliIo): void {
     .option('--no-serve', 'stop after printing the tables')
     .option('--port <port>', 'dashboard port', '8080')
     .option('--runs <dir>', 'where the model is trained and traced', 'runs')
-    .option('--threads <n>', 'worker threads for the 128-GPU run (default: one per core)')
+    .option('--threads <n>', "worker threads for the 128-GPU run (default: epsim run's)")
     .action(async (options: { serve: boolean; port: string; runs: string; threads?: string }) => {
       const port = parseIntOption('--port', options.port, 0)!;
       const threads = parseIntOption('--threads', options.threads, 1);

@@ -3,12 +3,11 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { gpuCount } from '../../sim/hardware/index.ts';
 import { UsageError } from '../../sim/core/index.ts';
 import { comparisonTable, stragglerTable } from '../../sim/output/index.ts';
 import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts';
-import { runFileNames, runFiles, runScenario, runScenarioOnWorkers, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
+import { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_PAY_OFF_MS, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
 
@@ -20,7 +19,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--out <dir>', 'output folder (default results/<scenario name>/)')
     .option('--schedule <name...>', `only these schedules, space- or comma-separated (${SCHEDULE_NAMES.join(', ')})`)
     .option('--json', 'print result.json to stdout instead of the table')
-    .option('--threads <n>', 'worker threads, one schedule each (default: one per core for 64+ GPUs, else 1)')
+    .option('--threads <n>', 'worker threads, one schedule each (default: this thread, the rest on one worker per core once a schedule takes 5 s)')
     .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean; threads?: string }) => {
       const schedules = options.schedule ? parseSchedules(options.schedule) : undefined;
       const threadsAsked = options.threads === undefined ? undefined : parseThreads(options.threads);
@@ -37,7 +36,7 @@ export function registerRun(program: Command, io: CliIo): void {
 }
 
 /**
- * Simulates every schedule (on worker threads where a schedule takes seconds), logging each one as
+ * Simulates every schedule (on worker threads where schedules take seconds), logging each one as
  * it finishes, and writes the run's files into `out` (default results/<scenario>/).
  */
 export async function simulateAndWrite(
@@ -45,19 +44,27 @@ export async function simulateAndWrite(
   source: ScenarioSource,
   options: { log: (line: string) => void; threads?: number; out?: string },
 ): Promise<{ out: RunOutput; dir: string }> {
-  // A worker costs about a second to start; it pays off where one schedule takes seconds.
-  const threads = Math.min(options.threads ?? (gpuCount(scenario.topology) >= 64 ? cpus().length : 1), scenario.schedules.length);
+  // Asked for threads: every schedule on them. Otherwise in this thread, the rest going to
+  // workers once a schedule shows they pay off (runScenarioAdaptively).
+  const asked = options.threads === undefined ? undefined : Math.min(options.threads, scenario.schedules.length);
   options.log(
     `${scenario.spec.name}: ${scenario.spec.workload.phase} of ${scenario.model.name} on ${scenario.topology.name}, EP ${scenario.input.parallel.ep}; ` +
       `network: ${scenario.input.networkModel ?? 'fluid'} model, ${allToAllLabel(scenario.input.topology.comm)}` +
-      (threads > 1 ? ` (${threads} worker threads)` : ''),
+      (asked !== undefined && asked > 1 ? ` (${asked} worker threads)` : ''),
   );
   const dir = options.out ?? join('results', scenario.spec.name);
   checkWritableDir(dir); // before the simulation, not after it
   const onProgress = (p: RunProgress) => {
     if (p.wallMs !== undefined) options.log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
   };
-  const out = threads > 1 ? await runScenarioOnWorkers(scenario, source, threads, { onProgress }) : runScenario(scenario, { onProgress });
+  const onWorkers = (threads: number, left: number) =>
+    options.log(`  the other ${left} schedules on ${threads} worker threads (one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`);
+  const out =
+    asked === undefined
+      ? await runScenarioAdaptively(scenario, source, cpus().length, { onProgress, onWorkers })
+      : asked > 1
+        ? await runScenarioOnWorkers(scenario, source, asked, { onProgress })
+        : runScenario(scenario, { onProgress });
   writeDirAtomically(dir, runFiles(out));
   return { out, dir };
 }

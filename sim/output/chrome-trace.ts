@@ -14,6 +14,7 @@ import type { Topology } from '../hardware/index.ts';
 import type { Span, Timeline } from '../ops/index.ts';
 import { STREAMS } from '../core/index.ts';
 
+/** The parsed form of the file (for readers and tests; the writer produces its text directly). */
 export interface ChromeTrace {
   traceEvents: Record<string, unknown>[];
   displayTimeUnit: 'ns';
@@ -26,8 +27,35 @@ const PID_BLOCK = 100000;
 /** Threads in this order inside every process: compute first, then EP, TP and DP communication. */
 const STREAM_ORDER: string[] = [STREAMS.compute, STREAMS.comm, STREAMS.tp, STREAMS.dp];
 
-export function toChromeTrace(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): ChromeTrace {
-  const events: Record<string, unknown>[] = [];
+/** Events per chunk of text. */
+const CHUNK_EVENTS = 20000;
+
+/**
+ * The trace's JSON text in chunks, to be written one after another (their concatenation is the
+ * file; what JSON.stringify of the parsed form gives, byte for byte). Written as text, not built
+ * as objects and stringified: a 1,024-GPU step has millions of events, whose objects cost seconds
+ * and whose single string would pass V8's limit on string length (~512 MB) at a few thousand GPUs.
+ */
+export function chromeTraceChunks(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): string[] {
+  const chunks: string[] = [];
+  let events: string[] = [];
+  let first = true;
+  const emit = (event: string) => {
+    events.push(event);
+    if (events.length === CHUNK_EVENTS) flush();
+  };
+  const flush = () => {
+    if (events.length === 0) return;
+    chunks.push((first ? '{"traceEvents":[' : ',') + events.join(','));
+    first = false;
+    events = [];
+  };
+  const quoted = new Map<string, string>();
+  const q = (text: string): string => {
+    let json = quoted.get(text);
+    if (json === undefined) quoted.set(text, (json = JSON.stringify(text)));
+    return json;
+  };
   let flowId = 1;
   schedules.forEach(({ name, timeline }, si) => {
     const gpus = [...new Set(timeline.spans.map((s) => s.gpu))].sort((a, b) => a - b);
@@ -35,39 +63,35 @@ export function toChromeTrace(scenario: string, topology: Topology, schedules: {
     const tid = new Map(streams.map((s, i) => [s, i]));
     for (const gpu of gpus) {
       const pid = si * PID_BLOCK + gpu;
-      events.push({ ph: 'M', name: 'process_name', pid, tid: 0, args: { name: `${name} · gpu ${gpu} (node ${Math.floor(gpu / topology.gpusPerNode)})` } });
-      events.push({ ph: 'M', name: 'process_sort_index', pid, tid: 0, args: { sort_index: pid } });
+      emit(`{"ph":"M","name":"process_name","pid":${pid},"tid":0,"args":{"name":${JSON.stringify(`${name} · gpu ${gpu} (node ${Math.floor(gpu / topology.gpusPerNode)})`)}}}`);
+      emit(`{"ph":"M","name":"process_sort_index","pid":${pid},"tid":0,"args":{"sort_index":${pid}}}`);
       streams.forEach((stream, ti) => {
-        events.push({ ph: 'M', name: 'thread_name', pid, tid: ti, args: { name: stream } });
-        events.push({ ph: 'M', name: 'thread_sort_index', pid, tid: ti, args: { sort_index: ti } });
+        emit(`{"ph":"M","name":"thread_name","pid":${pid},"tid":${ti},"args":{"name":${q(stream)}}}`);
+        emit(`{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${ti},"args":{"sort_index":${ti}}}`);
       });
     }
-    const timed = new Map<Span, { ts: number; dur: number }>();
-    for (const s of timeline.spans) timed.set(s, chromeTimes(s.startNs, s.endNs));
+    const schedule = `{"schedule":${q(name)}`;
     for (const s of timeline.spans) {
-      const { ts, dur } = timed.get(s)!;
-      events.push({
-        name: s.name,
-        cat: s.kind,
-        ph: 'X',
-        ts,
-        dur,
-        pid: si * PID_BLOCK + s.gpu,
-        tid: tid.get(s.stream)!,
-        args: { schedule: name, ...(s.layer !== undefined ? { layer: s.layer } : {}), ...(s.microBatch !== undefined ? { microBatch: s.microBatch } : {}), bytes: s.bytes, flops: s.flops },
-      });
+      const { ts, dur } = chromeTimes(s.startNs, s.endNs);
+      const layer = s.layer !== undefined ? `,"layer":${s.layer}` : '';
+      const microBatch = s.microBatch !== undefined ? `,"microBatch":${s.microBatch}` : '';
+      emit(
+        `{"name":${q(s.name)},"cat":${q(s.kind)},"ph":"X","ts":${ts},"dur":${dur},"pid":${si * PID_BLOCK + s.gpu},"tid":${tid.get(s.stream)!},` +
+          `"args":${schedule}${layer}${microBatch},"bytes":${jsonNumber(s.bytes)},"flops":${jsonNumber(s.flops)}}}`,
+      );
     }
     for (const [from, to] of moeFlows(timeline.spans)) {
       const id = flowId++;
-      const a = { pid: si * PID_BLOCK + from.gpu, tid: tid.get(from.stream)! };
-      const b = { pid: si * PID_BLOCK + to.gpu, tid: tid.get(to.stream)! };
       // Each end binds to the slice enclosing its ts ("bp": "e" for the finish): the middle of the
       // span, so a neighbour that touches it at either end is never picked instead.
-      events.push({ ph: 's', id, name: 'moe', cat: 'moe-flow', ts: middle(timed.get(from)!), ...a });
-      events.push({ ph: 'f', bp: 'e', id, name: 'moe', cat: 'moe-flow', ts: middle(timed.get(to)!), ...b });
+      emit(`{"ph":"s","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(from.startNs, from.endNs))},"pid":${si * PID_BLOCK + from.gpu},"tid":${tid.get(from.stream)!}}`);
+      emit(`{"ph":"f","bp":"e","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(to.startNs, to.endNs))},"pid":${si * PID_BLOCK + to.gpu},"tid":${tid.get(to.stream)!}}`);
     }
   });
-  return { traceEvents: events, displayTimeUnit: 'ns', otherData: { scenario, topology: topology.name, generator: 'epsim' } };
+  flush();
+  const other = JSON.stringify({ scenario, topology: topology.name, generator: 'epsim' });
+  chunks.push(`${first ? '{"traceEvents":[' : ''}],"displayTimeUnit":"ns","otherData":${other}}`);
+  return chunks;
 }
 
 /** ts and dur (µs) of a span [startNs, endNs): whole ns, and ts + dur never past the end in doubles. */
@@ -98,6 +122,11 @@ function largestFitting(ts: number, dur: number, end: number): number {
     else bad = mid;
   }
   return double(ok);
+}
+
+/** A number as JSON.stringify writes it (null for NaN and infinities, which JSON cannot hold). */
+function jsonNumber(x: number): string {
+  return Number.isFinite(x) ? String(x) : 'null';
 }
 
 function middle(t: { ts: number; dur: number }): number {

@@ -1,5 +1,5 @@
 // PUBLIC SURFACE of sim/output/: what other folders may import (they import nothing else from here).
-export { moeFlows, toChromeTrace } from './chrome-trace.ts';
+export { chromeTraceChunks, moeFlows } from './chrome-trace.ts';
 export type { ChromeTrace } from './chrome-trace.ts';
 export { SWEEP_FORMAT_VERSION } from './formats.ts';
 export type { ResultFile, SweepAnswer, SweepFile, SweepPoint, TimelineFile } from './formats.ts';
@@ -10,3 +10,4 @@ export { DEEPEP_NORMAL_KERNELS, DEEPEP_SOURCE, deepEpFigure } from './deepep-ref
 export type { DeepEpFigure } from './deepep-reference.ts';
 export { toTimelineFile } from './timeline-file.ts';
 export { checkWritableDir, writeDirAtomically } from './write-dir.ts';
+export type { FileText } from './write-dir.ts';

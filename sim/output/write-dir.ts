@@ -5,19 +5,32 @@
 // A folder that cannot be written (`--out /proc/x`, `--out FILE/sub`, `--out FILE`) is a UsageError
 // saying why; hidden `.NAME.tmp-*` / `.NAME.old-*` folders left by a writer that was killed are
 // cleaned up by the next write of NAME (an `.old` one is put back first if NAME itself is gone).
-import { cpSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UsageError } from '../core/index.ts';
 
 let counter = 0;
 
-export function writeDirAtomically(dir: string, files: Record<string, string>): void {
+/** A file's text, whole or in chunks written one after another (for files past V8's string limit). */
+export type FileText = string | readonly string[];
+
+function writeText(path: string, text: FileText): void {
+  if (typeof text === 'string') return writeFileSync(path, text);
+  const fd = openSync(path, 'w');
+  try {
+    for (const chunk of text) writeSync(fd, chunk);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function writeDirAtomically(dir: string, files: Record<string, FileText>): void {
   const parent = dirname(dir);
   const temp = preparedTemp(dir);
   const tag = temp.slice(join(parent, `.${basename(dir)}.tmp-`).length);
   const old = join(parent, `.${basename(dir)}.old-${tag}`);
   try {
-    for (const [name, content] of Object.entries(files)) writeFileSync(join(temp, name), content);
+    for (const [name, content] of Object.entries(files)) writeText(join(temp, name), content);
     if (existsSync(dir)) {
       for (const name of readdirSync(dir)) {
         if (Object.hasOwn(files, name)) continue;

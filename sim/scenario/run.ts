@@ -1,16 +1,16 @@
 // Runs every schedule of a resolved scenario and assembles what `epsim run` writes (and the
 // dashboard serves): result.json, timeline.json and the Chrome trace. Pure apart from the clock
 // used for progress; the CLI and the web server both call it.
-import { toChromeTrace } from '../output/index.ts';
+import { chromeTraceChunks, type FileText } from '../output/index.ts';
 import type { ResultFile, TimelineFile } from '../output/index.ts';
 import { toResultFile } from '../output/index.ts';
 import { toTimelineFile } from '../output/index.ts';
-import type { ChromeTrace } from '../output/index.ts';
 import { simulatedRouting, simulateStep, type SimulatedRouting } from '../step/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { gpuSummary, stragglers } from '../metrics/index.ts';
 import type { ScheduleResult } from '../step/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
+import type { ScheduleName } from '../core/index.ts';
 import { runOnWorkers } from './worker-pool.ts';
 import { fromPosted, type PostedResult } from './posted-result.ts';
 
@@ -26,7 +26,8 @@ export interface RunProgress {
 export interface RunOutput {
   result: ResultFile;
   timeline: TimelineFile;
-  chrome: ChromeTrace;
+  /** What trace.chrome.json is written from (its text is produced only when the files are). */
+  chrome: Parameters<typeof chromeTraceChunks>;
   /** The routing the step simulated, per MoE layer (routing.json; absent for the a2a phase). */
   routing?: SimulatedRouting;
   /** Wall time per schedule (not written into result.json, which must not depend on the machine). */
@@ -36,14 +37,18 @@ export interface RunOutput {
 export function runScenario(s: ResolvedScenario, options: { onProgress?: (p: RunProgress) => void } = {}): RunOutput {
   const results = new Map<string, ScheduleResult>();
   const wallMs: Record<string, number> = {};
-  s.schedules.forEach((name, i) => {
-    options.onProgress?.({ schedule: name, done: i, total: s.schedules.length });
-    const t0 = performance.now();
-    results.set(name, simulateStep(s.input, name));
-    wallMs[name] = performance.now() - t0;
-    options.onProgress?.({ schedule: name, done: i + 1, total: s.schedules.length, wallMs: wallMs[name] });
-  });
+  for (const name of s.schedules) simulateHere(s, name, results, wallMs, options.onProgress);
   return assembleRun(s, results, wallMs);
+}
+
+/** Simulates one schedule in this thread, with progress before and after. */
+function simulateHere(s: ResolvedScenario, name: ScheduleName, results: Map<string, ScheduleResult>, wallMs: Record<string, number>, onProgress?: (p: RunProgress) => void): void {
+  const total = s.schedules.length;
+  onProgress?.({ schedule: name, done: results.size, total });
+  const t0 = performance.now();
+  results.set(name, simulateStep(s.input, name));
+  wallMs[name] = performance.now() - t0;
+  onProgress?.({ schedule: name, done: results.size, total, wallMs: wallMs[name] });
 }
 
 /** Where a worker loads the scenario from: the same file (or posted text) and overrides as `s`. */
@@ -78,18 +83,66 @@ export async function runScenarioOnWorkers(
 ): Promise<RunOutput> {
   const results = new Map<string, ScheduleResult>();
   const wallMs: Record<string, number> = {};
+  await simulateOnWorkers(s, s.schedules, source, threads, results, wallMs, options.onProgress);
+  return assembleRun(s, results, wallMs);
+}
+
+/**
+ * A schedule that took this long in this thread makes worker threads worth it for the ones left:
+ * a worker costs about a second to start plus its own routing sample and warm-up (measured on 2
+ * cores: LongCat decode on 128 GPUs, ~0.7 s per schedule, ran 5.4 s in one thread and 7.6 s on two
+ * workers; the 1,024-GPU wide-EP decode, 12-17 s per schedule, gains from them).
+ */
+export const WORKERS_PAY_OFF_MS = 5000;
+
+/**
+ * `epsim run`'s default: the schedules one after another in this thread until one takes
+ * `payOffMs` (default WORKERS_PAY_OFF_MS) or more; if two or more are left then, they go to up to `threads` workers
+ * (`onWorkers` says so). The files are the same whichever way a schedule ran.
+ */
+export async function runScenarioAdaptively(
+  s: ResolvedScenario,
+  source: ScenarioSource,
+  threads: number,
+  options: { onProgress?: (p: RunProgress) => void; onWorkers?: (threads: number, schedules: number) => void; payOffMs?: number } = {},
+): Promise<RunOutput> {
+  const payOffMs = options.payOffMs ?? WORKERS_PAY_OFF_MS;
+  const results = new Map<string, ScheduleResult>();
+  const wallMs: Record<string, number> = {};
+  for (const [i, name] of s.schedules.entries()) {
+    simulateHere(s, name, results, wallMs, options.onProgress);
+    const left = s.schedules.slice(i + 1);
+    if (threads > 1 && left.length > 1 && wallMs[name]! >= payOffMs) {
+      const workers = Math.min(threads, left.length);
+      options.onWorkers?.(workers, left.length);
+      await simulateOnWorkers(s, left, source, workers, results, wallMs, options.onProgress);
+      break;
+    }
+  }
+  return assembleRun(s, results, wallMs);
+}
+
+/** Simulates `schedules` on up to `threads` workers into `results` (progress counts what is already there). */
+async function simulateOnWorkers(
+  s: ResolvedScenario,
+  schedules: readonly string[],
+  source: ScenarioSource,
+  threads: number,
+  results: Map<string, ScheduleResult>,
+  wallMs: Record<string, number>,
+  onProgress?: (p: RunProgress) => void,
+): Promise<void> {
   const errors: string[] = [];
   const total = s.schedules.length;
-  const tasks = s.schedules.map((schedule): ScheduleTask => ({ source, schedule }));
+  const tasks = schedules.map((schedule): ScheduleTask => ({ source, schedule }));
   await runOnWorkers<ScheduleTask, ScheduleMessage>(SCHEDULE_WORKER, tasks, threads, (m) => {
     if (m.kind === 'error') errors.push(`${m.name}: ${m.message}`);
     if (m.kind !== 'result') return;
     results.set(m.name, fromPosted(m.result));
     wallMs[m.name] = m.wallMs;
-    options.onProgress?.({ schedule: m.name, done: results.size, total, wallMs: m.wallMs });
+    onProgress?.({ schedule: m.name, done: results.size, total, wallMs: m.wallMs });
   });
   if (errors.length > 0) throw new Error(`simulation failed: ${errors.join('; ')}`);
-  return assembleRun(s, results, wallMs);
 }
 
 /** The three outputs from every schedule's result, in the scenario's schedule order. */
@@ -101,25 +154,25 @@ function assembleRun(s: ResolvedScenario, byName: Map<string, ScheduleResult>, w
   return {
     result: toResultFile(s, results.map((r) => r.result.metrics), [], slowest),
     timeline: toTimelineFile(s.spec.name, s.topology, timelines),
-    chrome: toChromeTrace(s.spec.name, s.topology, timelines),
+    chrome: [s.spec.name, s.topology, timelines],
     ...(s.spec.workload.phase !== 'a2a' ? { routing: simulatedRouting(s.input) } : {}),
     wallMs,
   };
 }
 
-/** Each file of a run (routing.json unless a2a) and what serializes it. */
-function runFileWriters(out: RunOutput): Record<string, () => string> {
+/** Each file of a run (routing.json unless a2a) and what serializes it (as text, or chunks of it). */
+function runFileWriters(out: RunOutput): Record<string, () => FileText> {
   const routing = out.routing;
   return {
     'result.json': () => `${JSON.stringify(out.result, null, 2)}\n`,
     'timeline.json': () => JSON.stringify(out.timeline),
-    'trace.chrome.json': () => JSON.stringify(out.chrome),
+    'trace.chrome.json': () => chromeTraceChunks(...out.chrome),
     ...(routing ? { 'routing.json': () => JSON.stringify(routing) } : {}),
   };
 }
 
 /** The files of a run, as the CLI and the server write them. */
-export function runFiles(out: RunOutput): Record<string, string> {
+export function runFiles(out: RunOutput): Record<string, FileText> {
   return Object.fromEntries(Object.entries(runFileWriters(out)).map(([name, write]) => [name, write()]));
 }
 

@@ -3,11 +3,16 @@
 // arrows run dispatch -> expert GEMM -> combine. Random timelines come from the seeded rng.
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../sim/core/rng.ts';
-import { chromeTimes, moeFlows, toChromeTrace } from '../../sim/output/chrome-trace.ts';
+import { chromeTimes, chromeTraceChunks, moeFlows, type ChromeTrace } from '../../sim/output/chrome-trace.ts';
 import type { Span, Timeline } from '../../sim/ops/timeline.ts';
 import { toyTopology } from '../helpers/toy-topology.ts';
 
 type Event = Record<string, any>;
+
+/** The trace as a reader sees it: the chunks' text, parsed. */
+function toChromeTrace(...args: Parameters<typeof chromeTraceChunks>): ChromeTrace & { traceEvents: Event[] } {
+  return JSON.parse(chromeTraceChunks(...args).join(''));
+}
 
 function timelineOf(spans: Span[]): Timeline {
   return {
@@ -106,6 +111,30 @@ describe('chromeTimes()', () => {
       expect(Math.round(dur * 1000)).toBe(end - start);
     }
     expect(adjusted).toBeGreaterThan(100); // the case this guards is common at this size, not rare
+  });
+});
+
+describe('the trace text', () => {
+  it('is what JSON.stringify writes for its parsed form, over several chunks', () => {
+    const timeline = randomTimeline('text', 40, 30); // 6,000 spans x 3 schedules + metadata and flows: several chunks
+    timeline.spans[0]!.layer = undefined;
+    timeline.spans[1]!.microBatch = undefined;
+    timeline.spans[2]!.name = 'quote " and \\ backslash';
+    const chunks = chromeTraceChunks('random "scenario"', toyTopology(), [{ name: 'serial', timeline }, { name: 'tbo', timeline }, { name: 'sbo', timeline }]);
+    expect(chunks.length).toBeGreaterThan(2);
+    const text = chunks.join('');
+    const parsed = JSON.parse(text);
+    expect(text).toBe(JSON.stringify(parsed));
+    expect(parsed.traceEvents.filter((e: Event) => e.ph === 'X')).toHaveLength(3 * timeline.spans.length);
+    const x = parsed.traceEvents.find((e: Event) => e.ph === 'X' && e.args.layer === undefined);
+    expect(x).toMatchObject({ name: 'L0.mb0.attn', args: { schedule: 'serial', microBatch: 0 } });
+    expect(parsed.traceEvents.some((e: Event) => e.name === 'quote " and \\ backslash')).toBe(true);
+    expect(parsed.otherData).toEqual({ scenario: 'random "scenario"', topology: toyTopology().name, generator: 'epsim' });
+  });
+
+  it('with no spans is an empty event list', () => {
+    const text = chromeTraceChunks('empty', toyTopology(), [{ name: 'serial', timeline: timelineOf([]) }]).join('');
+    expect(JSON.parse(text)).toEqual({ traceEvents: [], displayTimeUnit: 'ns', otherData: { scenario: 'empty', topology: toyTopology().name, generator: 'epsim' } });
   });
 });
 

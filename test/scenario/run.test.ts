@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
-import { runScenario } from '../../sim/scenario/run.ts';
+import { runFiles, runScenario, runScenarioAdaptively } from '../../sim/scenario/run.ts';
 import type { ScheduleMetrics } from '../../sim/core/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-run-'));
@@ -67,6 +67,30 @@ describe('epsim run', () => {
       expect(readFileSync(join(two, name), 'utf8')).toBe(readFileSync(join(one, name), 'utf8'));
     }
     expect((await cli('run', file, '--threads', '0')).err).toBe('error: --threads: expected a positive integer, got "0"\n');
+  }, 60_000);
+
+  it('by default moves the schedules left to workers once one takes long enough, with the same files', async () => {
+    const text = SMALL.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, shared-overlap, scmoe-sbo]');
+    const scenario = await resolveScenarioText(text, file);
+    const source = { file, text, overrides: {} };
+    const switched: [number, number][] = [];
+    const progress: string[] = [];
+    // Any schedule "pays off": the two after the first go to workers.
+    const mixed = await runScenarioAdaptively(scenario, source, 2, {
+      payOffMs: 0,
+      onWorkers: (threads, left) => switched.push([threads, left]),
+      onProgress: (p) => void (p.wallMs !== undefined && progress.push(`${p.schedule} ${p.done}/${p.total}`)),
+    });
+    expect(switched).toEqual([[2, 2]]);
+    expect(progress[0]).toBe('serial 1/3');
+    expect(progress.slice(1).map((p) => p.split(' ')[0]).sort()).toEqual(['scmoe-sbo', 'shared-overlap']);
+    expect(progress.map((p) => p.split(' ')[1])).toEqual(['1/3', '2/3', '3/3']);
+    // None does: all in this thread, like runScenario; one left is never worth a worker.
+    const here = await runScenarioAdaptively(scenario, source, 2, { payOffMs: Infinity, onWorkers: () => switched.push([0, 0]) });
+    await runScenarioAdaptively({ ...scenario, schedules: ['serial', 'scmoe-sbo'] }, source, 2, { payOffMs: 0, onWorkers: () => switched.push([1, 1]) });
+    expect(switched).toEqual([[2, 2]]);
+    const alone = runScenario(scenario);
+    for (const out of [mixed, here]) expect(runFiles(out)).toEqual(runFiles(alone));
   }, 60_000);
 
   it('--json prints result.json and --schedule picks schedules', async () => {
