@@ -35,7 +35,9 @@ class Table {
 
 function toBlock(name: string, timeline: Timeline, gpus: number, tables: { kinds: Table; streams: Table; names: Table }, summary?: GpuSummary): TimelineSchedule {
   // GPU, then stream, then start: a stable order the dashboard can rely on.
-  const spans = [...timeline.spans].sort((a, b) => a.gpu - b.gpu || a.stream.localeCompare(b.stream) || a.startNs - b.startNs || a.op - b.op);
+  // (Streams compared by their rank in localeCompare order: the same order, without a locale-aware comparison per pair.)
+  const streamRank = new Map([...new Set(timeline.spans.map((s) => s.stream))].sort((a, b) => a.localeCompare(b)).map((s, i) => [s, i]));
+  const spans = [...timeline.spans].sort((a, b) => a.gpu - b.gpu || streamRank.get(a.stream)! - streamRank.get(b.stream)! || a.startNs - b.startNs || a.op - b.op);
   const cols: TimelineSchedule['spans'] = { gpu: [], stream: [], kind: [], name: [], layer: [], microBatch: [], startNs: [], endNs: [], flops: [], bytes: [] };
   for (const s of spans) {
     cols.gpu.push(s.gpu);
