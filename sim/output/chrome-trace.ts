@@ -31,25 +31,24 @@ const STREAM_ORDER: string[] = [STREAMS.compute, STREAMS.comm, STREAMS.tp, STREA
 const CHUNK_EVENTS = 20000;
 
 /**
- * The trace's JSON text in chunks, to be written one after another (their concatenation is the
- * file; what JSON.stringify of the parsed form gives, byte for byte). Written as text, not built
- * as objects and stringified: a 1,024-GPU step has millions of events, whose objects cost seconds
- * and whose single string would pass V8's limit on string length (~512 MB) at a few thousand GPUs.
+ * The trace's JSON text in chunks, produced as they are written (their concatenation is the file;
+ * what JSON.stringify of the parsed form gives, byte for byte). Written as text, not built as
+ * objects and stringified, and never held whole: a 1,024-GPU step has millions of events (424 MB
+ * of text for the wide-EP decode), whose objects cost seconds and whose single string would pass
+ * V8's limit on string length (~512 MB) at a few thousand GPUs.
  */
-export function chromeTraceChunks(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): string[] {
-  const chunks: string[] = [];
+export function* chromeTraceChunks(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): Generator<string> {
   let events: string[] = [];
   let first = true;
-  const emit = (event: string) => {
-    events.push(event);
-    if (events.length === CHUNK_EVENTS) flush();
-  };
-  const flush = () => {
-    if (events.length === 0) return;
-    chunks.push((first ? '{"traceEvents":[' : ',') + events.join(','));
+  /** The chunk of the events so far, once there are CHUNK_EVENTS of them (or `always`). */
+  const flush = (always = false): string | undefined => {
+    if (events.length === 0 || (!always && events.length < CHUNK_EVENTS)) return undefined;
+    const chunk = (first ? '{"traceEvents":[' : ',') + events.join(',');
     first = false;
     events = [];
+    return chunk;
   };
+  const emit = (event: string) => void events.push(event);
   const quoted = new Map<string, string>();
   const q = (text: string): string => {
     let json = quoted.get(text);
@@ -57,7 +56,7 @@ export function chromeTraceChunks(scenario: string, topology: Topology, schedule
     return json;
   };
   let flowId = 1;
-  schedules.forEach(({ name, timeline }, si) => {
+  for (const [si, { name, timeline }] of schedules.entries()) {
     const gpus = [...new Set(timeline.spans.map((s) => s.gpu))].sort((a, b) => a - b);
     const streams = [...new Set(timeline.spans.map((s) => s.stream))].sort((a, b) => streamRank(a) - streamRank(b) || a.localeCompare(b));
     const tid = new Map(streams.map((s, i) => [s, i]));
@@ -69,6 +68,8 @@ export function chromeTraceChunks(scenario: string, topology: Topology, schedule
         emit(`{"ph":"M","name":"thread_name","pid":${pid},"tid":${ti},"args":{"name":${q(stream)}}}`);
         emit(`{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${ti},"args":{"sort_index":${ti}}}`);
       });
+      const chunk = flush();
+      if (chunk) yield chunk;
     }
     const schedule = `{"schedule":${q(name)}`;
     for (const s of timeline.spans) {
@@ -79,6 +80,8 @@ export function chromeTraceChunks(scenario: string, topology: Topology, schedule
         `{"name":${q(s.name)},"cat":${q(s.kind)},"ph":"X","ts":${ts},"dur":${dur},"pid":${si * PID_BLOCK + s.gpu},"tid":${tid.get(s.stream)!},` +
           `"args":${schedule}${layer}${microBatch},"bytes":${jsonNumber(s.bytes)},"flops":${jsonNumber(s.flops)}}}`,
       );
+      const chunk = flush();
+      if (chunk) yield chunk;
     }
     for (const [from, to] of moeFlows(timeline.spans)) {
       const id = flowId++;
@@ -86,12 +89,14 @@ export function chromeTraceChunks(scenario: string, topology: Topology, schedule
       // span, so a neighbour that touches it at either end is never picked instead.
       emit(`{"ph":"s","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(from.startNs, from.endNs))},"pid":${si * PID_BLOCK + from.gpu},"tid":${tid.get(from.stream)!}}`);
       emit(`{"ph":"f","bp":"e","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(to.startNs, to.endNs))},"pid":${si * PID_BLOCK + to.gpu},"tid":${tid.get(to.stream)!}}`);
+      const chunk = flush();
+      if (chunk) yield chunk;
     }
-  });
-  flush();
+  }
+  const last = flush(true);
+  if (last) yield last;
   const other = JSON.stringify({ scenario, topology: topology.name, generator: 'epsim' });
-  chunks.push(`${first ? '{"traceEvents":[' : ''}],"displayTimeUnit":"ns","otherData":${other}}`);
-  return chunks;
+  yield `${first ? '{"traceEvents":[' : ''}],"displayTimeUnit":"ns","otherData":${other}}`;
 }
 
 /** ts and dur (µs) of a span [startNs, endNs): whole ns, and ts + dur never past the end in doubles. */

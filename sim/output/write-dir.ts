@@ -11,8 +11,9 @@ import { UsageError } from '../core/index.ts';
 
 let counter = 0;
 
-/** A file's text, whole or in chunks written one after another (for files past V8's string limit). */
-export type FileText = string | readonly string[];
+/** A file's text, whole or as chunks written one after another as they come (a generator's,
+ *  for files too large to hold as one string). */
+export type FileText = string | Iterable<string>;
 
 function writeText(path: string, text: FileText): void {
   if (typeof text === 'string') return writeFileSync(path, text);

@@ -11,7 +11,7 @@ type Event = Record<string, any>;
 
 /** The trace as a reader sees it: the chunks' text, parsed. */
 function toChromeTrace(...args: Parameters<typeof chromeTraceChunks>): ChromeTrace & { traceEvents: Event[] } {
-  return JSON.parse(chromeTraceChunks(...args).join(''));
+  return JSON.parse([...chromeTraceChunks(...args)].join(''));
 }
 
 function timelineOf(spans: Span[]): Timeline {
@@ -120,7 +120,7 @@ describe('the trace text', () => {
     timeline.spans[0]!.layer = undefined;
     timeline.spans[1]!.microBatch = undefined;
     timeline.spans[2]!.name = 'quote " and \\ backslash';
-    const chunks = chromeTraceChunks('random "scenario"', toyTopology(), [{ name: 'serial', timeline }, { name: 'tbo', timeline }, { name: 'sbo', timeline }]);
+    const chunks = [...chromeTraceChunks('random "scenario"', toyTopology(), [{ name: 'serial', timeline }, { name: 'tbo', timeline }, { name: 'sbo', timeline }])];
     expect(chunks.length).toBeGreaterThan(2);
     const text = chunks.join('');
     const parsed = JSON.parse(text);
@@ -133,7 +133,7 @@ describe('the trace text', () => {
   });
 
   it('with no spans is an empty event list', () => {
-    const text = chromeTraceChunks('empty', toyTopology(), [{ name: 'serial', timeline: timelineOf([]) }]).join('');
+    const text = [...chromeTraceChunks('empty', toyTopology(), [{ name: 'serial', timeline: timelineOf([]) }])].join('');
     expect(JSON.parse(text)).toEqual({ traceEvents: [], displayTimeUnit: 'ns', otherData: { scenario: 'empty', topology: toyTopology().name, generator: 'epsim' } });
   });
 });
