@@ -47,8 +47,9 @@ const IN_NIC = 3;
 export class DirectRun implements FluidRun {
   version = 0;
   private readonly n: number;
-  /** counts[i * n + j]: tokens rank i sends rank j (the matrix's transposition resolved once). */
-  private readonly counts: Int32Array;
+  /** counts[i * n + j]: tokens rank i sends rank j (the matrix's transposition resolved once;
+   *  16 bits, as MAX_DIRECT_COUNT allows: at 256 ranks the two matrices then fit a 512 KB L2). */
+  private readonly counts: Uint16Array;
   private readonly scale: number;
   private readonly node: Int32Array;
   private readonly gpus: readonly number[];
@@ -60,7 +61,7 @@ export class DirectRun implements FluidRun {
   /** Per ordered node pair: ns per token at the route's slowest link. */
   private readonly nicNsPerToken: Float64Array;
   /** countsT[j * n + i] = counts[i * n + j]: what each rank receives, as a row. */
-  private readonly countsT: Int32Array;
+  private readonly countsT: Uint16Array;
   private readonly nvLatency: number;
   private readonly nvCapacity: number;
   private readonly firstNode: number;
@@ -95,9 +96,12 @@ export class DirectRun implements FluidRun {
     const n = matrix.n;
     this.n = n;
     this.gpus = gpus;
-    const counts = (this.counts = rowMajor(matrix));
+    const { counts, countsT } = bothWays(matrix);
+    this.counts = counts;
+    this.countsT = countsT;
     const scale = (this.scale = matrix.scale);
-    const node = (this.node = Int32Array.from(gpus, (g) => nodeOf(topology, g)));
+    const node = (this.node = new Int32Array(n));
+    for (let r = 0; r < n; r++) node[r] = nodeOf(topology, gpus[r]!);
     let lo = Infinity;
     let hi = -Infinity;
     for (const v of node) {
@@ -210,8 +214,6 @@ export class DirectRun implements FluidRun {
       }
     }
     for (const t of tierOfLink.values()) t.seal();
-    // The peer loop reads what each rank receives as a row.
-    this.countsT = transpose(counts, n);
     this.tierCount = tierOfLink.size;
     provideSegments([...this.ports, ...tierOfLink.values()], n);
   }
@@ -389,18 +391,22 @@ function provideSegments(aggregates: Aggregate[], ranks: number): void {
 
 const NO_TIERS: readonly CountedAggregate[] = [];
 
-function transpose(counts: Int32Array, n: number): Int32Array {
-  const out = new Int32Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[j * n + i] = counts[i * n + j]!;
-  return out;
-}
-
-/** The matrix's counts as rank-major Int32 (row i = what rank i sends). */
-function rowMajor(m: TrafficMatrix): Int32Array {
+/**
+ * The matrix's counts as rank-major rows (row i = what rank i sends) and transposed (row j = what
+ * rank j receives, which the peer loop reads as a row), in one pass.
+ */
+function bothWays(m: TrafficMatrix): { counts: Uint16Array; countsT: Uint16Array } {
   const n = m.n;
-  const out = new Int32Array(n * n);
   const c = m.counts;
-  if (!m.transposed) for (let k = 0; k < n * n; k++) out[k] = c[k]!;
-  else for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[i * n + j] = c[j * n + i]!;
-  return out;
+  const stored = new Uint16Array(n * n);
+  const other = new Uint16Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = c[i * n + j]!;
+      stored[i * n + j] = v;
+      other[j * n + i] = v;
+    }
+  }
+  // A transposed matrix stores row j = what rank j receives.
+  return m.transposed ? { counts: other, countsT: stored } : { counts: stored, countsT: other };
 }
