@@ -45,16 +45,46 @@ export function opTimeNs(cost: ComputeCost, gpu: GpuSpec, model: ComputeModel): 
   return kernelsTimeNs(cost.kernels, gpu);
 }
 
-/** A string naming everything opTimeNs reads from a cost (for caches of op times). */
+/**
+ * A string naming everything opTimeNs reads from a cost (for caches of op times): the fields' bits,
+ * four UTF-16 code units per number (strings as small codes), not their decimal text. Printing a
+ * dozen numbers per kernel cost microseconds per op; this is a copy. Equal costs give equal keys;
+ * costs that differ in any field read give different keys (-0 and 0 differ too, costing a miss).
+ */
 export function opCostKey(cost: ComputeCost): string {
-  const base = `${cost.flops}/${cost.bytes}/${cost.dtype}`;
-  if (!cost.kernels) return base;
-  let s = base;
-  for (const k of cost.kernels) {
-    s += k.kind === 'gemm' ? `|g${k.m},${k.n},${k.k},${k.groups},${k.layout},${k.dtype},${k.flops},${k.bytes},${k.weightBytes}`
-      : k.kind === 'decode-attention' ? `|d${k.rowsPerKvHead},${k.flops},${k.bytes}`
-      : k.kind === 'flash-attention' ? `|f${k.pass},${k.sequenceTokens},${k.headDim},${k.causal},${k.flops},${k.bytes}`
-      : `|p${k.dtype},${k.flops},${k.bytes}`;
+  let i = 0;
+  const put = (x: number) => {
+    if (i === keyWords.length) growKey();
+    keyWords[i++] = x;
+  };
+  put(cost.flops);
+  put(cost.bytes);
+  put(codeOf(cost.dtype));
+  for (const k of cost.kernels ?? []) {
+    put(codeOf(k.kind));
+    if (k.kind === 'gemm') {
+      put(k.m), put(k.n), put(k.k), put(k.groups), put(codeOf(k.layout)), put(codeOf(k.dtype)), put(k.flops), put(k.bytes), put(k.weightBytes);
+    } else if (k.kind === 'decode-attention') put(k.rowsPerKvHead), put(k.flops), put(k.bytes);
+    else if (k.kind === 'flash-attention') put(codeOf(k.pass)), put(k.sequenceTokens), put(k.headDim), put(k.causal ? 1 : 0), put(k.flops), put(k.bytes);
+    else put(codeOf(k.dtype)), put(k.flops), put(k.bytes);
   }
-  return s;
+  return String.fromCharCode.apply(null, keyCodes.subarray(0, 4 * i) as unknown as number[]);
+}
+
+let keyWords = new Float64Array(64);
+let keyCodes = new Uint16Array(keyWords.buffer);
+
+function growKey(): void {
+  const grown = new Float64Array(2 * keyWords.length);
+  grown.set(keyWords);
+  keyWords = grown;
+  keyCodes = new Uint16Array(grown.buffer);
+}
+
+/** Small numbers for the strings in a cost (dtypes, layouts, kinds), assigned on first sight. */
+const stringCodes = new Map<string, number>();
+function codeOf(s: string): number {
+  let code = stringCodes.get(s);
+  if (code === undefined) stringCodes.set(s, (code = stringCodes.size));
+  return code;
 }
