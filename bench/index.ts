@@ -13,6 +13,7 @@ const benches: { file: string; args: string[]; what: string; slow?: boolean }[] 
   { file: 'bench/network.ts', args: [], what: 'network model: all-to-all among 8 to 1024 GPUs' },
   { file: 'bench/replay.ts', args: [], what: 'trace replay: traffic building throughput' },
   { file: 'bench/scenario.ts', args: [], what: 'scenarios: one step per schedule (decode, prefill, a training step), fluid vs flow' },
+  { file: 'bench/command.ts', args: [], what: 'whole epsim commands as a user runs them (start-up, simulation, files)' },
   { file: 'bench/deepep.ts', args: [], what: "DeepEP's normal and low-latency kernels as epsim predicts them (the README's side-by-side tables)" },
   { file: 'bench/sweep.ts', args: ['--small'], what: 'sweeps: 24 LongCat decode points on worker threads, then on the queue with 1 and 2 workers' },
   { file: 'bench/sweep.ts', args: [], what: 'sweeps: the 1,000-point LongCat decode sweep, threads and queue', slow: true },
