@@ -1,5 +1,6 @@
 // `epsim run SCENARIO.yaml [--out DIR] [--schedule NAME ...] [--json] [--threads N]`: simulate every schedule of
 // a scenario, print the comparison table and write result.json, timeline.json, trace.chrome.json.
+import { statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
@@ -78,9 +79,20 @@ export function runReport(out: RunOutput, dir: string): string {
     ...(stragglers.length > 0 ? ['', ...stragglers] : []),
     '',
     `routing: ${out.result.trace.description}`,
-    `wrote ${join(dir, 'result.json')}, ${runFileNames(out).slice(1).join(', ')} (open trace.chrome.json in https://ui.perfetto.dev)`,
+    `wrote ${join(dir, 'result.json')}, ${runFileNames(out).slice(1).map((name) => name + sizeNote(join(dir, name))).join(', ')} (open trace.chrome.json in https://ui.perfetto.dev)`,
     '',
   ].join('\n');
+}
+
+/** " (424 MB)" for a file of 10 MB or more (a 1,024-GPU run's traces are hundreds), else "". */
+export function sizeNote(path: string): string {
+  let bytes: number;
+  try {
+    bytes = statSync(path).size;
+  } catch {
+    return '';
+  }
+  return bytes >= 10e6 ? ` (${Math.round(bytes / 1e6).toLocaleString('en-US')} MB)` : '';
 }
 
 /** `--schedule tbo scmoe-sbo` and `--schedule tbo,scmoe-sbo` both work; repeats are dropped. */
