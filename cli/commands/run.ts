@@ -11,6 +11,7 @@ import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts
 import { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_PAY_OFF_MS, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
+import { describeStep, StatusLine } from '../status-line.ts';
 
 export function registerRun(program: Command, io: CliIo): void {
   program
@@ -27,7 +28,9 @@ export function registerRun(program: Command, io: CliIo): void {
       const overrides = schedules ? { schedules } : {};
       const scenario = await loadScenario(file, overrides);
       const log = (line: string) => (options.json ? io.err : io.out)(`${line}\n`);
-      const { out, dir } = await simulateAndWrite(scenario, { file, overrides }, { log, threads: threadsAsked, out: options.out });
+      // What runs now, on one line of a terminal's stderr (nothing in logs and pipes).
+      const status = new StatusLine(io.err, Boolean(process.stderr.isTTY));
+      const { out, dir } = await simulateAndWrite(scenario, { file, overrides }, { log, threads: threadsAsked, out: options.out, status });
       if (options.json) {
         io.out(`${JSON.stringify(out.result, null, 2)}\n`);
         return;
@@ -43,8 +46,10 @@ export function registerRun(program: Command, io: CliIo): void {
 export async function simulateAndWrite(
   scenario: ResolvedScenario,
   source: ScenarioSource,
-  options: { log: (line: string) => void; threads?: number; out?: string },
+  options: { log: (line: string) => void; threads?: number; out?: string; status?: StatusLine },
 ): Promise<{ out: RunOutput; dir: string }> {
+  const status = options.status;
+  const log = status ? (line: string) => status.log(options.log, line) : options.log;
   // Asked for threads: every schedule on them. Otherwise in this thread, the rest going to
   // workers once a schedule shows they pay off (runScenarioAdaptively).
   const asked = options.threads === undefined ? undefined : Math.min(options.threads, scenario.schedules.length);
@@ -56,17 +61,24 @@ export async function simulateAndWrite(
   const dir = options.out ?? join('results', scenario.spec.name);
   checkWritableDir(dir); // before the simulation, not after it
   const onProgress = (p: RunProgress) => {
-    if (p.wallMs !== undefined) options.log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
+    if (p.step) status?.set(p.schedule, describeStep(p.step));
+    if (p.wallMs === undefined) return;
+    status?.delete(p.schedule);
+    log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
   };
-  const onWorkers = (threads: number, left: number) =>
-    options.log(`  the other ${left} schedules on ${threads} worker threads (one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`);
+  const onWorkers = (threads: number, left: number) => log(`  the other ${left} schedules on ${threads} worker threads (one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`);
   const out =
     asked === undefined
       ? await runScenarioAdaptively(scenario, source, cpus().length, { onProgress, onWorkers })
       : asked > 1
         ? await runScenarioOnWorkers(scenario, source, asked, { onProgress })
         : runScenario(scenario, { onProgress });
-  writeDirAtomically(dir, runFiles(out));
+  status?.set('files', 'writing');
+  try {
+    writeDirAtomically(dir, runFiles(out));
+  } finally {
+    status?.stop();
+  }
   return { out, dir };
 }
 

@@ -18,6 +18,9 @@ export interface ExecuteOptions extends ClusterNetwork {
   recomputeFraction?: number;
   /** Leave out spans to save memory in throughput benchmarks. */
   recordSpans?: boolean;
+  /** Called every `progressEvery` finished ops (default 8,192) with the ops done and in all: progress for long steps. */
+  onProgress?: (done: number, total: number) => void;
+  progressEvery?: number;
 }
 
 
@@ -44,6 +47,9 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const startNs = new Float64Array(n).fill(-1);
   const endNs = new Float64Array(n).fill(-1);
   let done = 0;
+  const onProgress = options.onProgress;
+  const progressEvery = Math.max(1, options.progressEvery ?? 8192);
+  let nextProgress = onProgress ? progressEvery : Infinity;
   // The step ends when its last op does (a network model may still hold stale bookkeeping events).
   let lastEndNs = 0;
 
@@ -150,7 +156,10 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const finish = (id: OpId) => {
     const now = engine.now;
     endNs[id] = now;
-    done++;
+    if (++done === nextProgress) {
+      nextProgress += progressEvery;
+      onProgress!(done, n);
+    }
     if (now > lastEndNs) lastEndNs = now;
     if (record) {
       const layer = graph.layerOf[id]!;

@@ -5,7 +5,7 @@ import { chromeTraceChunks, type FileText } from '../output/index.ts';
 import type { ResultFile, TimelineFile } from '../output/index.ts';
 import { toResultFile } from '../output/index.ts';
 import { toTimelineFile } from '../output/index.ts';
-import { simulatedRouting, simulateStep, type SimulatedRouting } from '../step/index.ts';
+import { simulatedRouting, simulateStep, type SimulatedRouting, type StepProgress } from '../step/index.ts';
 import { gpuCount } from '../hardware/index.ts';
 import { gpuSummary, stragglers } from '../metrics/index.ts';
 import type { ScheduleResult } from '../step/index.ts';
@@ -21,6 +21,8 @@ export interface RunProgress {
   total: number;
   /** Wall time of the schedule just finished. */
   wallMs?: number;
+  /** Where the running schedule `schedule` is (reported while it runs, before its wallMs). */
+  step?: StepProgress;
 }
 
 export interface RunOutput {
@@ -46,7 +48,8 @@ function simulateHere(s: ResolvedScenario, name: ScheduleName, results: Map<stri
   const total = s.schedules.length;
   onProgress?.({ schedule: name, done: results.size, total });
   const t0 = performance.now();
-  results.set(name, simulateStep(s.input, name));
+  const step = onProgress ? { onProgress: (p: StepProgress) => onProgress({ schedule: name, done: results.size, total, step: p }) } : {};
+  results.set(name, simulateStep(s.input, name, step));
   wallMs[name] = performance.now() - t0;
   onProgress?.({ schedule: name, done: results.size, total, wallMs: wallMs[name] });
 }
@@ -65,6 +68,7 @@ export interface ScheduleTask {
 
 export type ScheduleMessage =
   | { kind: 'result'; name: string; result: PostedResult; wallMs: number }
+  | { kind: 'progress'; name: string; step: StepProgress }
   | { kind: 'error'; name: string; message: string }
   | { kind: 'done' };
 
@@ -137,6 +141,7 @@ async function simulateOnWorkers(
   const tasks = schedules.map((schedule): ScheduleTask => ({ source, schedule }));
   await runOnWorkers<ScheduleTask, ScheduleMessage>(SCHEDULE_WORKER, tasks, threads, (m) => {
     if (m.kind === 'error') errors.push(`${m.name}: ${m.message}`);
+    if (m.kind === 'progress') onProgress?.({ schedule: m.name, done: results.size, total, step: m.step });
     if (m.kind !== 'result') return;
     results.set(m.name, fromPosted(m.result));
     wallMs[m.name] = m.wallMs;

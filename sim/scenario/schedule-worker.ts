@@ -2,7 +2,7 @@
 // one schedule and posts its result (metrics and timeline, the spans as columns), or the error,
 // then `done`.
 import { parentPort } from 'node:worker_threads';
-import { simulateStep } from '../step/index.ts';
+import { simulateStep, type StepProgress } from '../step/index.ts';
 import type { ScheduleName } from '../core/index.ts';
 import { loadScenario, resolveScenarioText, type ResolvedScenario } from './load.ts';
 import type { ScheduleMessage, ScheduleTask } from './run.ts';
@@ -21,7 +21,8 @@ port.on('message', async (task: ScheduleTask) => {
   try {
     const s = await last.scenario;
     const t0 = performance.now();
-    const { posted, transfer } = toPosted(simulateStep(s.input, task.schedule as ScheduleName));
+    const onProgress = (step: StepProgress) => post({ kind: 'progress', name: task.schedule, step });
+    const { posted, transfer } = toPosted(simulateStep(s.input, task.schedule as ScheduleName, { onProgress }));
     post({ kind: 'result', name: task.schedule, result: posted, wallMs: performance.now() - t0 }, transfer);
   } catch (e) {
     post({ kind: 'error', name: task.schedule, message: e instanceof Error ? e.message : String(e) });

@@ -32,17 +32,29 @@ export function scheduleRefusal(input: Pick<StepInput, 'model' | 'workload'>, na
   return fit.ok ? undefined : fit.reason;
 }
 
-export function simulateStep(input: StepInput, name: ScheduleName): ScheduleResult {
+/** Where a step is: building its op graph (the routing sample and traffic included), then simulating it op by op. */
+export interface StepProgress {
+  stage: 'build' | 'simulate';
+  /** Ops finished and in all (0 while building). */
+  done: number;
+  total: number;
+}
+
+export function simulateStep(input: StepInput, name: ScheduleName, options: { onProgress?: (p: StepProgress) => void } = {}): ScheduleResult {
   const refusal = scheduleRefusal(input, name);
   if (refusal) throw new Error(refusal);
+  const { onProgress } = options;
+  onProgress?.({ stage: 'build', done: 0, total: 0 });
   const schedule = SCHEDULES[name];
   const plan = planStep(input, schedule.microBatches(input.workload));
   const emitter = new TrainingEmitter(plan);
   schedule.build(emitter, layerCosts(plan));
-  const timeline = execute(
-    emitter.graph,
-    executeOptionsFor(input.topology, { networkModel: input.networkModel ?? 'fluid', recomputeFraction: input.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION }),
-  );
+  const total = emitter.graph.size;
+  onProgress?.({ stage: 'simulate', done: 0, total });
+  const timeline = execute(emitter.graph, {
+    ...executeOptionsFor(input.topology, { networkModel: input.networkModel ?? 'fluid', recomputeFraction: input.recomputeFraction ?? DEFAULT_RECOMPUTE_FRACTION }),
+    ...(onProgress ? { onProgress: (done: number) => onProgress({ stage: 'simulate', done, total }) } : {}),
+  });
   const fit = schedule.applies(input.model);
   // Before the metrics: it reads exactly the traffic the build asked for.
   const expertTokens = expertTokensPerGpu(plan);

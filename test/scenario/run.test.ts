@@ -75,12 +75,18 @@ describe('epsim run', () => {
     const source = { file, text, overrides: {} };
     const switched: [number, number][] = [];
     const progress: string[] = [];
+    const stages: string[] = [];
     // Any schedule "pays off": the two after the first go to workers.
     const mixed = await runScenarioAdaptively(scenario, source, 2, {
       payOffMs: 0,
       onWorkers: (threads, left) => switched.push([threads, left]),
-      onProgress: (p) => void (p.wallMs !== undefined && progress.push(`${p.schedule} ${p.done}/${p.total}`)),
+      onProgress: (p) => {
+        if (p.step) stages.push(`${p.schedule} ${p.step.stage}`);
+        if (p.wallMs !== undefined) progress.push(`${p.schedule} ${p.done}/${p.total}`);
+      },
     });
+    // Every schedule said it was building, then simulating, wherever it ran (workers post it).
+    for (const name of ['serial', 'shared-overlap', 'scmoe-sbo']) expect(stages.filter((s) => s.startsWith(`${name} `))).toEqual([`${name} build`, `${name} simulate`]);
     expect(switched).toEqual([[2, 2]]);
     expect(progress[0]).toBe('serial 1/3');
     expect(progress.slice(1).map((p) => p.split(' ')[0]).sort()).toEqual(['scmoe-sbo', 'shared-overlap']);
