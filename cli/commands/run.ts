@@ -65,6 +65,7 @@ export async function simulateAndWrite(
     if (p.wallMs === undefined) return;
     status?.delete(p.schedule);
     log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
+    if (p.done === p.total) status?.set('files', 'summarizing and writing');
   };
   const onWorkers = (threads: number, left: number) => log(`  the other ${left} schedules on ${threads} worker threads (one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`);
   const out =
@@ -73,7 +74,6 @@ export async function simulateAndWrite(
       : asked > 1
         ? await runScenarioOnWorkers(scenario, source, asked, { onProgress })
         : runScenario(scenario, { onProgress });
-  status?.set('files', 'writing');
   try {
     writeDirAtomically(dir, runFiles(out));
   } finally {
