@@ -101,8 +101,8 @@ export const WORKERS_PAY_OFF_MS = 5000;
 
 /**
  * `epsim run`'s default: the schedules one after another in this thread until one takes
- * `payOffMs` (default WORKERS_PAY_OFF_MS) or more; if two or more are left then, they go to up to `threads` workers
- * (`onWorkers` says so). The files are the same whichever way a schedule ran.
+ * `payOffMs` (default WORKERS_PAY_OFF_MS) or more; if two or more are left then, they go to up
+ * to `threads` workers (`onWorkers` says so). The files are the same wherever a schedule ran.
  */
 export async function runScenarioAdaptively(
   s: ResolvedScenario,
