@@ -7,10 +7,12 @@ export class StatusLine {
   private shown = false;
   private lastDraw = -Infinity;
 
+  /** `columns`: the terminal's width (a longer line would wrap, and the part above could not be cleared). */
   constructor(
     private readonly write: (text: string) => void,
     private readonly enabled: boolean,
     private readonly now: () => number = () => performance.now(),
+    private readonly columns: () => number = () => process.stderr.columns ?? 80,
   ) {}
 
   /** What `key` is doing now (its part of the line). */
@@ -50,8 +52,9 @@ export class StatusLine {
     if (!force && t - this.lastDraw < 100) return;
     this.lastDraw = t;
     if (this.parts.size === 0) return this.clear();
-    const text = [...this.parts].map(([key, part]) => `${key}: ${part}`).join(' · ');
-    this.write(`\r\x1b[K  ${text}`);
+    const text = `  ${[...this.parts].map(([key, part]) => `${key}: ${part}`).join(' · ')}`;
+    const room = Math.max(10, this.columns() - 1);
+    this.write(`\r\x1b[K${text.length > room ? `${text.slice(0, room - 1)}…` : text}`);
     this.shown = true;
   }
 }

@@ -2,10 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeStep, StatusLine } from '../../cli/status-line.ts';
 
-function harness(enabled = true) {
+function harness(enabled = true, columns = 200) {
   let clock = 0;
   const writes: string[] = [];
-  const line = new StatusLine((t) => writes.push(t), enabled, () => clock);
+  const line = new StatusLine((t) => writes.push(t), enabled, () => clock, () => columns);
   return { line, writes, tick: (ms: number) => (clock += ms) };
 }
 
@@ -42,6 +42,13 @@ describe('StatusLine', () => {
     line.stop();
     expect(writes).toEqual([]);
     expect(out).toEqual(['done\n']);
+  });
+
+  it('fits the terminal width, so the line never wraps', () => {
+    const { line, writes } = harness(true, 30);
+    line.set('shared-overlap', 'simulating, 42% of 541,696 ops');
+    expect(writes).toEqual(['\r\x1b[K  shared-overlap: simulating…']);
+    expect(writes[0]!.length - '\r\x1b[K'.length).toBe(29);
   });
 
   it('describes a step', () => {
