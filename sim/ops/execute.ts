@@ -54,20 +54,21 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   let lastEndNs = 0;
 
   const commSms = new Float64Array(options.gpus);
+  // Only collectives that hold SMs slow compute down; without them no running list or per-op
+  // progress is kept.
+  const holdsSms = graph.collectives.some((c) => (c.spec.sms ?? 0) > 0);
   // Running compute ops per GPU, with their progress (work is ns at full speed).
-  const running: OpId[][] = Array.from({ length: options.gpus }, () => []);
-  const remainingWork = new Float64Array(n);
-  const share = new Float64Array(n);
-  const sinceNs = new Float64Array(n);
+  const running: OpId[][] = Array.from({ length: holdsSms ? options.gpus : 0 }, () => []);
+  const perOp = holdsSms ? n : 0;
+  const remainingWork = new Float64Array(perOp);
+  const share = new Float64Array(perOp);
+  const sinceNs = new Float64Array(perOp);
   // When each running compute op is due to end. Its end event carries only the op: an event whose
   // time is no longer the op's due time is stale (the op was rescheduled when its share changed).
-  const dueNs = new Float64Array(n).fill(-1);
+  const dueNs = new Float64Array(perOp).fill(-1);
   // Each collective part's rank within its collective.
   const rankOf = new Int32Array(n).fill(-1);
   for (const c of graph.collectives) c.partOps.forEach((id, r) => (rankOf[id] = r));
-
-  // Only collectives that hold SMs slow compute down; without them no running list is kept.
-  const holdsSms = graph.collectives.some((c) => (c.spec.sms ?? 0) > 0);
 
   const computeShare = (gpu: number) => Math.max(1 / sms, 1 - commSms[gpu]! / sms);
 
@@ -84,17 +85,18 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   };
 
   const startCompute = (id: OpId) => {
+    // Without SM-holding collectives an op runs at full speed from start to end: one end event, due
+    // after its work (an integer), never rescheduled.
+    if (!holdsSms) return engine.at(engine.now + graph.workNsOf[id]!, onComputeDone, NORMAL, id);
     const gpu = gpuOf[id]!;
     remainingWork[id] = graph.workNsOf[id]!;
-    if (!holdsSms) {
-      share[id] = 1;
-      return scheduleComputeEnd(id);
-    }
     share[id] = computeShare(gpu);
     sinceNs[id] = engine.now;
     running[gpu]!.push(id);
     scheduleComputeEnd(id);
   };
+
+  const onComputeDone = (id: number) => finish(id);
 
   const onComputeEnd = (id: number) => {
     if (dueNs[id] !== engine.now || endNs[id]! !== -1) return;
