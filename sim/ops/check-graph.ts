@@ -19,9 +19,10 @@ export interface Dependents {
 export function dependentsOf(graph: OpGraph): Dependents {
   const n = graph.size;
   const counts = new Int32Array(n + 1);
-  const depsList = graph.depsList;
+  const { depsList, depsStart } = graph;
   for (let id = 0; id < n; id++) {
-    for (let j = graph.depsStart[id]!; j < graph.depsStart[id + 1]!; j++) {
+    const end = depsStart[id + 1]!;
+    for (let j = depsStart[id]!; j < end; j++) {
       const d = depsList[j]!;
       if (d < 0 || d >= n) throw new OpGraphError(`${describe(graph, id)} depends on op #${d}, which does not exist`);
       if (d === id) throw new OpGraphError(`${describe(graph, id)} depends on itself`);
@@ -33,7 +34,8 @@ export function dependentsOf(graph: OpGraph): Dependents {
   const fill = counts.subarray(0, n);
   const list = new Int32Array(counts[n]!);
   for (let id = 0; id < n; id++) {
-    for (let j = graph.depsStart[id]!; j < graph.depsStart[id + 1]!; j++) list[fill[depsList[j]!]!++] = id;
+    const end = depsStart[id + 1]!;
+    for (let j = depsStart[id]!; j < end; j++) list[fill[depsList[j]!]!++] = id;
   }
   return { start, list };
 }

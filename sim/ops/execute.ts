@@ -35,7 +35,8 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const { gpuOf, streamOf, collectiveOf } = graph;
 
   const pendingDeps = new Int32Array(n);
-  for (let id = 0; id < n; id++) pendingDeps[id] = graph.depsStart[id + 1]! - graph.depsStart[id]!;
+  const depsStart = graph.depsStart;
+  for (let id = 0; id < n; id++) pendingDeps[id] = depsStart[id + 1]! - depsStart[id]!;
   const streamCount = graph.streamOps.length;
   // Stream queues as one CSR list (stream s's ops are streamList[streamStart[s] ..]).
   const streamStart = new Int32Array(streamCount + 1);
