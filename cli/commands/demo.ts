@@ -12,7 +12,7 @@ import { startServer } from '../../web/index.ts';
 import { runReport, simulateAndWrite } from './run.ts';
 import { waitForSignal } from './serve.ts';
 import { createTrainReporter, parseIntOption } from './train.ts';
-import { StatusLine } from '../status-line.ts';
+import { StatusLine } from './status-line.ts';
 
 /** The scenario the dashboard opens on: the routing `npm start` just traced, at LongCat-Flash's size. */
 export const FIRST_SCREEN_SCENARIO = 'longcat-decode-tiny-routing';

@@ -11,7 +11,7 @@ import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts
 import { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_PAY_OFF_MS, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
-import { describeStep, StatusLine } from '../status-line.ts';
+import { describeStep, StatusLine } from './status-line.ts';
 
 export function registerRun(program: Command, io: CliIo): void {
   program

@@ -1,6 +1,6 @@
 // The terminal status line: drawn in place, throttled, cleared around other output, off in pipes.
 import { describe, expect, it } from 'vitest';
-import { describeStep, StatusLine } from '../../cli/status-line.ts';
+import { describeStep, StatusLine } from '../../cli/commands/status-line.ts';
 
 function harness(enabled = true, columns = 200) {
   let clock = 0;
