@@ -1,6 +1,7 @@
 // The dashboard's Express app: a JSON API over the results and scenarios folders, runs started
 // from the page (worker threads, progress as server-sent events) and the static page. createApp()
 // does not listen, so tests run it on an ephemeral port; server.ts and `epsim serve` listen.
+import { pipeline } from 'node:stream';
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve, sep } from 'node:path';
@@ -16,7 +17,7 @@ import { BadNameError, pathInside } from './names.ts';
 import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
 import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
-import { readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
+import { openConfined, readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
 import { httpErrorOf, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
@@ -89,7 +90,11 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/api/results/:name/chrome-trace', (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'trace.chrome.json');
     if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no trace.chrome.json for result "${req.params.name}"` });
-    res.attachment(`${req.params.name}.trace.chrome.json`).type('application/json').send(readConfined(path, resultRead(`trace.chrome.json of "${req.params.name}"`)));
+    // Streamed, not read whole: a 1,024-GPU run's trace is hundreds of MB.
+    const { size, stream } = openConfined(path, resultRead(`trace.chrome.json of "${req.params.name}"`));
+    res.attachment(`${req.params.name}.trace.chrome.json`).type('application/json').set('Content-Length', String(size));
+    // pipeline closes the file when the client goes away mid-download, and the response on a read error.
+    pipeline(stream, res, () => {});
   });
   app.get('/api/results/:name/sweep', sendResultFile('sweep.json'));
 

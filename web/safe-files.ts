@@ -3,7 +3,7 @@
 // folder) and no larger than the cap; anything else is a RefusedFileError with a status and a
 // message that names the request's name, never the target's path or its bytes.
 // Every route that reads a file goes through here (other streams' routes too).
-import { realpathSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, type ReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { readInputBytes, readInputBytesAsync, UsageError, type InputKind } from '../sim/core/index.ts';
 
@@ -71,12 +71,33 @@ export async function readConfinedAsync(path: string, o: SafeReadOptions): Promi
   }
 }
 
+/**
+ * A file confined to `roots` as a stream, for downloads too large to hold in memory (a 1,024-GPU
+ * run's trace.chrome.json is hundreds of MB). The same checks as readConfined, on the opened
+ * descriptor: opened without blocking (a FIFO would wait for a writer), then a regular file or 422.
+ */
+export function openConfined(path: string, o: Pick<SafeReadOptions, 'roots' | 'label'>): { size: number; stream: ReadStream } {
+  const real = confined(path, o);
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    throw new RefusedFileError(404, `no ${o.label}`);
+  }
+  const stat = fstatSync(fd);
+  if (!stat.isFile()) {
+    closeSync(fd);
+    throw new RefusedFileError(422, `${o.label} is not a regular file`);
+  }
+  return { size: stat.size, stream: createReadStream('', { fd, autoClose: true }) };
+}
+
 /** readConfined as UTF-8 text. */
 export function readConfinedText(path: string, o: SafeReadOptions): string {
   return readConfined(path, o).toString('utf8');
 }
 
-function confined(path: string, o: SafeReadOptions): string {
+function confined(path: string, o: Pick<SafeReadOptions, 'roots' | 'label'>): string {
   const real = realPathInside(path, o.roots);
   if (!real) throw new RefusedFileError(404, `no ${o.label}`);
   return real;

@@ -1,7 +1,8 @@
 // Hostile requests against the real app on 127.0.0.1: symlinks out of the results folder, files
 // that are not regular, undecodable URLs and bodies, broken results, a lying Content-Length, job
 // limits and cancellation. Every one is a 4xx (or a clean run), never a 500, a leak or a hang.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -9,7 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../web/app.ts';
 import type { JobRunner } from '../../web/jobs.ts';
-import { listen } from '../../web/limits.ts';
+import { listen, SERVER_LIMITS } from '../../web/limits.ts';
 
 let base = '';
 let close: () => void = () => {};
@@ -27,6 +28,13 @@ beforeAll(async () => {
   writeFileSync(join(resultsDir, 'empty', 'result.json'), '{}');
   mkdirSync(join(resultsDir, 'good'));
   writeFileSync(join(resultsDir, 'good', 'result.json'), JSON.stringify({ scenario: { workload: { phase: 'decode' } }, model: { name: 'm' }, topology: { name: 't' }, schedules: [{ name: 'serial' }] }));
+  writeFileSync(join(resultsDir, 'good', 'trace.chrome.json'), '{"traceEvents":[]}');
+  // Past the cap on files the server reads whole (sparse: no disk written).
+  mkdirSync(join(resultsDir, 'huge'));
+  writeFileSync(join(resultsDir, 'huge', 'trace.chrome.json'), '');
+  truncateSync(join(resultsDir, 'huge', 'trace.chrome.json'), SERVER_LIMITS.resultFileBytes + 1);
+  symlinkSync('/etc/passwd', join(resultsDir, 'leak', 'trace.chrome.json'));
+  execFileSync('mkfifo', [join(resultsDir, 'zero', 'trace.chrome.json')]);
   symlinkSync('/etc/passwd', join(resultsDir, 'passwd.yaml'));
   symlinkSync('/dev/zero', join(resultsDir, 'zero.yaml'));
   const app = createApp({ resultsDir, scenariosDir: 'scenarios', maxJobs: 1 });
@@ -54,6 +62,26 @@ describe('files the server reads', () => {
         expect(await res.text()).not.toMatch(/root:|\/etc\/passwd|\/dev\/zero/);
       }
     }
+  });
+
+  it('streams trace.chrome.json downloads, but not through a symlink out of the folder nor from a FIFO (no hang)', async () => {
+    const good = await fetch(`${base}/api/results/good/chrome-trace`);
+    expect(good.status).toBe(200);
+    expect(good.headers.get('content-length')).toBe('18');
+    expect(await good.text()).toBe('{"traceEvents":[]}');
+    // A trace larger than any file the server reads whole still downloads; the client may leave early.
+    const huge = await fetch(`${base}/api/results/huge/chrome-trace`);
+    expect(huge.status).toBe(200);
+    expect(huge.headers.get('content-length')).toBe(String(SERVER_LIMITS.resultFileBytes + 1));
+    const reader = huge.body!.getReader();
+    expect((await reader.read()).value!.length).toBeGreaterThan(0);
+    await reader.cancel();
+    const leak = await fetch(`${base}/api/results/leak/chrome-trace`);
+    expect(leak.status).toBe(404);
+    expect(await leak.text()).not.toMatch(/root:|\/etc\/passwd/);
+    const fifo = await fetch(`${base}/api/results/zero/chrome-trace`, { signal: AbortSignal.timeout(5000) });
+    expect(fifo.status).toBe(422);
+    expect((await fifo.json()).message).toBe('trace.chrome.json of "zero" is not a regular file');
   });
 
   it('lists broken results as broken with the reason and still serves the others', async () => {
