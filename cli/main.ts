@@ -32,8 +32,8 @@ export function buildProgram(io: CliIo, commands: readonly RegisterCommand[]): C
 
 /** Runs the CLI and returns the exit code; user mistakes are printed without a stack trace. */
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  const program = buildProgram(io, await commandsFor(argv));
   try {
+    const program = buildProgram(io, await commandsFor(argv));
     await program.parseAsync(argv, { from: 'user' });
     return EXIT_OK;
   } catch (error) {

@@ -68,18 +68,19 @@ export async function simulateAndWrite(
     if (p.done === p.total) status?.set('files', 'summarizing and writing');
   };
   const onWorkers = (threads: number, left: number) => log(`  the other ${left} schedules on ${threads} worker threads (one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`);
-  const out =
-    asked === undefined
-      ? await runScenarioAdaptively(scenario, source, cpus().length, { onProgress, onWorkers })
-      : asked > 1
-        ? await runScenarioOnWorkers(scenario, source, asked, { onProgress })
-        : runScenario(scenario, { onProgress });
   try {
+    const out =
+      asked === undefined
+        ? await runScenarioAdaptively(scenario, source, cpus().length, { onProgress, onWorkers })
+        : asked > 1
+          ? await runScenarioOnWorkers(scenario, source, asked, { onProgress })
+          : runScenario(scenario, { onProgress });
     writeDirAtomically(dir, runFiles(out));
+    return { out, dir };
   } finally {
+    // Cleared also when a schedule fails, so the error starts on a clean line.
     status?.stop();
   }
-  return { out, dir };
 }
 
 /** What `epsim run` prints after simulating: the table, the stragglers, the routing, the files. */
