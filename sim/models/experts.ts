@@ -65,23 +65,40 @@ export function expertGemmCost(model: ModelPreset, o: ExpertGemmCostOptions): Op
   const I = model.moe.expertHidden;
   let N = 0;
   let active = 0;
-  for (let e = 0; e < o.tokensPerExpert.length; e++) {
-    const n = o.tokensPerExpert[e];
-    checkCount(`tokensPerExpert[${e}]`, n, false);
+  const counts = o.tokensPerExpert;
+  for (let e = 0; e < counts.length; e++) {
+    const n = counts[e]!;
+    // (The label is built only for a bad count: this runs per expert, layer and GPU.)
+    if (!(Number.isFinite(n) && n >= 0)) checkCount(`tokensPerExpert[${e}]`, n, false);
     N += n;
     if (n > 0) active++;
   }
-  const layout = o.layout ?? 'contiguous';
-  // The per-expert weight reads are the readWeights=true cost at 0 tokens; count them `active` times.
-  const grouped = (c: OpCost, weightsOnce: number, n: number, k: number): OpCost => {
-    const bytes = c.bytes + active * weightsOnce;
-    return { flops: c.flops, bytes, dtype: c.dtype, kernels: [groupedGemmKernel({ rows: N, groups: active, n, k, layout, dtype: o.weights, bytes, weightBytes: active * weightsOnce })] };
-  };
-  const up = () => grouped(swigluUpCost(N, H, I, o.weights, false), swigluUpCost(0, H, I, o.weights).bytes, 2 * I, H);
-  const down = () => grouped(swigluDownCost(N, H, I, o.weights, false), swigluDownCost(0, H, I, o.weights).bytes, H, I);
-  if (o.part === 'up') return up();
-  if (o.part === 'down') return down();
-  return sumCosts([up(), down()]);
+  const g: GroupedShape = { N, active, layout: o.layout ?? 'contiguous', weights: o.weights };
+  if (o.part === 'up') return expertsUp(g, H, I);
+  if (o.part === 'down') return expertsDown(g, H, I);
+  return sumCosts([expertsUp(g, H, I), expertsDown(g, H, I)]);
+}
+
+/** What the grouped GEMMs of one layer share: rows in all, experts with rows, layout, weight type. */
+interface GroupedShape {
+  N: number;
+  active: number;
+  layout: NonNullable<ExpertGemmCostOptions['layout']>;
+  weights: ExpertGemmCostOptions['weights'];
+}
+
+function expertsUp(g: GroupedShape, H: number, I: number): OpCost {
+  return grouped(g, swigluUpCost(g.N, H, I, g.weights, false), swigluUpCost(0, H, I, g.weights).bytes, 2 * I, H);
+}
+
+function expertsDown(g: GroupedShape, H: number, I: number): OpCost {
+  return grouped(g, swigluDownCost(g.N, H, I, g.weights, false), swigluDownCost(0, H, I, g.weights).bytes, H, I);
+}
+
+/** A GEMM cost as one grouped kernel; the per-expert weight reads (the 0-token cost) count `active` times. */
+function grouped(g: GroupedShape, c: OpCost, weightsOnce: number, n: number, k: number): OpCost {
+  const bytes = c.bytes + g.active * weightsOnce;
+  return { flops: c.flops, bytes, dtype: c.dtype, kernels: [groupedGemmKernel({ rows: g.N, groups: g.active, n, k, layout: g.layout, dtype: g.weights, bytes, weightBytes: g.active * weightsOnce })] };
 }
 
 /** Bytes one token copy carries in dispatch: fp8 H + H/128 x 4 (values + FP32 group scales), bf16 2 H. */
