@@ -52,11 +52,7 @@ export function opTimeNs(cost: ComputeCost, gpu: GpuSpec, model: ComputeModel): 
  * costs that differ in any field read give different keys (-0 and 0 differ too, costing a miss).
  */
 export function opCostKey(cost: ComputeCost): string {
-  let i = 0;
-  const put = (x: number) => {
-    if (i === keyWords.length) growKey();
-    keyWords[i++] = x;
-  };
+  keyLength = 0;
   put(cost.flops);
   put(cost.bytes);
   put(codeOf(cost.dtype));
@@ -68,11 +64,18 @@ export function opCostKey(cost: ComputeCost): string {
     else if (k.kind === 'flash-attention') put(codeOf(k.pass)), put(k.sequenceTokens), put(k.headDim), put(k.causal ? 1 : 0), put(k.flops), put(k.bytes);
     else put(codeOf(k.dtype)), put(k.flops), put(k.bytes);
   }
-  return String.fromCharCode.apply(null, keyCodes.subarray(0, 4 * i) as unknown as number[]);
+  return String.fromCharCode.apply(null, keyCodes.subarray(0, 4 * keyLength) as unknown as number[]);
 }
 
+// The key being built: its numbers so far (module state, not a closure per call: this runs per op).
 let keyWords = new Float64Array(64);
 let keyCodes = new Uint16Array(keyWords.buffer);
+let keyLength = 0;
+
+function put(x: number): void {
+  if (keyLength === keyWords.length) growKey();
+  keyWords[keyLength++] = x;
+}
 
 function growKey(): void {
   const grown = new Float64Array(2 * keyWords.length);
