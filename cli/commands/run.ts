@@ -8,7 +8,7 @@ import { UsageError } from '../../sim/core/index.ts';
 import { comparisonTable, stragglerTable } from '../../sim/output/index.ts';
 import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts';
-import { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_PAY_OFF_MS, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
+import { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_EARLY_BUILD_MS, WORKERS_PAY_OFF_MS, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
 import { describeStep, StatusLine } from './status-line.ts';
@@ -21,7 +21,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .option('--out <dir>', 'output folder (default results/<scenario name>/)')
     .option('--schedule <name...>', `only these schedules, space- or comma-separated (${SCHEDULE_NAMES.join(', ')})`)
     .option('--json', 'print result.json to stdout instead of the table')
-    .option('--threads <n>', 'worker threads, one schedule each (default: this thread, the rest on one worker per core once a schedule takes 5 s)')
+    .option('--threads <n>', 'worker threads, one schedule each (default: this thread, the rest on one worker per core once a graph takes 2 s to build or a schedule 5 s)')
     .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean; threads?: string }) => {
       const schedules = options.schedule ? parseSchedules(options.schedule) : undefined;
       const threadsAsked = options.threads === undefined ? undefined : parseThreads(options.threads);
@@ -67,7 +67,11 @@ export async function simulateAndWrite(
     log(`  ${p.schedule} simulated in ${(p.wallMs / 1000).toFixed(2)} s (${p.done}/${p.total})`);
     if (p.done === p.total) status?.set('files', 'summarizing and writing');
   };
-  const onWorkers = (threads: number, left: number) => log(`  the other ${left} schedules on ${threads} worker threads (one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`);
+  const onWorkers = (threads: number, left: number, why: 'build' | 'step') =>
+    log(
+      `  the other ${left === 1 ? 'schedule' : `${left} schedules`} on ${threads === 1 ? 'a worker thread' : `${threads} worker threads`} ` +
+        (why === 'build' ? `(a graph took ${WORKERS_EARLY_BUILD_MS / 1000} s or more to build)` : `(one took ${WORKERS_PAY_OFF_MS / 1000} s or more)`),
+    );
   try {
     const out =
       asked === undefined

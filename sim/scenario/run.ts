@@ -100,26 +100,58 @@ export async function runScenarioOnWorkers(
 export const WORKERS_PAY_OFF_MS = 5000;
 
 /**
- * `epsim run`'s default: the schedules one after another in this thread until one takes
- * `payOffMs` (default WORKERS_PAY_OFF_MS) or more; if two or more are left then, they go to up
- * to `threads` workers (`onWorkers` says so). The files are the same wherever a schedule ran.
+ * A first schedule whose graph (with the routing sample) takes this long to build will take many
+ * seconds in all: the rest start on workers at once, while this thread simulates it, so the core
+ * it leaves idle works (the 1,024-GPU wide-EP decode builds for ~5 s of its ~11).
+ */
+export const WORKERS_EARLY_BUILD_MS = 2000;
+
+/**
+ * `epsim run`'s default: the schedules one after another in this thread, until one shows that
+ * workers pay: its graph took `buildPayOffMs` (default WORKERS_EARLY_BUILD_MS) to build, and the
+ * ones left start on up to `threads` workers while this thread simulates it; or it took
+ * `payOffMs` (default WORKERS_PAY_OFF_MS) in all, and the two or more left go to workers.
+ * `onWorkers` says which. The files are the same wherever a schedule ran.
  */
 export async function runScenarioAdaptively(
   s: ResolvedScenario,
   source: ScenarioSource,
   threads: number,
-  options: { onProgress?: (p: RunProgress) => void; onWorkers?: (threads: number, schedules: number) => void; payOffMs?: number } = {},
+  options: {
+    onProgress?: (p: RunProgress) => void;
+    onWorkers?: (threads: number, schedules: number, why: 'build' | 'step') => void;
+    payOffMs?: number;
+    buildPayOffMs?: number;
+  } = {},
 ): Promise<RunOutput> {
   const payOffMs = options.payOffMs ?? WORKERS_PAY_OFF_MS;
+  const buildPayOffMs = options.buildPayOffMs ?? WORKERS_EARLY_BUILD_MS;
   const results = new Map<string, ScheduleResult>();
   const wallMs: Record<string, number> = {};
   for (const [i, name] of s.schedules.entries()) {
-    simulateHere(s, name, results, wallMs, options.onProgress);
     const left = s.schedules.slice(i + 1);
-    if (threads > 1 && left.length > 1 && wallMs[name]! >= payOffMs) {
+    const startWorkers = (why: 'build' | 'step') => {
       const workers = Math.min(threads, left.length);
-      options.onWorkers?.(workers, left.length);
-      await simulateOnWorkers(s, left, source, workers, results, wallMs, options.onProgress);
+      options.onWorkers?.(workers, left.length, why);
+      return simulateOnWorkers(s, left, source, workers, results, wallMs, options.onProgress);
+    };
+    let workersDone: Promise<void> | undefined;
+    const t0 = performance.now();
+    const onProgress = (p: RunProgress) => {
+      options.onProgress?.(p);
+      const built = p.step?.stage === 'simulate' && p.step.done === 0;
+      if (built && !workersDone && threads > 1 && left.length > 0 && performance.now() - t0 >= buildPayOffMs) {
+        workersDone = startWorkers('build');
+        workersDone.catch(() => {}); // awaited below; a failure here must not go unhandled meanwhile
+      }
+    };
+    simulateHere(s, name, results, wallMs, onProgress);
+    if (workersDone) {
+      await workersDone;
+      break;
+    }
+    if (threads > 1 && left.length > 1 && wallMs[name]! >= payOffMs) {
+      await startWorkers('step');
       break;
     }
   }

@@ -69,17 +69,19 @@ describe('epsim run', () => {
     expect((await cli('run', file, '--threads', '0')).err).toBe('error: --threads: expected a positive integer, got "0"\n');
   }, 60_000);
 
+  const texts = (out: ReturnType<typeof runScenario>) => Object.entries(runFiles(out)).map(([name, text]) => [name, typeof text === 'string' ? text : [...text].join('')]);
+
   it('by default moves the schedules left to workers once one takes long enough, with the same files', async () => {
     const text = SMALL.replace('schedules: [serial, scmoe-sbo]', 'schedules: [serial, shared-overlap, scmoe-sbo]');
     const scenario = await resolveScenarioText(text, file);
     const source = { file, text, overrides: {} };
-    const switched: [number, number][] = [];
+    const switched: [number, number, string][] = [];
     const progress: string[] = [];
     const stages: string[] = [];
     // Any schedule "pays off": the two after the first go to workers.
     const mixed = await runScenarioAdaptively(scenario, source, 2, {
       payOffMs: 0,
-      onWorkers: (threads, left) => switched.push([threads, left]),
+      onWorkers: (threads, left, why) => switched.push([threads, left, why]),
       onProgress: (p) => {
         if (p.step) stages.push(`${p.schedule} ${p.step.stage}`);
         if (p.wallMs !== undefined) progress.push(`${p.schedule} ${p.done}/${p.total}`);
@@ -87,17 +89,22 @@ describe('epsim run', () => {
     });
     // Every schedule said it was building, then simulating, wherever it ran (workers post it).
     for (const name of ['serial', 'shared-overlap', 'scmoe-sbo']) expect(stages.filter((s) => s.startsWith(`${name} `))).toEqual([`${name} build`, `${name} simulate`]);
-    expect(switched).toEqual([[2, 2]]);
+    expect(switched).toEqual([[2, 2, 'step']]);
     expect(progress[0]).toBe('serial 1/3');
     expect(progress.slice(1).map((p) => p.split(' ')[0]).sort()).toEqual(['scmoe-sbo', 'shared-overlap']);
     expect(progress.map((p) => p.split(' ')[1])).toEqual(['1/3', '2/3', '3/3']);
     // None does: all in this thread, like runScenario; one left is never worth a worker.
-    const here = await runScenarioAdaptively(scenario, source, 2, { payOffMs: Infinity, onWorkers: () => switched.push([0, 0]) });
-    await runScenarioAdaptively({ ...scenario, schedules: ['serial', 'scmoe-sbo'] }, source, 2, { payOffMs: 0, onWorkers: () => switched.push([1, 1]) });
-    expect(switched).toEqual([[2, 2]]);
+    const here = await runScenarioAdaptively(scenario, source, 2, { payOffMs: Infinity, onWorkers: () => switched.push([0, 0, '']) });
+    await runScenarioAdaptively({ ...scenario, schedules: ['serial', 'scmoe-sbo'] }, source, 2, { payOffMs: 0, onWorkers: () => switched.push([1, 1, '']) });
+    expect(switched).toEqual([[2, 2, 'step']]);
+    // Any graph "builds slowly": the rest start on workers while the first one is simulated here,
+    // even a single schedule left (this thread is busy meanwhile).
+    const early = await runScenarioAdaptively(scenario, source, 2, { buildPayOffMs: 0, payOffMs: Infinity, onWorkers: (t, l, why) => switched.push([t, l, why]) });
+    const earlyPair = await runScenarioAdaptively({ ...scenario, schedules: ['serial', 'scmoe-sbo'] }, source, 2, { buildPayOffMs: 0, onWorkers: (t, l, why) => switched.push([t, l, why]) });
+    expect(switched).toEqual([[2, 2, 'step'], [2, 2, 'build'], [1, 1, 'build']]);
+    expect(texts(earlyPair)).toEqual(texts(runScenario({ ...scenario, schedules: ['serial', 'scmoe-sbo'] })));
     const alone = runScenario(scenario);
-    const texts = (out: typeof alone) => Object.entries(runFiles(out)).map(([name, text]) => [name, typeof text === 'string' ? text : [...text].join('')]);
-    for (const out of [mixed, here]) expect(texts(out)).toEqual(texts(alone));
+    for (const out of [mixed, here, early]) expect(texts(out)).toEqual(texts(alone));
   }, 60_000);
 
   it('--json prints result.json and --schedule picks schedules', async () => {
