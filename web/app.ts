@@ -91,7 +91,7 @@ export function createApp(options: AppOptions): express.Express {
     const path = join(pathInside(resultsDir, req.params.name), 'trace.chrome.json');
     if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no trace.chrome.json for result "${req.params.name}"` });
     // Streamed, not read whole: a 1,024-GPU run's trace is hundreds of MB.
-    const { size, stream } = openConfined(path, resultRead(`trace.chrome.json of "${req.params.name}"`));
+    const { size, stream } = openConfined(path, { ...resultRead(`trace.chrome.json of "${req.params.name}"`), maxBytes: SERVER_LIMITS.downloadFileBytes });
     res.attachment(`${req.params.name}.trace.chrome.json`).type('application/json').set('Content-Length', String(size));
     // pipeline closes the file when the client goes away mid-download, and the response on a read error.
     pipeline(stream, res, () => {});

@@ -3,9 +3,9 @@
 // folder) and no larger than the cap; anything else is a RefusedFileError with a status and a
 // message that names the request's name, never the target's path or its bytes.
 // Every route that reads a file goes through here (other streams' routes too).
-import { closeSync, constants, createReadStream, fstatSync, openSync, realpathSync, type ReadStream } from 'node:fs';
+import { createReadStream, realpathSync, type ReadStream } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { readInputBytes, readInputBytesAsync, UsageError, type InputKind } from '../sim/core/index.ts';
+import { openInputFile, readInputBytes, readInputBytesAsync, UsageError, type InputKind } from '../sim/core/index.ts';
 
 export class RefusedFileError extends Error {
   constructor(
@@ -73,23 +73,17 @@ export async function readConfinedAsync(path: string, o: SafeReadOptions): Promi
 
 /**
  * A file confined to `roots` as a stream, for downloads too large to hold in memory (a 1,024-GPU
- * run's trace.chrome.json is hundreds of MB). The same checks as readConfined, on the opened
- * descriptor: opened without blocking (a FIFO would wait for a writer), then a regular file or 422.
+ * run's trace.chrome.json is hundreds of MB): the checks of readConfined (sim/core's
+ * openInputFile: opened without blocking, a regular file within o.maxBytes), then a stream of it.
  */
-export function openConfined(path: string, o: Pick<SafeReadOptions, 'roots' | 'label'>): { size: number; stream: ReadStream } {
+export function openConfined(path: string, o: SafeReadOptions): { size: number; stream: ReadStream } {
   const real = confined(path, o);
-  let fd: number;
   try {
-    fd = openSync(real, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch {
-    throw new RefusedFileError(404, `no ${o.label}`);
+    const { fd, size } = openInputFile(real, o.kind ?? 'trace', { maxBytes: o.maxBytes, label: o.label });
+    return { size, stream: createReadStream('', { fd, autoClose: true }) };
+  } catch (e) {
+    throw refusal(e, o);
   }
-  const stat = fstatSync(fd);
-  if (!stat.isFile()) {
-    closeSync(fd);
-    throw new RefusedFileError(422, `${o.label} is not a regular file`);
-  }
-  return { size: stat.size, stream: createReadStream('', { fd, autoClose: true }) };
 }
 
 /** readConfined as UTF-8 text. */
@@ -97,7 +91,7 @@ export function readConfinedText(path: string, o: SafeReadOptions): string {
   return readConfined(path, o).toString('utf8');
 }
 
-function confined(path: string, o: Pick<SafeReadOptions, 'roots' | 'label'>): string {
+function confined(path: string, o: SafeReadOptions): string {
   const real = realPathInside(path, o.roots);
   if (!real) throw new RefusedFileError(404, `no ${o.label}`);
   return real;

@@ -5,7 +5,7 @@ export { configErrorAt, didYouMean, parseDocumentWithPositions, parseYaml } from
 export { boundedInt, boundedNumber, describeRange } from './bounded-number.ts';
 export type { NumberRange } from './bounded-number.ts';
 export { WORK_LIMITS } from './limits.ts';
-export { INPUT_LIMITS, formatBytes, openFailure, readInputBytes, readInputBytesAsync, readInputText } from './read-input.ts';
+export { INPUT_LIMITS, formatBytes, openFailure, openInputFile, readInputBytes, readInputBytesAsync, readInputText } from './read-input.ts';
 export type { InputKind, ReadOptions } from './read-input.ts';
 export { COMM_KINDS, STREAMS, isCommKind } from './op-kinds.ts';
 export type { CommKind, ComputeKind } from './op-kinds.ts';

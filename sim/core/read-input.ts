@@ -21,8 +21,11 @@ export type InputKind = keyof typeof INPUT_LIMITS;
 
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-/** Reads `path` as bytes (sync); throws UsageError naming the file for anything but a bounded regular file. */
-export function readInputBytes(path: string, kind: InputKind, options: ReadOptions = {}): Buffer {
+/**
+ * Opens `path` and checks it through the descriptor as readInputBytes does (a bounded regular
+ * file), for callers that stream it (the dashboard's trace download); the caller closes `fd`.
+ */
+export function openInputFile(path: string, kind: InputKind, options: ReadOptions = {}): { fd: number; size: number } {
   const { label, maxBytes } = resolveOptions(kind, options);
   let fd: number;
   try {
@@ -31,7 +34,18 @@ export function readInputBytes(path: string, kind: InputKind, options: ReadOptio
     throw new UsageError(`cannot read ${label} (${openFailure(error)})`, path);
   }
   try {
-    const size = checkStats(fstatSync(fd), path, label, maxBytes);
+    return { fd, size: checkStats(fstatSync(fd), path, label, maxBytes) };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+}
+
+/** Reads `path` as bytes (sync); throws UsageError naming the file for anything but a bounded regular file. */
+export function readInputBytes(path: string, kind: InputKind, options: ReadOptions = {}): Buffer {
+  const { label, maxBytes } = resolveOptions(kind, options);
+  const { fd, size } = openInputFile(path, kind, options);
+  try {
     const buffer = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1);
     let filled = 0;
     for (;;) {
