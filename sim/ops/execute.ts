@@ -88,7 +88,7 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
   const startCompute = (id: OpId) => {
     // Without SM-holding collectives an op runs at full speed from start to end: one end event, due
     // after its work (an integer), never rescheduled.
-    if (!holdsSms) return engine.at(engine.now + graph.workNsOf[id]!, onComputeDone, NORMAL, id);
+    if (!holdsSms) return engine.at(engine.now + graph.workNsOf[id]!, finish, NORMAL, id);
     const gpu = gpuOf[id]!;
     remainingWork[id] = graph.workNsOf[id]!;
     share[id] = computeShare(gpu);
@@ -96,8 +96,6 @@ export function execute(graph: OpGraph, options: ExecuteOptions): Timeline {
     running[gpu]!.push(id);
     scheduleComputeEnd(id);
   };
-
-  const onComputeDone = (id: number) => finish(id);
 
   const onComputeEnd = (id: number) => {
     if (dueNs[id] !== engine.now || endNs[id]! !== -1) return;
