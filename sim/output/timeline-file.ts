@@ -59,18 +59,25 @@ function toBlock(name: string, timeline: Timeline, gpus: number, tables: { kinds
 /**
  * The spans by GPU, then stream (in localeCompare order of their names), then start, then op: a
  * stable order the dashboard can rely on. Spans come in the order their ops finished, and a
- * stream runs its ops in order, so within one (GPU, stream) they are usually in that order
- * already: a counting sort by (GPU, stream) then gives the result in linear time (1M-span steps
- * spent most of a second in a comparison sort). If some stream's spans are not in order (a
- * caller's own list), the comparison sort decides.
+ * stream runs its ops in order, so linearOrder usually has it in linear time (1M-span steps spent
+ * most of a second in a comparison sort); for any other list the comparison sort decides.
  */
 export function inTimelineOrder(spans: readonly Span[]): Span[] {
-  const byOrder = (a: Span, b: Span) => a.gpu - b.gpu || rank.get(a.stream)! - rank.get(b.stream)! || a.startNs - b.startNs || a.op - b.op;
-  const rank = new Map([...new Set(spans.map((s) => s.stream))].sort((a, b) => a.localeCompare(b)).map((name, i) => [name, i]));
+  return linearOrder(spans) ?? [...spans].sort(timelineComparator(streamRanks(spans)));
+}
+
+/**
+ * The timeline order by a counting sort on (GPU, stream), when that is already the whole order:
+ * each (GPU, stream)'s spans come by start, then op, as an executor's finishing order has them.
+ * Undefined otherwise (and for GPU numbers too sparse to count on).
+ */
+export function linearOrder(spans: readonly Span[]): Span[] | undefined {
+  const rank = streamRanks(spans);
+  const byOrder = timelineComparator(rank);
   const streams = rank.size;
   let gpus = 0;
   for (const s of spans) if (s.gpu + 1 > gpus) gpus = s.gpu + 1;
-  if (!(Number.isSafeInteger(gpus * streams) && gpus * streams <= 4 * spans.length + 1024)) return [...spans].sort(byOrder);
+  if (!(Number.isSafeInteger(gpus * streams) && gpus * streams <= 4 * spans.length + 1024)) return undefined;
   const bucketOf = (s: Span) => s.gpu * streams + rank.get(s.stream)!;
   const starts = new Int32Array(gpus * streams + 1);
   for (const s of spans) starts[bucketOf(s) + 1]!++;
@@ -78,8 +85,17 @@ export function inTimelineOrder(spans: readonly Span[]): Span[] {
   const out: Span[] = new Array(spans.length);
   const fill = starts.slice(0, gpus * streams);
   for (const s of spans) out[fill[bucketOf(s)]!++] = s;
-  for (let i = 1; i < out.length; i++) if (byOrder(out[i - 1]!, out[i]!) > 0) return out.sort(byOrder);
+  for (let i = 1; i < out.length; i++) if (byOrder(out[i - 1]!, out[i]!) > 0) return undefined;
   return out;
+}
+
+/** Streams by their rank in localeCompare order (one locale-aware comparison per pair of names, not per pair of spans). */
+function streamRanks(spans: readonly Span[]): Map<string, number> {
+  return new Map([...new Set(spans.map((s) => s.stream))].sort((a, b) => a.localeCompare(b)).map((name, i) => [name, i]));
+}
+
+function timelineComparator(rank: Map<string, number>): (a: Span, b: Span) => number {
+  return (a, b) => a.gpu - b.gpu || rank.get(a.stream)! - rank.get(b.stream)! || a.startNs - b.startNs || a.op - b.op;
 }
 
 export function exposedIntervals(spans: Timeline['spans'], gpus: number): [number, number, number][] {

@@ -3,7 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../sim/core/rng.ts';
 import type { Span } from '../../sim/ops/timeline.ts';
-import { inTimelineOrder } from '../../sim/output/timeline-file.ts';
+import { inTimelineOrder, linearOrder } from '../../sim/output/timeline-file.ts';
+import { resolveScenarioText } from '../../sim/scenario/index.ts';
+import { simulateStep } from '../../sim/step/index.ts';
+import { tinyDecodeScenario } from '../helpers/tiny-scenario.ts';
 
 const STREAMS = ['compute', 'comm', 'tp', 'dp', 'Äpfel'];
 
@@ -34,6 +37,8 @@ describe('inTimelineOrder', () => {
   for (const seed of ['a', 'b', 'c', 'd', 'e', 'f']) {
     it(`seed ${seed}: spans in finishing order, and shuffled, come out as the comparison sort has them`, () => {
       const spans = finishingOrder(seed, 1 + createRng(seed).int(12), 40);
+      // Finishing order takes the linear path, and it agrees with the comparison sort.
+      expect(linearOrder(spans)).toEqual(reference(spans));
       expect(inTimelineOrder(spans)).toEqual(reference(spans));
       const rng = createRng(`${seed}:shuffle`);
       const shuffled = [...spans];
@@ -41,9 +46,20 @@ describe('inTimelineOrder', () => {
         const j = rng.int(i + 1);
         [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
       }
+      // Shuffled, the linear path declines and the comparison sort decides.
+      expect(linearOrder(shuffled)).toBeUndefined();
       expect(inTimelineOrder(shuffled)).toEqual(reference(shuffled));
     });
   }
+
+  it("takes the linear path on an executor's own timeline", async () => {
+    const scenario = await resolveScenarioText(tinyDecodeScenario('topology: h800-2node', '  ep: 16'), 'small.yaml');
+    for (const name of ['serial', 'tbo'] as const) {
+      const { spans } = simulateStep(scenario.input, name).timeline;
+      expect(spans.length).toBeGreaterThan(100);
+      expect(linearOrder(spans)).toEqual(reference(spans));
+    }
+  });
 
   it('handles no spans, and sparse GPU numbers', () => {
     expect(inTimelineOrder([])).toEqual([]);
