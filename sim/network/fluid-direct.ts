@@ -67,8 +67,6 @@ export class DirectRun implements FluidRun {
   private readonly firstNode: number;
   private readonly nodes: number;
   private readonly tierCount: number;
-  /** Per rank and port class: the largest count there. */
-  private readonly maxCount: Int32Array;
   private readonly maxNicLatencyFrom: Float64Array;
   private readonly maxNicLatencyTo: Float64Array;
   private readonly startNs: Float64Array;
@@ -117,7 +115,6 @@ export class DirectRun implements FluidRun {
     this.startNs = new Float64Array(n);
     this.pending = new Int32Array(n);
     this.sentBytes = new Float64Array(n);
-    this.maxCount = new Int32Array(4 * n);
 
     // Node pairs: latency, slowest link and tier links, from one representative route per pair.
     const pairs = nodes * nodes;
@@ -150,7 +147,7 @@ export class DirectRun implements FluidRun {
 
     // First pass: transfers per rank, bytes sent, and the largest count on each port and tier link
     // (each histogram is as wide as its own largest count: a hot pair widens only its own ports).
-    const maxOf = this.maxCount;
+    const maxOf = new Int32Array(4 * n);
     const pairMax = new Int32Array(pairs);
     for (let i = 0; i < n; i++) {
       const ni = node[i]!;
@@ -314,8 +311,10 @@ export class DirectRun implements FluidRun {
     const start = startNs[r]!;
     // Own ports: their largest transfer is their last to leave.
     for (let k = 0; k < 4; k++) {
-      const max = this.maxCount[4 * r + k]!;
-      if (max === 0) continue;
+      // A port's row is as wide as its largest count + 1 (none: it carries nothing).
+      const width = this.offset[4 * r + k + 1]! - this.offset[4 * r + k]!;
+      if (width === 0) continue;
+      const max = width - 1;
       let at = this.timeAt(4 * r + k, max);
       if (k === OUT_NV) {
         const floor = start + (max * scale) / this.nvCapacity;
