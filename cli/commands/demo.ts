@@ -12,7 +12,7 @@ import { startServer } from '../../web/index.ts';
 import { runReport, simulateAndWrite } from './run.ts';
 import { waitForSignal } from './serve.ts';
 import { createTrainReporter, parseIntOption } from './train.ts';
-import { StatusLine } from './status-line.ts';
+import { terminalStatusLine } from './status-line.ts';
 
 /** The scenario the dashboard opens on: the routing `npm start` just traced, at LongCat-Flash's size. */
 export const FIRST_SCREEN_SCENARIO = 'longcat-decode-tiny-routing';
@@ -42,7 +42,7 @@ export function registerDemo(program: Command, io: CliIo): void {
 
       io.out(`\n3/4 the question at real size: that routing fitted onto LongCat-Flash on 128 H800s (scenarios/${FIRST_SCREEN_SCENARIO}.yaml)\n`);
       const bigFile = join(PROJECT_ROOT, 'scenarios', `${FIRST_SCREEN_SCENARIO}.yaml`);
-      const status = new StatusLine(io.err, Boolean(process.stderr.isTTY));
+      const status = terminalStatusLine(io.err);
       const big = await simulateAndWrite(await loadScenario(bigFile, { trace }), { file: bigFile, overrides: { trace } }, { log, status, ...(threads ? { threads } : {}) });
       io.out(runReport(big.out, big.dir));
 

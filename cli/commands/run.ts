@@ -11,7 +11,7 @@ import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts
 import { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_EARLY_BUILD_MS, WORKERS_PAY_OFF_MS, type RunOutput, type RunProgress, type ScenarioSource } from '../../sim/scenario/index.ts';
 import { SCHEDULE_NAMES, type ScheduleName } from '../../sim/core/index.ts';
 import type { CliIo } from '../index.ts';
-import { describeStep, StatusLine } from './status-line.ts';
+import { describeStep, terminalStatusLine, type StatusLine } from './status-line.ts';
 
 export function registerRun(program: Command, io: CliIo): void {
   program
@@ -29,7 +29,7 @@ export function registerRun(program: Command, io: CliIo): void {
       const scenario = await loadScenario(file, overrides);
       const log = (line: string) => (options.json ? io.err : io.out)(`${line}\n`);
       // What runs now, on one line of a terminal's stderr (nothing in logs and pipes).
-      const status = new StatusLine(io.err, Boolean(process.stderr.isTTY));
+      const status = terminalStatusLine(io.err);
       const { out, dir } = await simulateAndWrite(scenario, { file, overrides }, { log, threads: threadsAsked, out: options.out, status });
       if (options.json) {
         io.out(`${JSON.stringify(out.result, null, 2)}\n`);

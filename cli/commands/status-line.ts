@@ -59,6 +59,11 @@ export class StatusLine {
   }
 }
 
+/** The status line of a command: on its stderr when that is a terminal, else off. */
+export function terminalStatusLine(err: (text: string) => void): StatusLine {
+  return new StatusLine(err, Boolean(process.stderr.isTTY));
+}
+
 /** The part of the status line for a schedule at `step`. */
 export function describeStep(step: { stage: 'build' | 'simulate'; done: number; total: number }): string {
   if (step.stage === 'build') return 'building the op graph';
