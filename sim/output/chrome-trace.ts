@@ -38,17 +38,24 @@ const CHUNK_EVENTS = 20000;
  * V8's limit on string length (~512 MB) at a few thousand GPUs.
  */
 export function* chromeTraceChunks(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): Generator<string> {
-  let events: string[] = [];
-  let first = true;
-  /** The chunk of the events so far, once there are CHUNK_EVENTS of them (or `always`). */
-  const flush = (always = false): string | undefined => {
-    if (events.length === 0 || (!always && events.length < CHUNK_EVENTS)) return undefined;
-    const chunk = (first ? '{"traceEvents":[' : ',') + events.join(',');
-    first = false;
-    events = [];
-    return chunk;
-  };
-  const emit = (event: string) => void events.push(event);
+  let batch: string[] = [];
+  let opening = '{"traceEvents":[';
+  for (const event of traceEvents(topology, schedules)) {
+    batch.push(event);
+    if (batch.length < CHUNK_EVENTS) continue;
+    yield opening + batch.join(',');
+    opening = ',';
+    batch = [];
+  }
+  if (batch.length > 0) {
+    yield opening + batch.join(',');
+    opening = ',';
+  }
+  yield `${opening === ',' ? '' : opening}],"displayTimeUnit":"ns","otherData":${JSON.stringify({ scenario, topology: topology.name, generator: 'epsim' })}}`;
+}
+
+/** Every event of the trace as JSON text, in file order: per schedule its metadata, spans and flows. */
+function* traceEvents(topology: Topology, schedules: { name: string; timeline: Timeline }[]): Generator<string> {
   const quoted = new Map<string, string>();
   const q = (text: string): string => {
     let json = quoted.get(text);
@@ -62,41 +69,29 @@ export function* chromeTraceChunks(scenario: string, topology: Topology, schedul
     const tid = new Map(streams.map((s, i) => [s, i]));
     for (const gpu of gpus) {
       const pid = si * PID_BLOCK + gpu;
-      emit(`{"ph":"M","name":"process_name","pid":${pid},"tid":0,"args":{"name":${JSON.stringify(`${name} · gpu ${gpu} (node ${Math.floor(gpu / topology.gpusPerNode)})`)}}}`);
-      emit(`{"ph":"M","name":"process_sort_index","pid":${pid},"tid":0,"args":{"sort_index":${pid}}}`);
-      streams.forEach((stream, ti) => {
-        emit(`{"ph":"M","name":"thread_name","pid":${pid},"tid":${ti},"args":{"name":${q(stream)}}}`);
-        emit(`{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${ti},"args":{"sort_index":${ti}}}`);
-      });
-      const chunk = flush();
-      if (chunk) yield chunk;
+      yield `{"ph":"M","name":"process_name","pid":${pid},"tid":0,"args":{"name":${JSON.stringify(`${name} · gpu ${gpu} (node ${Math.floor(gpu / topology.gpusPerNode)})`)}}}`;
+      yield `{"ph":"M","name":"process_sort_index","pid":${pid},"tid":0,"args":{"sort_index":${pid}}}`;
+      for (const [ti, stream] of streams.entries()) {
+        yield `{"ph":"M","name":"thread_name","pid":${pid},"tid":${ti},"args":{"name":${q(stream)}}}`;
+        yield `{"ph":"M","name":"thread_sort_index","pid":${pid},"tid":${ti},"args":{"sort_index":${ti}}}`;
+      }
     }
     const schedule = `{"schedule":${q(name)}`;
     for (const s of timeline.spans) {
       const { ts, dur } = chromeTimes(s.startNs, s.endNs);
       const layer = s.layer !== undefined ? `,"layer":${s.layer}` : '';
       const microBatch = s.microBatch !== undefined ? `,"microBatch":${s.microBatch}` : '';
-      emit(
-        `{"name":${q(s.name)},"cat":${q(s.kind)},"ph":"X","ts":${ts},"dur":${dur},"pid":${si * PID_BLOCK + s.gpu},"tid":${tid.get(s.stream)!},` +
-          `"args":${schedule}${layer}${microBatch},"bytes":${jsonNumber(s.bytes)},"flops":${jsonNumber(s.flops)}}}`,
-      );
-      const chunk = flush();
-      if (chunk) yield chunk;
+      yield `{"name":${q(s.name)},"cat":${q(s.kind)},"ph":"X","ts":${ts},"dur":${dur},"pid":${si * PID_BLOCK + s.gpu},"tid":${tid.get(s.stream)!},` +
+        `"args":${schedule}${layer}${microBatch},"bytes":${jsonNumber(s.bytes)},"flops":${jsonNumber(s.flops)}}}`;
     }
     for (const [from, to] of moeFlows(timeline.spans)) {
       const id = flowId++;
       // Each end binds to the slice enclosing its ts ("bp": "e" for the finish): the middle of the
       // span, so a neighbour that touches it at either end is never picked instead.
-      emit(`{"ph":"s","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(from.startNs, from.endNs))},"pid":${si * PID_BLOCK + from.gpu},"tid":${tid.get(from.stream)!}}`);
-      emit(`{"ph":"f","bp":"e","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(to.startNs, to.endNs))},"pid":${si * PID_BLOCK + to.gpu},"tid":${tid.get(to.stream)!}}`);
-      const chunk = flush();
-      if (chunk) yield chunk;
+      yield `{"ph":"s","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(from.startNs, from.endNs))},"pid":${si * PID_BLOCK + from.gpu},"tid":${tid.get(from.stream)!}}`;
+      yield `{"ph":"f","bp":"e","id":${id},"name":"moe","cat":"moe-flow","ts":${middle(chromeTimes(to.startNs, to.endNs))},"pid":${si * PID_BLOCK + to.gpu},"tid":${tid.get(to.stream)!}}`;
     }
   }
-  const last = flush(true);
-  if (last) yield last;
-  const other = JSON.stringify({ scenario, topology: topology.name, generator: 'epsim' });
-  yield `${first ? '{"traceEvents":[' : ''}],"displayTimeUnit":"ns","otherData":${other}}`;
 }
 
 /** ts and dur (µs) of a span [startNs, endNs): whole ns, and ts + dur never past the end in doubles. */
