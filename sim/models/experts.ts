@@ -112,6 +112,6 @@ export function combineBytesPerToken(model: ModelPreset, dtype: Dtype): number {
 }
 
 /** One hidden-size vector on the wire: fp8 H + ceil(H/128) x 4, bf16 2 H. */
-export function tokenBytes(hidden: number, dtype: Dtype): number {
+function tokenBytes(hidden: number, dtype: Dtype): number {
   return dtype === 'fp8' ? hidden + Math.ceil(hidden / FP8_GROUP) * FP32_BYTES : hidden * BF16_BYTES;
 }

@@ -110,7 +110,7 @@ export interface FlowTable {
   partBytes: Float64Array;
 }
 
-export function buildFlowTable(participants: readonly (readonly number[])[], flowsOf: readonly (readonly FlowSpec[])[], gpus: number): FlowTable {
+function buildFlowTable(participants: readonly (readonly number[])[], flowsOf: readonly (readonly FlowSpec[])[], gpus: number): FlowTable {
   let count = 0;
   for (const flows of flowsOf) count += flows.length;
   const partBase = new Int32Array(participants.length + 1);
@@ -182,7 +182,7 @@ function largest(flowsOf: readonly (readonly FlowSpec[])[]): number {
 const NO_FLOWS: readonly number[] = [];
 
 /** The flows a flow waits for, as a list. */
-export function afterList(flow: FlowSpec): readonly number[] {
+function afterList(flow: FlowSpec): readonly number[] {
   if (flow.after === undefined) return NO_FLOWS;
   return typeof flow.after === 'number' ? [flow.after] : flow.after;
 }

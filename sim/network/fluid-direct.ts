@@ -14,7 +14,7 @@ import type { TrafficMatrix } from './collective-op.ts';
 import type { FluidCore, FluidRun } from './fluid-core.ts';
 
 /** Counts above this go to the generic runner (its histograms would be too large). */
-export const MAX_DIRECT_COUNT = 4096;
+const MAX_DIRECT_COUNT = 4096;
 
 /** The largest count if the matrix suits this runner (integer counts up to MAX_DIRECT_COUNT), else undefined. */
 export function directCountsFit(m: TrafficMatrix): number | undefined {

@@ -98,7 +98,7 @@ function timelineComparator(rank: Map<string, number>): (a: Span, b: Span) => nu
   return (a, b) => a.gpu - b.gpu || rank.get(a.stream)! - rank.get(b.stream)! || a.startNs - b.startNs || a.op - b.op;
 }
 
-export function exposedIntervals(spans: Timeline['spans'], gpus: number): [number, number, number][] {
+function exposedIntervals(spans: Timeline['spans'], gpus: number): [number, number, number][] {
   const compute: [number, number][][] = Array.from({ length: gpus }, () => []);
   const comm: [number, number][][] = Array.from({ length: gpus }, () => []);
   for (const s of spans) if (s.endNs > s.startNs) (isCommKind(s.kind) ? comm : compute)[s.gpu]!.push([s.startNs, s.endNs]);
