@@ -150,6 +150,11 @@ export abstract class Aggregate {
     return this.segs;
   }
 
+  /** Index of the last segment in `store`, or -1 when it has none there (no segment yet, or its own array). */
+  protected lastSegmentIn(store: Float64Array | undefined): number {
+    return this.segs > 0 && this.seg === store ? this.segBase + (this.segs - 1) * 4 : -1;
+  }
+
   /** Starting X of segment k. */
   protected servedAtSegment(k: number): number {
     return this.seg[this.segBase + k * 4 + 1]!;
@@ -326,9 +331,21 @@ export class CountRows {
   readonly times: Float64Array;
   /** Per row (an aggregate's `row`): 1 when its times are stale, so an owner can check many rows without touching the aggregates. */
   readonly stale: Uint8Array;
+  /**
+   * Per row: transfers an owner started while the aggregate was backlogged, by raising the cap of
+   * its last segment in `segments` directly (see CountedAggregate.startBacklogged); the aggregate
+   * adds them to its counts before anything reads them.
+   */
+  readonly lazyStarts: Float64Array;
+  /** Per row: index of the aggregate's last segment in `segments` (-1: none there). */
+  readonly lastSegment: Int32Array;
+  /** The segment store the owner provided to these aggregates (provideSegments), if one. */
+  segments: Float64Array | undefined;
 
   constructor(size: number, rows = 1) {
     this.stale = new Uint8Array(rows).fill(1);
+    this.lazyStarts = new Float64Array(rows);
+    this.lastSegment = new Int32Array(rows).fill(-1);
     this.histogram = new Float64Array(size);
     this.started = new Float64Array(size);
     this.fullW = new Float64Array(size);
@@ -415,18 +432,44 @@ export class CountedAggregate extends Aggregate {
 
   /** `n` transfers of `tokens` in all, already counted in the started row, start at t. */
   commitStaged(t: number, n: number, tokens: number): void {
+    this.applyLazyStarts();
     this.changes++;
     this.rows.stale[this.row] = 1;
     this.started(t, n, tokens * this.scale);
+    this.rows.lastSegment[this.row] = this.lastSegmentIn(this.rows.segments);
   }
 
   override setRate(t: number, rate: number): void {
+    this.applyLazyStarts();
     this.changes++;
     this.rows.stale[this.row] = 1;
     super.setRate(t, rate);
+    this.rows.lastSegment[this.row] = this.lastSegmentIn(this.rows.segments);
+  }
+
+  override finish(t: number): void {
+    this.applyLazyStarts();
+    super.finish(t);
+    this.rows.lastSegment[this.row] = -1;
+  }
+
+  /**
+   * Adds the starts an owner made through `startBacklogged` to the counts. Their bytes are already
+   * the last segment's cap, summed in the same order `started` sums startedBytes, so startedBytes
+   * takes that value exactly.
+   */
+  private applyLazyStarts(): void {
+    const rows = this.rows;
+    const lazy = rows.lazyStarts[this.row]!;
+    if (lazy === 0) return;
+    rows.lazyStarts[this.row] = 0;
+    this.startedCount += lazy;
+    this.startedBytes = rows.segments![rows.lastSegment[this.row]! + 3]!;
+    this.changes++;
   }
 
   threshold(count: number): number {
+    this.applyLazyStarts();
     if (this.startedCount === this.weight) return this.rows.fullW[this.base + count]!;
     // Started transfers below `count` count whole, the others `count` each.
     const { startedTree, tokensTree } = this.rows;
@@ -461,12 +504,14 @@ export class CountedAggregate extends Aggregate {
 
   /** When a transfer of `count` tokens leaves this link (from the times row, refreshed after a change). */
   timeOfCount(count: number): number {
+    this.applyLazyStarts();
     if (this.timesAt !== this.changes) this.refreshTimes();
     return this.rows.times[this.base + count]!;
   }
 
   /** Brings its times row up to date (after `rows.stale` said it is not). */
   refresh(): void {
+    this.applyLazyStarts();
     if (this.timesAt !== this.changes) this.refreshTimes();
   }
 

@@ -81,6 +81,9 @@ export class DirectRun implements FluidRun {
   private readonly stagedTokens: Float64Array;
   /** Ports and tier aggregates with staged starts. */
   private dirtyPorts: number[] = [];
+  /** Per port: transfers not started yet, and its link. */
+  private readonly unstartedOnPort: Int32Array;
+  private readonly portLink: Int32Array;
   private dirtyTiers: CountedAggregate[] = [];
 
   constructor(
@@ -201,6 +204,8 @@ export class DirectRun implements FluidRun {
       }
     }
     this.ports = new Array(4 * n);
+    this.unstartedOnPort = new Int32Array(4 * n);
+    this.portLink = new Int32Array(4 * n);
     for (let r = 0; r < n; r++) {
       const g = gpus[r]!;
       const linkOf = [links.nvlinkOut(g), links.nicOut(g), links.nvlinkIn(g), links.nicIn(g)];
@@ -208,11 +213,13 @@ export class DirectRun implements FluidRun {
         const port = 4 * r + k;
         const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, rows, offset[port]!, offset[port + 1]! - offset[port]!, port));
         p.seal();
+        this.unstartedOnPort[port] = p.weight;
+        this.portLink[port] = linkOf[k]!;
       }
     }
     for (const t of tierOfLink.values()) t.seal();
     this.tierCount = tierOfLink.size;
-    provideSegments([...this.ports, ...tierOfLink.values()], n);
+    rows.segments = provideSegments([...this.ports, ...tierOfLink.values()], n);
   }
 
   unstarted(rank: number): number {
@@ -258,22 +265,45 @@ export class DirectRun implements FluidRun {
     this.core.deferRun(this);
   }
 
-  /** Commits the instant's staged starts (each aggregate once, with its bytes) before anything is projected. */
+  /**
+   * Commits the instant's staged starts (each aggregate once, with its bytes) before anything is
+   * projected. Most commits find the port backlogged (it has served less than was started), and
+   * then a start only raises the cap of its open segment (Aggregate.started): that is done here on
+   * the flat arrays, without touching the aggregate, which adds the count when it is next read
+   * (CountedAggregate's lazy starts). Its first start (joining the link) and its last (scheduling
+   * its end) always go through the aggregate.
+   */
   plan(): void {
     const now = this.core.engine.now;
-    const { sinks, scale, ports, stagedCount, stagedTokens } = this;
+    const { sinks, scale, ports, stagedCount, stagedTokens, unstartedOnPort, portLink, gpus } = this;
+    const { segments, lastSegment, lazyStarts, stale } = this.rows;
     const dirty = this.dirtyPorts;
     this.dirtyPorts = [];
     for (const port of dirty) {
-      const a = ports[port]!;
-      const bytes = stagedTokens[port]! * scale;
-      a.commitStaged(now, stagedCount[port]!, stagedTokens[port]!);
+      const count = stagedCount[port]!;
+      const tokens = stagedTokens[port]!;
       stagedCount[port] = 0;
       stagedTokens[port] = 0;
-      sinks.linkBytes[a.link]! += bytes;
-      const gpu = this.gpus[port >> 2]!;
+      const bytes = tokens * scale;
+      sinks.linkBytes[portLink[port]!]! += bytes;
+      const gpu = gpus[port >> 2]!;
       if ((port & 3) < IN_NV) sinks.bytesSent[gpu]! += bytes;
       else sinks.bytesReceived[gpu]! += bytes;
+      const left = (unstartedOnPort[port]! -= count);
+      const last = lastSegment[port]!;
+      if (left > 0 && last >= 0) {
+        // Served bytes now, as servedAt computes them, below the cap: backlogged.
+        const cap = segments![last + 3]!;
+        if (segments![last + 1]! + segments![last + 2]! * (now - segments![last]!) < cap) {
+          segments![last + 3] = cap + bytes;
+          lazyStarts[port]! += count;
+          stale[port] = 1;
+          this.version++;
+          continue;
+        }
+      }
+      const a = ports[port]!;
+      a.commitStaged(now, count, tokens);
       this.core.aggregateStarted(a);
     }
     const tiers = this.dirtyTiers;
@@ -375,7 +405,7 @@ export class DirectRun implements FluidRun {
  * transfer, and one per rank of the `ranks` whose starts it carries) and a few rate changes; an
  * aggregate that needs more (many rate changes) grows its own.
  */
-function provideSegments(aggregates: Aggregate[], ranks: number): void {
+function provideSegments(aggregates: Aggregate[], ranks: number): Float64Array {
   const room = (a: Aggregate) => Math.min(a.weight, ranks, 64) + 4;
   let total = 0;
   for (const a of aggregates) if (a.weight > 0) total += room(a);
@@ -386,6 +416,7 @@ function provideSegments(aggregates: Aggregate[], ranks: number): void {
     a.provideSegments(store, 4 * at, room(a));
     at += room(a);
   }
+  return store;
 }
 
 const NO_TIERS: readonly CountedAggregate[] = [];

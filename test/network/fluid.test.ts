@@ -177,6 +177,29 @@ describe('fluid model, hand-worked', () => {
     }
   });
 
+  it('on the matrix path, a start into a backlogged port raises what it has to serve; one into a caught-up port starts afresh (worked by hand)', () => {
+    // GPUs 1-5 each send one token of 30 kB to GPU 0, starting at 0, 200, 1,000, 1,100 and
+    // 1,200 ns; GPU 0's NVLink-in port (100 B/ns) is the one shared link. Served bytes X grow at
+    // 100 B/ns up to what has started: at 200 ns X = 20 kB < 30 kB (backlogged: only the cap
+    // rises, to 60 kB); X reaches 60 kB at 600 ns and waits; at 1,000 ns the port has caught up,
+    // so X starts afresh from 60 kB; at 1,100 ns (X = 70 kB < 90 kB) and 1,200 ns (80 < 120) it is
+    // backlogged again. Equal transfers leave together once X reaches all 150 kB started: at
+    // 1,000 + 90 kB / 100 = 1,900 ns, arriving 1 µs later. Counting the caught-up start like the
+    // backlogged ones (X from 0 at 100 B/ns) would end everything at 2,500 ns; losing the counts of
+    // the backlogged starts would end it earlier still.
+    const graph = new OpGraph();
+    const starts = [0, 200, 1000, 1100, 1200];
+    const counts = range(6).map((i) => range(6).map((j) => (j === 0 && i > 0 ? 1 : 0)));
+    const parts = range(6).map((gpu) => {
+      const delay = gpu === 0 ? 0 : starts[gpu - 1]!;
+      return { gpu, ...(delay > 0 ? { deps: [graph.compute({ name: `pre${gpu}`, kind: 'x', gpu, stream: 'comm', workNs: delay })] } : {}) };
+    });
+    graph.collective({ name: 'c', kind: 'combine', stream: 'comm', parts, algorithm: matrixOf(counts, 30_000) });
+    const t = execute(graph, executeOptionsFor(toyTopology({ nodes: 1 }), { networkModel: 'fluid' }));
+    const ends = range(6).map((gpu) => t.spans.find((s) => s.name === 'c' && s.gpu === gpu)!.endNs);
+    expect(ends).toEqual(range(6).map(() => 1900 + NV_LATENCY));
+  });
+
   it('staggered transfers into one port end when exact max-min ends them (60 random cases)', () => {
     // One sender per transfer, so each is held back only by the receiver's port: there max-min is
     // processor sharing, which the generic runner's aggregate runs exactly.
