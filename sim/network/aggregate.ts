@@ -342,11 +342,12 @@ export class CountRows {
   /** The segment store the owner provided to these aggregates (provideSegments), if one. */
   segments: Float64Array | undefined;
 
-  constructor(size: number, rows = 1) {
+  /** `histogram`: an owner's filled histogram to read (shared, never written here), else a fresh one. */
+  constructor(size: number, rows = 1, histogram?: Float64Array) {
     this.stale = new Uint8Array(rows).fill(1);
     this.lazyStarts = new Float64Array(rows);
     this.lastSegment = new Int32Array(rows).fill(-1);
-    this.histogram = new Float64Array(size);
+    this.histogram = histogram ?? new Float64Array(size);
     this.started = new Float64Array(size);
     this.fullW = new Float64Array(size);
     this.startedTree = new Float64Array(size);

@@ -19,7 +19,8 @@
 // time: a projection can only be early (a later start or a lower rate delays it), except when an
 // aggregate's rate rises, and then the parts it decided are re-projected at once (fluid-core.ts).
 import type { BackendContext, NetworkBackend } from './backend.ts';
-import { DirectRun, directCountsFit, type DirectSinks } from './fluid-direct.ts';
+import { ShapeCache } from './direct-shape.ts';
+import { DirectRun, type DirectSinks } from './fluid-direct.ts';
 import { FluidCore, NORMAL, type FluidRun } from './fluid-core.ts';
 import { TransfersRun } from './fluid-transfers.ts';
 import type { TrafficMatrix } from './collective-op.ts';
@@ -27,6 +28,8 @@ import type { TrafficMatrix } from './collective-op.ts';
 export function createFluidBackend(ctx: BackendContext): NetworkBackend {
   const { engine, cluster, collectives, events } = ctx;
   const core = new FluidCore(engine, cluster.linkCapacityBytesPerNs);
+  // A combine's matrix is its dispatch's, transposed: the direct runner's set-up is shared.
+  const shapes = new ShapeCache();
   const bytesSent = new Float64Array(cluster.gpus);
   const bytesReceived = new Float64Array(cluster.gpus);
   const linkBytes = new Float64Array(cluster.linkCapacityBytesPerNs.length);
@@ -64,9 +67,8 @@ export function createFluidBackend(ctx: BackendContext): NetworkBackend {
     // A low-latency exchange over NVLink inside nodes has a direct all-to-all's routes.
     const direct = a.kind === 'direct-all-to-all' || (a.kind === 'low-latency-all-to-all' && a.intraNode === 'nvlink');
     const run =
-      direct && directCountsFit(a.matrix) !== undefined
-        ? new DirectRun(core, cluster.topology, cluster, spec.gpus, (a as { matrix: TrafficMatrix }).matrix, sinks)
-        : new TransfersRun(core, cluster.topology, cluster, spec.gpus, a, sinks, spec.name);
+      (direct ? DirectRun.open(core, cluster.topology, cluster, spec.gpus, (a as { matrix: TrafficMatrix }).matrix, sinks, shapes) : undefined) ??
+      new TransfersRun(core, cluster.topology, cluster, spec.gpus, a, sinks, spec.name);
     const bytes = new Float64Array(spec.gpus.length);
     for (let r = 0; r < bytes.length; r++) bytes[r] = run.partBytes(r);
     bytesOfParts[c] = bytes;

@@ -11,22 +11,8 @@ import { nodeOf } from '../hardware/index.ts';
 import { CountedAggregate, CountRows, type Aggregate } from './aggregate.ts';
 import type { ClusterNetwork } from './cluster.ts';
 import type { TrafficMatrix } from './collective-op.ts';
+import { IN_NIC, IN_NV, OUT_NIC, OUT_NV, type ShapeCache, type ShapeView } from './direct-shape.ts';
 import type { FluidCore, FluidRun } from './fluid-core.ts';
-
-/** Counts above this go to the generic runner (its histograms would be too large). */
-const MAX_DIRECT_COUNT = 4096;
-
-/** The largest count if the matrix suits this runner (integer counts up to MAX_DIRECT_COUNT), else undefined. */
-export function directCountsFit(m: TrafficMatrix): number | undefined {
-  let max = 0;
-  const counts = m.counts;
-  for (let k = 0; k < m.n * m.n; k++) {
-    const c = counts[k]!;
-    if (c > max) max = c;
-    if (c < 0 || c !== Math.floor(c)) return undefined;
-  }
-  return max <= MAX_DIRECT_COUNT ? max : undefined;
-}
 
 export interface DirectSinks {
   bytesSent: Float64Array;
@@ -38,17 +24,10 @@ export interface DirectSinks {
   counted(n: number): void;
 }
 
-/** Port classes of a rank. */
-const OUT_NV = 0;
-const OUT_NIC = 1;
-const IN_NV = 2;
-const IN_NIC = 3;
-
 export class DirectRun implements FluidRun {
   version = 0;
   private readonly n: number;
-  /** counts[i * n + j]: tokens rank i sends rank j (the matrix's transposition resolved once;
-   *  16 bits, as MAX_DIRECT_COUNT allows: at 256 ranks the two matrices then fit a 512 KB L2). */
+  /** counts[i * n + j]: tokens rank i sends rank j (the matrix's transposition resolved). */
   private readonly counts: Uint16Array;
   private readonly scale: number;
   private readonly node: Int32Array;
@@ -73,8 +52,9 @@ export class DirectRun implements FluidRun {
   private readonly pending: Int32Array;
   private readonly sentBytes: Float64Array;
   /** Per port (4 * rank + class): its row of per-count numbers (transfers, started, W, times) in
-   *  shared buffers, from offset[p] on and as wide as its largest count + 1. */
-  private readonly offset: Int32Array;
+   *  shared buffers, from base[p] on and width[p] wide (its largest count + 1; 0: it carries nothing). */
+  private readonly base: Int32Array;
+  private readonly width: Int32Array;
   private readonly rows: CountRows;
   /** Per port: the starts staged at this instant (count, tokens) until `plan` commits them. */
   private readonly stagedCount: Int32Array;
@@ -86,38 +66,59 @@ export class DirectRun implements FluidRun {
   private readonly portLink: Int32Array;
   private dirtyTiers: CountedAggregate[] = [];
 
-  constructor(
+  /**
+   * The runner for `matrix` among `gpus`, or undefined if its counts do not suit it (not integers
+   * up to 4,096: the generic runner takes those). `shapes` shares the matrix's set-up with its
+   * return direction.
+   */
+  static open(core: FluidCore, topology: Topology, cluster: ClusterNetwork, gpus: readonly number[], matrix: TrafficMatrix, sinks: DirectSinks, shapes: ShapeCache): DirectRun | undefined {
+    const n = matrix.n;
+    const node = new Int32Array(n);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let r = 0; r < n; r++) {
+      node[r] = nodeOf(topology, gpus[r]!);
+      lo = Math.min(lo, node[r]!);
+      hi = Math.max(hi, node[r]!);
+    }
+    const relative = node.map((v) => v - lo);
+    const view = shapes.viewOf(matrix, gpus, relative, hi - lo + 1);
+    return view && new DirectRun(core, topology, cluster, gpus, matrix.scale, view, node, lo, hi - lo + 1, sinks);
+  }
+
+  private constructor(
     private readonly core: FluidCore,
     topology: Topology,
     cluster: ClusterNetwork,
     gpus: readonly number[],
-    matrix: TrafficMatrix,
+    scale: number,
+    view: ShapeView,
+    node: Int32Array,
+    firstNode: number,
+    nodes: number,
     private readonly sinks: DirectSinks,
   ) {
-    const n = matrix.n;
+    const { shape, flipped } = view;
+    const n = shape.n;
     this.n = n;
     this.gpus = gpus;
-    const { counts, countsT } = bothWays(matrix);
-    this.counts = counts;
-    this.countsT = countsT;
-    const scale = (this.scale = matrix.scale);
-    const node = (this.node = new Int32Array(n));
-    for (let r = 0; r < n; r++) node[r] = nodeOf(topology, gpus[r]!);
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of node) {
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
-    }
-    this.firstNode = lo;
-    const nodes = (this.nodes = hi - lo + 1);
+    this.scale = scale;
+    this.node = node;
+    this.firstNode = firstNode;
+    this.nodes = nodes;
+    // A flipped view is the return direction: what the shape's ranks received, they now send.
+    this.counts = flipped ? shape.countsT : shape.counts;
+    this.countsT = flipped ? shape.counts : shape.countsT;
+    this.pending = shape.transfers.slice();
+    const sentTokens = flipped ? shape.receivedTokens : shape.sentTokens;
+    this.sentBytes = new Float64Array(n);
+    for (let r = 0; r < n; r++) this.sentBytes[r] = sentTokens[r]! * scale;
+    const lo = firstNode;
     const links = cluster.links;
     const capacity = cluster.linkCapacityBytesPerNs;
     this.nvLatency = topology.nvlink.latencyNs;
     this.nvCapacity = capacity[links.nvlinkOut(gpus[0]!)]!;
     this.startNs = new Float64Array(n);
-    this.pending = new Int32Array(n);
-    this.sentBytes = new Float64Array(n);
 
     // Node pairs: latency, slowest link and tier links, from one representative route per pair.
     const pairs = nodes * nodes;
@@ -148,37 +149,21 @@ export class DirectRun implements FluidRun {
       }
     }
 
-    // First pass: transfers per rank, bytes sent, and the largest count on each port and tier link
-    // (each histogram is as wide as its own largest count: a hot pair widens only its own ports).
-    const maxOf = new Int32Array(4 * n);
-    const pairMax = new Int32Array(pairs);
-    for (let i = 0; i < n; i++) {
-      const ni = node[i]!;
-      let sent = 0;
-      for (let j = 0; j < n; j++) {
-        const c = counts[i * n + j]!;
-        if (c <= 0 || i === j) continue;
-        sent += c;
-        this.pending[i]!++;
-        this.pending[j]!++;
-        const nj = node[j]!;
-        const out = 4 * i + (ni === nj ? OUT_NV : OUT_NIC);
-        const into = 4 * j + (ni === nj ? IN_NV : IN_NIC);
-        if (c > maxOf[out]!) maxOf[out] = c;
-        if (c > maxOf[into]!) maxOf[into] = c;
-        const pair = (ni - lo) * nodes + (nj - lo);
-        if (ni !== nj && c > pairMax[pair]!) pairMax[pair] = c;
-      }
-      this.sentBytes[i] = sent * scale;
+    // Each port's histogram row in the shape's buffer (a flipped port reads its twin's row).
+    const base = (this.base = new Int32Array(4 * n));
+    const width = (this.width = new Int32Array(4 * n));
+    for (let p = 0; p < 4 * n; p++) {
+      const q = flipped ? p ^ 2 : p; // out-port classes (0, 1) <-> in-port classes (2, 3)
+      base[p] = shape.rowStart[q]!;
+      width[p] = shape.largest[q]! > 0 ? shape.largest[q]! + 1 : 0;
     }
-    const offset = (this.offset = new Int32Array(4 * n + 1));
-    for (let p = 0; p < 4 * n; p++) offset[p + 1] = offset[p]! + (maxOf[p]! > 0 ? maxOf[p]! + 1 : 0);
-    const rows = (this.rows = new CountRows(offset[4 * n]!, 4 * n));
+    const rows = (this.rows = new CountRows(shape.histogram.length, 4 * n, shape.histogram));
     // A tier link's largest count: the largest of the node pairs routed over it.
     const tierMax = new Map<number, number>();
     for (let pair = 0; pair < pairs; pair++) {
       const links = tierLinks[pair];
-      if (links && pairMax[pair]! > 0) for (const l of links) tierMax.set(l, Math.max(tierMax.get(l) ?? 0, pairMax[pair]!));
+      const largest = flipped ? shape.pairLargest[(pair % nodes) * nodes + Math.floor(pair / nodes)]! : shape.pairLargest[pair]!;
+      if (links && largest > 0) for (const l of links) tierMax.set(l, Math.max(tierMax.get(l) ?? 0, largest));
     }
     const tierOfLink = new Map<number, CountedAggregate>();
     for (const [l, max] of tierMax) tierOfLink.set(l, new CountedAggregate(l, this, scale, new CountRows(max + 1), 0, max + 1));
@@ -186,21 +171,18 @@ export class DirectRun implements FluidRun {
       const links = tierLinks[pair];
       if (links) this.tiers[pair] = links.map((l) => tierOfLink.get(l)!).filter((t) => t !== undefined);
     }
-
-    // Second pass fills every port's histogram (one shared buffer, a row per port) and the tiers'.
-    const histograms = rows.histogram;
-    const hasTiers = tierOfLink.size > 0;
-    for (let i = 0; i < n; i++) {
-      const ni = node[i]!;
-      for (let j = 0; j < n; j++) {
-        const c = counts[i * n + j]!;
-        if (c <= 0 || i === j) continue;
-        const nj = node[j]!;
-        histograms[offset[4 * i + (ni === nj ? OUT_NV : OUT_NIC)]! + c]!++;
-        histograms[offset[4 * j + (ni === nj ? IN_NV : IN_NIC)]! + c]!++;
-        if (!hasTiers || ni === nj) continue;
-        const t = this.tiers[(ni - lo) * nodes + (nj - lo)];
-        if (t) for (const tier of t) tier.count(c);
+    // The tiers' histograms: what crosses each node pair (only where a route crosses a tier).
+    if (tierOfLink.size > 0) {
+      const counts = this.counts;
+      for (let i = 0; i < n; i++) {
+        const ni = node[i]!;
+        for (let j = 0; j < n; j++) {
+          const c = counts[i * n + j]!;
+          const nj = node[j]!;
+          if (c === 0 || ni === nj) continue;
+          const t = this.tiers[(ni - lo) * nodes + (nj - lo)];
+          if (t) for (const tier of t) tier.count(c);
+        }
       }
     }
     this.ports = new Array(4 * n);
@@ -211,7 +193,7 @@ export class DirectRun implements FluidRun {
       const linkOf = [links.nvlinkOut(g), links.nicOut(g), links.nvlinkIn(g), links.nicIn(g)];
       for (let k = 0; k < 4; k++) {
         const port = 4 * r + k;
-        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, rows, offset[port]!, offset[port + 1]! - offset[port]!, port));
+        const p = (this.ports[port] = new CountedAggregate(linkOf[k]!, this, scale, rows, base[port]!, width[port]!, port));
         p.seal();
         this.unstartedOnPort[port] = p.weight;
         this.portLink[port] = linkOf[k]!;
@@ -231,7 +213,7 @@ export class DirectRun implements FluidRun {
   }
 
   startPart(r: number): void {
-    const { n, counts, node, offset, stagedCount, stagedTokens } = this;
+    const { n, counts, node, base, stagedCount, stagedTokens } = this;
     const startedByCount = this.rows.started;
     const nr = node[r]!;
     const lo = this.firstNode;
@@ -247,8 +229,8 @@ export class DirectRun implements FluidRun {
       const same = node[j] === nr;
       const out = same ? outNv : outNic;
       const into = 4 * j + (same ? IN_NV : IN_NIC);
-      startedByCount[offset[out]! + c]!++;
-      startedByCount[offset[into]! + c]!++;
+      startedByCount[base[out]! + c]!++;
+      startedByCount[base[into]! + c]!++;
       stagedTokens[out]! += c;
       stagedTokens[into]! += c;
       if (stagedCount[out]++ === 0) this.dirtyPorts.push(out);
@@ -319,7 +301,7 @@ export class DirectRun implements FluidRun {
   private timeAt(port: number, count: number): number {
     const rows = this.rows;
     if (rows.stale[port]) this.ports[port]!.refresh();
-    return rows.times[this.offset[port]! + count]!;
+    return rows.times[this.base[port]! + count]!;
   }
 
   /**
@@ -329,7 +311,7 @@ export class DirectRun implements FluidRun {
    * it was sent, plus the route's latency. Sets core.critical to the aggregate that decides it.
    */
   project(r: number): number {
-    const { n, scale, counts, countsT, node, ports, offset, startNs, nicLatency, nicNsPerToken, tiers } = this;
+    const { n, scale, counts, countsT, node, ports, base, startNs, nicLatency, nicNsPerToken, tiers } = this;
     const { times, stale } = this.rows;
     const nr = node[r]!;
     const lo = this.firstNode;
@@ -342,7 +324,7 @@ export class DirectRun implements FluidRun {
     // Own ports: their largest transfer is their last to leave.
     for (let k = 0; k < 4; k++) {
       // A port's row is as wide as its largest count + 1 (none: it carries nothing).
-      const width = this.offset[4 * r + k + 1]! - this.offset[4 * r + k]!;
+      const width = this.width[4 * r + k]!;
       if (width === 0) continue;
       const max = width - 1;
       let at = this.timeAt(4 * r + k, max);
@@ -373,7 +355,7 @@ export class DirectRun implements FluidRun {
         if (count <= 0) continue;
         const port = 4 * j + (dir === 0 ? (same ? IN_NV : IN_NIC) : same ? OUT_NV : OUT_NIC);
         if (stale[port]) ports[port]!.refresh();
-        let at = times[offset[port]! + count]!;
+        let at = times[base[port]! + count]!;
         let tier: Aggregate | undefined;
         const pair = same ? -1 : dir === 0 ? pairFrom + nj : nj * nodes + pairTo;
         if (tiered && pair >= 0) {
@@ -420,23 +402,3 @@ function provideSegments(aggregates: Aggregate[], ranks: number): Float64Array {
 }
 
 const NO_TIERS: readonly CountedAggregate[] = [];
-
-/**
- * The matrix's counts as rank-major rows (row i = what rank i sends) and transposed (row j = what
- * rank j receives, which the peer loop reads as a row), in one pass.
- */
-function bothWays(m: TrafficMatrix): { counts: Uint16Array; countsT: Uint16Array } {
-  const n = m.n;
-  const c = m.counts;
-  const stored = new Uint16Array(n * n);
-  const other = new Uint16Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = c[i * n + j]!;
-      stored[i * n + j] = v;
-      other[j * n + i] = v;
-    }
-  }
-  // A transposed matrix stores row j = what rank j receives.
-  return m.transposed ? { counts: other, countsT: stored } : { counts: stored, countsT: other };
-}
