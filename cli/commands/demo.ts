@@ -38,13 +38,13 @@ export function registerDemo(program: Command, io: CliIo): void {
       io.out(`\n2/4 the tiny model on its own 2 H800 nodes (scenarios/default.yaml), routing from ${model.tracePath}\n`);
       const tinyFile = join(PROJECT_ROOT, 'scenarios', 'default.yaml');
       const tiny = await simulateAndWrite(await loadScenario(tinyFile, { trace }), { file: tinyFile, overrides: { trace } }, { log, threads: 1 });
-      io.out(runReport(tiny.out, tiny.dir));
+      io.out(runReport(tiny.out, tiny.dir, tiny.gpusInTrace));
 
       io.out(`\n3/4 the question at real size: that routing fitted onto LongCat-Flash on 128 H800s (scenarios/${FIRST_SCREEN_SCENARIO}.yaml)\n`);
       const bigFile = join(PROJECT_ROOT, 'scenarios', `${FIRST_SCREEN_SCENARIO}.yaml`);
       const status = terminalStatusLine(io.err);
       const big = await simulateAndWrite(await loadScenario(bigFile, { trace }), { file: bigFile, overrides: { trace } }, { log, status, ...(threads ? { threads } : {}) });
-      io.out(runReport(big.out, big.dir));
+      io.out(runReport(big.out, big.dir, big.gpusInTrace));
 
       if (!options.serve) return;
       const server = await startServer({ port, host: '127.0.0.1', resultsDir: 'results', scenariosDir: join(PROJECT_ROOT, 'scenarios') });

@@ -11,6 +11,8 @@
 // decimal; a few ulps less where the addition would round up). Read as integer ns
 // (Math.round(x * 1000)) the spans touch exactly; read as double µs they never overlap.
 import type { Topology } from '../hardware/index.ts';
+import { gpuCount } from '../hardware/index.ts';
+import { describeGpus } from './trace-gpus.ts';
 import type { Span, Timeline } from '../ops/index.ts';
 import { STREAMS } from '../core/index.ts';
 
@@ -37,10 +39,15 @@ const CHUNK_EVENTS = 20000;
  * of text for the wide-EP decode), whose objects cost seconds and whose single string would pass
  * V8's limit on string length (~512 MB) at a few thousand GPUs.
  */
-export function* chromeTraceChunks(scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]): Generator<string> {
+export function* chromeTraceChunks(
+  scenario: string,
+  topology: Topology,
+  schedules: { name: string; timeline: Timeline }[],
+  gpus?: readonly number[],
+): Generator<string> {
   let batch: string[] = [];
   let opening = '{"traceEvents":[';
-  for (const event of traceEvents(topology, schedules)) {
+  for (const event of traceEvents(topology, schedules, gpus)) {
     batch.push(event);
     if (batch.length < CHUNK_EVENTS) continue;
     yield opening + batch.join(',');
@@ -51,11 +58,18 @@ export function* chromeTraceChunks(scenario: string, topology: Topology, schedul
     yield opening + batch.join(',');
     opening = ',';
   }
-  yield `${opening === ',' ? '' : opening}],"displayTimeUnit":"ns","otherData":${JSON.stringify({ scenario, topology: topology.name, generator: 'epsim' })}}`;
+  // A trace of some GPUs says which, in the metadata viewers show.
+  const subset = gpus ? { gpus: `${describeGpus(gpus)} of ${gpuCount(topology)}` } : {};
+  yield `${opening === ',' ? '' : opening}],"displayTimeUnit":"ns","otherData":${JSON.stringify({ scenario, topology: topology.name, generator: 'epsim', ...subset })}}`;
 }
 
-/** Every event of the trace as JSON text, in file order: per schedule its metadata, spans and flows. */
-function* traceEvents(topology: Topology, schedules: { name: string; timeline: Timeline }[]): Generator<string> {
+/** Every event of the trace as JSON text, in file order: per schedule its metadata, spans and flows (of `only`'s GPUs, if given). */
+function* traceEvents(topology: Topology, schedules: { name: string; timeline: Timeline }[], only?: readonly number[]): Generator<string> {
+  let keep: Uint8Array | undefined;
+  if (only) {
+    keep = new Uint8Array(gpuCount(topology));
+    for (const g of only) keep[g] = 1;
+  }
   const quoted = new Map<string, string>();
   const q = (text: string): string => {
     let json = quoted.get(text);
@@ -63,7 +77,8 @@ function* traceEvents(topology: Topology, schedules: { name: string; timeline: T
     return json;
   };
   let flowId = 1;
-  for (const [si, { name, timeline }] of schedules.entries()) {
+  for (const [si, { name, timeline: full }] of schedules.entries()) {
+    const timeline = keep ? { ...full, spans: full.spans.filter((s) => keep[s.gpu] === 1) } : full;
     const gpus = [...new Set(timeline.spans.map((s) => s.gpu))].sort((a, b) => a - b);
     const streams = [...new Set(timeline.spans.map((s) => s.stream))].sort((a, b) => streamRank(a) - streamRank(b) || a.localeCompare(b));
     const tid = new Map(streams.map((s, i) => [s, i]));

@@ -1,7 +1,7 @@
 // PUBLIC SURFACE of sim/scenario/: what other folders may import (they import nothing else from here).
 export { PROJECT_ROOT, loadScenario, resolveScenarioText } from './load.ts';
 export type { ResolvedScenario } from './load.ts';
-export { runFileNames, runFiles, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_EARLY_BUILD_MS, WORKERS_PAY_OFF_MS } from './run.ts';
+export { runFileNames, runFiles, runTraceGpus, runScenario, runScenarioAdaptively, runScenarioOnWorkers, WORKERS_EARLY_BUILD_MS, WORKERS_PAY_OFF_MS } from './run.ts';
 export type { RunOutput, RunProgress, ScenarioSource } from './run.ts';
 export { pointTasks, recommend, runSweep, sweepFiles, sweepPoint, threadExecutor, toSweepCsv, toSweepFile } from './sweep.ts';
 export type { SweepExecutor, SweepProgress } from './sweep.ts';

@@ -1,14 +1,15 @@
 // Runs every schedule of a resolved scenario and assembles what `epsim run` writes (and the
 // dashboard serves): result.json, timeline.json and the Chrome trace. Pure apart from the clock
 // used for progress; the CLI and the web server both call it.
-import { chromeTraceChunks, type FileText } from '../output/index.ts';
+import { chromeTraceChunks, traceGpus, type FileText } from '../output/index.ts';
 import type { ResultFile, TimelineFile } from '../output/index.ts';
 import { toResultFile } from '../output/index.ts';
 import { toTimelineFile } from '../output/index.ts';
 import { simulatedRouting, simulateStep, type SimulatedRouting, type StepProgress } from '../step/index.ts';
-import { gpuCount } from '../hardware/index.ts';
+import { gpuCount, type Topology } from '../hardware/index.ts';
 import { gpuSummary, stragglers } from '../metrics/index.ts';
 import type { ScheduleResult } from '../step/index.ts';
+import type { Timeline } from '../ops/index.ts';
 import type { ResolvedScenario, ScenarioOverrides } from './load.ts';
 import type { ScheduleName } from '../core/index.ts';
 import { runOnWorkers } from './worker-pool.ts';
@@ -28,8 +29,8 @@ export interface RunProgress {
 export interface RunOutput {
   result: ResultFile;
   timeline: TimelineFile;
-  /** What trace.chrome.json is written from (its text is produced only when the files are). */
-  chrome: Parameters<typeof chromeTraceChunks>;
+  /** What trace.chrome.json is written from (its text is produced only when the files are): scenario, topology, timelines. */
+  chrome: [scenario: string, topology: Topology, schedules: { name: string; timeline: Timeline }[]];
   /** The routing the step simulated, per MoE layer (routing.json; absent for the a2a phase). */
   routing?: SimulatedRouting;
   /** Wall time per schedule (not written into result.json, which must not depend on the machine). */
@@ -198,19 +199,29 @@ function assembleRun(s: ResolvedScenario, byName: Map<string, ScheduleResult>, w
 }
 
 /** Each file of a run (routing.json unless a2a) and what serializes it (as text, or chunks of it). */
-function runFileWriters(out: RunOutput): Record<string, () => FileText> {
+function runFileWriters(out: RunOutput, gpusInTrace?: readonly number[]): Record<string, () => FileText> {
   const routing = out.routing;
   return {
     'result.json': () => `${JSON.stringify(out.result, null, 2)}\n`,
     'timeline.json': () => JSON.stringify(out.timeline),
-    'trace.chrome.json': () => chromeTraceChunks(...out.chrome),
+    'trace.chrome.json': () => chromeTraceChunks(out.chrome[0], out.chrome[1], out.chrome[2], gpusInTrace),
     ...(routing ? { 'routing.json': () => JSON.stringify(routing) } : {}),
   };
 }
 
-/** The files of a run, as the CLI and the server write them. */
-export function runFiles(out: RunOutput): Record<string, FileText> {
-  return Object.fromEntries(Object.entries(runFileWriters(out)).map(([name, write]) => [name, write()]));
+/**
+ * The GPUs trace.chrome.json holds (undefined: all): `asked` ('all' or ids), else every GPU of a
+ * cluster up to TRACE_ALL_GPUS_UP_TO and the first node and each schedule's slowest GPUs above.
+ */
+export function runTraceGpus(out: RunOutput, asked?: 'all' | readonly number[]): number[] | undefined {
+  const topology = out.chrome[1];
+  const slowest = (out.result.stragglers ?? []).map((s) => s.slowest.map((g) => g.gpu));
+  return traceGpus(gpuCount(topology), topology.gpusPerNode, slowest, asked);
+}
+
+/** The files of a run, as the CLI and the server write them; the trace of `gpusInTrace` (default: runTraceGpus). */
+export function runFiles(out: RunOutput, gpusInTrace: readonly number[] | undefined = runTraceGpus(out)): Record<string, FileText> {
+  return Object.fromEntries(Object.entries(runFileWriters(out, gpusInTrace)).map(([name, write]) => [name, write()]));
 }
 
 /** The names of runFiles' files, without serializing them (tens of MB for a 128-GPU step). */

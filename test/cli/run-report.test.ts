@@ -16,8 +16,8 @@ describe('sizeNote', () => {
       truncateSync(path, bytes); // sparse: no disk written
       return path;
     };
-    expect(sizeNote(file('big.json', 424_387_173))).toBe(' (424 MB)');
-    expect(sizeNote(file('edge.json', 10_000_000))).toBe(' (10 MB)');
+    expect(sizeNote(file('big.json', 424_387_173))).toBe('424 MB');
+    expect(sizeNote(file('edge.json', 10_000_000))).toBe('10 MB');
     expect(sizeNote(file('small.json', 9_999_999))).toBe('');
     expect(sizeNote(join(dir, 'absent.json'))).toBe('');
   });

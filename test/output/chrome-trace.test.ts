@@ -132,6 +132,21 @@ describe('the trace text', () => {
     expect(parsed.otherData).toEqual({ scenario: 'random "scenario"', topology: toyTopology().name, generator: 'epsim' });
   });
 
+  it('of some GPUs holds exactly their spans, processes and flows, and says which in its metadata', () => {
+    const timeline = randomTimeline('subset', 16, 4); // toy topology: 2 nodes x 8 GPUs
+    const all = toChromeTrace('s', toyTopology(), [{ name: 'serial', timeline }]);
+    const some = toChromeTrace('s', toyTopology(), [{ name: 'serial', timeline }], [3, 9, 10]);
+    const gpuOf = (e: Event) => e.pid % 100000;
+    expect([...new Set(some.traceEvents.map(gpuOf))].sort((a, b) => a - b)).toEqual([3, 9, 10]);
+    // Every event of those GPUs, in the same order, and nothing else.
+    const mine = (e: Event) => [3, 9, 10].includes(gpuOf(e));
+    const strip = (e: Event) => (e.ph === 's' || e.ph === 'f' ? { ...e, id: 0 } : e);
+    expect(some.traceEvents.map(strip)).toEqual(all.traceEvents.filter(mine).map(strip));
+    expect(some.traceEvents.filter((e) => e.ph === 'X')).toHaveLength(timeline.spans.filter((x) => [3, 9, 10].includes(x.gpu)).length);
+    expect(some.traceEvents.some((e) => e.ph === 's')).toBe(true);
+    expect(some.otherData).toEqual({ scenario: 's', topology: toyTopology().name, generator: 'epsim', gpus: '3, 9-10 of 16' });
+  });
+
   it('with no spans is an empty event list', () => {
     const text = [...chromeTraceChunks('empty', toyTopology(), [{ name: 'serial', timeline: timelineOf([]) }])].join('');
     expect(JSON.parse(text)).toEqual({ traceEvents: [], displayTimeUnit: 'ns', otherData: { scenario: 'empty', topology: toyTopology().name, generator: 'epsim' } });

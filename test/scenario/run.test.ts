@@ -47,6 +47,28 @@ describe('epsim run', () => {
     expect(chrome.traceEvents.some((e: { ph: string; name: string }) => e.ph === 'M' && e.name === 'process_name')).toBe(true);
   });
 
+  it('--trace-gpus puts only those GPUs in trace.chrome.json and says so; a GPU outside the cluster is refused before simulating', async () => {
+    const outDir = join(dir, 'trace-some');
+    const { code, out } = await cli('run', file, '--out', outDir, '--trace-gpus', '0-1,5');
+    expect(code).toBe(0);
+    const total: number = JSON.parse(readFileSync(join(outDir, 'timeline.json'), 'utf8')).topology.gpus;
+    expect(total).toBeGreaterThan(5);
+    expect(out).toContain(`trace.chrome.json (GPUs 0-1, 5 of ${total}; --trace-gpus all for every GPU)`);
+    const trace = JSON.parse(readFileSync(join(outDir, 'trace.chrome.json'), 'utf8'));
+    expect([...new Set(trace.traceEvents.map((e: { pid: number }) => e.pid % 100000))].sort()).toEqual([0, 1, 5]);
+    expect(trace.otherData.gpus).toBe(`0-1, 5 of ${total}`);
+    // The timeline for the dashboard keeps every GPU.
+    const timeline = JSON.parse(readFileSync(join(outDir, 'timeline.json'), 'utf8'));
+    expect(new Set(timeline.schedules[0].spans.gpu).size).toBe(total);
+    const all = await cli('run', file, '--out', join(dir, 'trace-all'), '--trace-gpus', 'all');
+    expect(all.out).toMatch(/trace\.chrome\.json[, ]/);
+    expect(all.out).not.toContain('--trace-gpus all for every GPU');
+    const bad = await cli('run', file, '--out', join(dir, 'trace-bad'), '--trace-gpus', `0,${total}`);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toBe(`error: --trace-gpus: GPU ${total} is outside this cluster's 0-${total - 1}\n`);
+    expect(bad.out).toBe('');
+  });
+
   it('writes byte-identical result.json for the same seed', async () => {
     const a = join(dir, 'a');
     const b = join(dir, 'b');
