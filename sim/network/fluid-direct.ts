@@ -5,7 +5,9 @@
 // this file only makes it cheap: the starts of an instant are staged and committed once per
 // aggregate, and a rank's projection evaluates its own ports once (their largest transfer is their
 // last) and each peer's port once, by a lookup of that port's time per count value. A collective
-// of n ranks costs O(n^2) in all, a few operations per matrix cell.
+// of n ranks costs O(n^2) in all, a few operations per matrix cell. The passes over the matrix
+// before anything starts are shared with the return direction (direct-shape.ts), and a start into
+// a backlogged port is committed on flat arrays without touching its aggregate (plan).
 import type { Topology } from '../hardware/index.ts';
 import { nodeOf } from '../hardware/index.ts';
 import { CountedAggregate, CountRows, type Aggregate } from './aggregate.ts';
@@ -59,11 +61,11 @@ export class DirectRun implements FluidRun {
   /** Per port: the starts staged at this instant (count, tokens) until `plan` commits them. */
   private readonly stagedCount: Int32Array;
   private readonly stagedTokens: Float64Array;
-  /** Ports and tier aggregates with staged starts. */
-  private dirtyPorts: number[] = [];
   /** Per port: transfers not started yet, and its link. */
   private readonly unstartedOnPort: Int32Array;
   private readonly portLink: Int32Array;
+  /** Ports and tier aggregates with staged starts. */
+  private dirtyPorts: number[] = [];
   private dirtyTiers: CountedAggregate[] = [];
 
   /**
