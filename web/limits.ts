@@ -20,7 +20,7 @@ export const SERVER_LIMITS = {
   keptJobs: 100,
   /** Files the server reads for a response (result.json, a scenario, a trace for the routing view). */
   resultFileBytes: 256 << 20,
-  /** Files the server streams without holding them (trace.chrome.json downloads: 424 MB at 1,024 GPUs). */
+  /** Files the server streams without holding them (trace.chrome.json downloads: 424 MB for a 1,024-GPU run traced with --trace-gpus all). */
   downloadFileBytes: 4 * 2 ** 30,
   scenarioFileBytes: 1 << 20,
   traceFileBytes: 1 << 30,

@@ -73,7 +73,7 @@ export async function readConfinedAsync(path: string, o: SafeReadOptions): Promi
 
 /**
  * A file confined to `roots` as a stream, for downloads too large to hold in memory (a 1,024-GPU
- * run's trace.chrome.json is hundreds of MB): the checks of readConfined (sim/core's
+ * run's trace.chrome.json of every GPU is hundreds of MB): the checks of readConfined (sim/core's
  * openInputFile: opened without blocking, a regular file within o.maxBytes), then a stream of it.
  */
 export function openConfined(path: string, o: SafeReadOptions): { size: number; stream: ReadStream } {
