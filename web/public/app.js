@@ -320,9 +320,11 @@ async function startRun() {
   events.addEventListener('done', async (e) => {
     events.close();
     const { result } = JSON.parse(e.data);
-    $('run-status').textContent = `${reply.scenario}: done`;
+    // "done" once the page shows the new result, not before (it may be showing the folder's last one).
+    $('run-status').textContent = `${reply.scenario}: done, loading it…`;
     await loadResults();
     await show(result);
+    $('run-status').textContent = `${reply.scenario}: done`;
   });
   events.addEventListener('error', (e) => {
     events.close();

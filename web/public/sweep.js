@@ -217,8 +217,10 @@ export async function startSweep(body, { status, errors, onDone }) {
   events.addEventListener('done', async (e) => {
     events.close();
     const { result } = JSON.parse(e.data);
-    status.textContent = `${reply.scenario}: sweep done`;
+    // "done" once the page shows the new sweep, not before (it may be showing the folder's last one).
+    status.textContent = `${reply.scenario}: sweep done, loading it…`;
     await onDone(result);
+    status.textContent = `${reply.scenario}: sweep done`;
   });
   events.addEventListener('error', (e) => {
     events.close();
