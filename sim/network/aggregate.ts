@@ -17,6 +17,8 @@
 //   (see the class).
 // Either way the leave point never exceeds S, so it is always reached.
 
+import { SimInvariantError } from '../core/index.ts';
+
 /** Counts every change to a run's aggregates, so a projection can tell it is still exact. */
 export interface ChangeCounter {
   version: number;
@@ -385,6 +387,8 @@ export class CountedAggregate extends Aggregate {
 
   /** One more transfer of `count` tokens (before seal), for owners that do not fill the histogram themselves. */
   count(count: number): void {
+    // A typed array ignores a write past its end: a row sized too small would lose transfers silently.
+    if (!(count >= 1 && count < this.width)) throw new SimInvariantError(`link ${this.link}: a transfer of ${count} tokens outside its histogram (counts 1..${this.width - 1})`);
     this.rows.histogram[this.base + count]!++;
   }
 
