@@ -39,6 +39,8 @@ export interface TimelineFile {
   streams: string[];
   names: string[];
   schedules: TimelineSchedule[];
+  /** The GPUs trace.chrome.json holds when not every one (above 256 GPUs by default; `epsim run --trace-gpus`). */
+  traceGpus?: number[];
 }
 
 export interface TimelineSchedule {

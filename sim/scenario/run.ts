@@ -203,7 +203,8 @@ function runFileWriters(out: RunOutput, gpusInTrace?: readonly number[]): Record
   const routing = out.routing;
   return {
     'result.json': () => `${JSON.stringify(out.result, null, 2)}\n`,
-    'timeline.json': () => JSON.stringify(out.timeline),
+    // The dashboard says which GPUs the trace holds when it is not all of them.
+    'timeline.json': () => JSON.stringify(gpusInTrace ? { ...out.timeline, traceGpus: gpusInTrace } : out.timeline),
     'trace.chrome.json': () => chromeTraceChunks(out.chrome[0], out.chrome[1], out.chrome[2], gpusInTrace),
     ...(routing ? { 'routing.json': () => JSON.stringify(routing) } : {}),
   };

@@ -60,9 +60,11 @@ describe('epsim run', () => {
     // The timeline for the dashboard keeps every GPU.
     const timeline = JSON.parse(readFileSync(join(outDir, 'timeline.json'), 'utf8'));
     expect(new Set(timeline.schedules[0].spans.gpu).size).toBe(total);
+    expect(timeline.traceGpus).toEqual([0, 1, 5]);
     const all = await cli('run', file, '--out', join(dir, 'trace-all'), '--trace-gpus', 'all');
     expect(all.out).toMatch(/trace\.chrome\.json[, ]/);
     expect(all.out).not.toContain('--trace-gpus all for every GPU');
+    expect(JSON.parse(readFileSync(join(dir, 'trace-all', 'timeline.json'), 'utf8')).traceGpus).toBeUndefined();
     const bad = await cli('run', file, '--out', join(dir, 'trace-bad'), '--trace-gpus', `0,${total}`);
     expect(bad.code).toBe(2);
     expect(bad.err).toBe(`error: --trace-gpus: GPU ${total} is outside this cluster's 0-${total - 1}\n`);

@@ -218,6 +218,14 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     expect(trace.traceEvents.some((e: { ph: string }) => e.ph === 's')).toBe(true);
   });
 
+  it('says which GPUs a partial trace.chrome.json holds, next to its link', async () => {
+    expect(await page.locator('#result-links .trace-gpus').count()).toBe(0); // hot-gpu: every GPU
+    expect(await main(['run', fixture.scenarios.hot, '--out', join(fixture.resultsDir, 'hot-some-gpus'), '--threads', '1', '--trace-gpus', '2-3,5'], quiet)).toBe(0);
+    await open('hot-some-gpus');
+    expect(await page.locator('#result-links .trace-gpus').textContent()).toBe('(GPUs 2-3, 5 of 8; every GPU with epsim run --trace-gpus all)');
+    expect(errors, errors.join('\n')).toEqual([]);
+  });
+
   it('shows MFU for training (train-mfu.png)', async () => {
     await open('train-small');
     const head = await page.locator('#summary-table thead th').allTextContents();

@@ -126,9 +126,24 @@ async function show(name, compare) {
   document.body.dataset.ready = compare ? `${name}|${compare}` : name;
 }
 
+/** " (GPUs 0-7, 150 of 1,024 …)" when the trace holds only some GPUs (timeline.json's traceGpus). */
+function traceGpusHint(file) {
+  const ids = file.traceGpus;
+  if (!Array.isArray(ids)) return '';
+  const runs = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    runs.push(j > i ? `${ids[i]}-${ids[j]}` : `${ids[i]}`);
+    i = j + 1;
+  }
+  return `<span class="hint trace-gpus">(GPUs ${esc(runs.join(', '))} of ${file.topology.gpus.toLocaleString('en-US')}; every GPU with <code>epsim run --trace-gpus all</code>)</span>`;
+}
+
 function renderLinks(a, b) {
   const links = (x, tag) =>
     `${tag ? `<b>${tag}</b>` : ''}<a href="/api/results/${x.name}/chrome-trace" download="${x.name}.trace.chrome.json" id="download-chrome${tag ? `-${tag}` : ''}">trace.chrome.json</a>` +
+    traceGpusHint(x.file) +
     `<a href="/api/results/${x.name}" target="_blank">result.json</a>`;
   $('result-links').innerHTML =
     links(a, b ? 'A' : '') +
