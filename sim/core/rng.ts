@@ -1,5 +1,6 @@
 // The only source of randomness in epsim: a seeded generator, passed explicitly (no globals).
-import seedrandom from 'seedrandom';
+// The stream is seedrandom's ARC4 `quick()` stream (arc4.ts), so a seed gives what it always gave.
+import { Arc4 } from './arc4.ts';
 
 export interface Rng {
   /** Uniform in [0, 1). */
@@ -9,9 +10,11 @@ export interface Rng {
 }
 
 export function createRng(seed: number | string): Rng {
-  const prng = seedrandom(String(seed));
-  return {
-    next: () => prng.quick(),
-    int: (n: number) => Math.floor(prng.quick() * n),
-  };
+  return new SeededRng(String(seed));
+}
+
+class SeededRng extends Arc4 implements Rng {
+  int(n: number): number {
+    return Math.floor(this.next() * n);
+  }
 }
