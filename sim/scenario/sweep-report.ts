@@ -1,7 +1,7 @@
 // The text `epsim sweep` prints from sweep.json: the points (one narrow row each: the swept
 // values, then the table of `epsim run`; a point that cannot run says so in one cell and its
 // reason once below), the frontier and the answer to the targets.
-import { emulationNotes, formatTable, phaseColumns, type SweepFile, type SweepPoint } from '../output/index.ts';
+import { DEEPEP_SOURCE, deepEpFigure, emulationNotes, formatTable, phaseColumns, type SweepFile, type SweepPoint } from '../output/index.ts';
 import type { Phase } from '../core/index.ts';
 import { describeLatency, fittingPoints } from './sweep-frontier.ts';
 
@@ -18,7 +18,16 @@ export function sweepReport(file: SweepFile): string {
   if (notes.length > 0) parts.push(notes.join('\n'));
   const a2a = file.points.filter((p) => p.metrics?.dispatchGBps !== undefined);
   if (a2a.length > 0) {
-    parts.push(['bandwidth as DeepEP counts it:', ...a2a.map((p) => `  ${label(file, p)}: dispatch ${p.metrics!.dispatchUs} µs at ${p.metrics!.dispatchGBps} GB/s, combine ${p.metrics!.combineUs} µs at ${p.metrics!.combineGBps} GB/s`)].join('\n'));
+    // Beside each point, DeepEP's published normal-kernel figure at its EP size (what epsim predicts, never an input).
+    const published = (ep: number) => {
+      const ref = deepEpFigure(ep);
+      return ref ? `; DeepEP ${ref.dispatchGBps} / ${ref.combineGBps} GB/s (${ref.link})` : '';
+    };
+    const lines = a2a.map(
+      (p) => `  ${label(file, p)}: dispatch ${p.metrics!.dispatchUs} µs at ${p.metrics!.dispatchGBps} GB/s, combine ${p.metrics!.combineUs} µs at ${p.metrics!.combineGBps} GB/s${published(p.ep)}`,
+    );
+    const source = a2a.some((p) => deepEpFigure(p.ep)) ? [`  DeepEP: dispatch / combine bottleneck bandwidth, ${DEEPEP_SOURCE}`] : [];
+    parts.push(['bandwidth as DeepEP counts it:', ...lines, ...source].join('\n'));
   }
   parts.push(frontierText(file));
   parts.push(answerText(file));

@@ -60,6 +60,17 @@ describe('epsim sweep', () => {
     expect(csv).toHaveLength(10);
   }, 90_000);
 
+  it("prints DeepEP's published normal-kernel figure beside each a2a point at an EP it publishes", async () => {
+    const { code, out } = await cli('sweep', 'scenarios/a2a-deepep-ep64.yaml', '--ep', '4,8,16', '--out', join(dir, 'a2a'));
+    expect(code).toBe(0);
+    const lines = out.slice(out.indexOf('bandwidth as DeepEP counts it:')).split('\n');
+    const line = (ep: number) => lines.find((l) => l.startsWith(`  EP ${ep}, a2a: dispatch `))!;
+    expect(line(8)).toMatch(/ GB\/s; DeepEP 153 \/ 158 GB\/s \(NVLink\)$/);
+    expect(line(16)).toMatch(/ GB\/s; DeepEP 43 \/ 43 GB\/s \(RDMA\)$/);
+    expect(line(4)).toMatch(/combine [\d.]+ µs at [\d.]+ GB\/s$/); // DeepEP publishes no EP 4 figure
+    expect(lines.some((l) => l.startsWith('  DeepEP: dispatch / combine bottleneck bandwidth, DeepEP normal kernels on H800'))).toBe(true);
+  }, 60_000);
+
   it('the files do not depend on the number of threads', async () => {
     const one = join(dir, 'one');
     const two = join(dir, 'two');
