@@ -334,9 +334,8 @@ export class CountRows {
   /** Per row (an aggregate's `row`): 1 when its times are stale, so an owner can check many rows without touching the aggregates. */
   readonly stale: Uint8Array;
   /**
-   * Per row: transfers an owner started while the aggregate was backlogged, by raising the cap of
-   * its last segment in `segments` directly (see CountedAggregate.startBacklogged); the aggregate
-   * adds them to its counts before anything reads them.
+   * Per row: transfers started by `startBacklogged` (the cap of the last segment raised in
+   * `segments` directly); the aggregate adds them to its counts before anything reads them.
    */
   readonly lazyStarts: Float64Array;
   /** Per row: index of the aggregate's last segment in `segments` (-1: none there). */
@@ -355,6 +354,26 @@ export class CountRows {
     this.startedTree = new Float64Array(size);
     this.tokensTree = new Float64Array(size);
     this.times = new Float64Array(size);
+  }
+
+  /**
+   * Starts `count` transfers of `bytes` in all at t on row `row`'s aggregate, without touching it,
+   * when that is all a start does: the aggregate is on its link, this is not its last start, and
+   * it is backlogged (served less than started, as Aggregate.started tests it), so only its open
+   * segment's cap rises. Returns false, changing nothing, when the start must go through the
+   * aggregate (commitStaged). A decode exchange's ports take most of their starts this way.
+   */
+  startBacklogged(row: number, t: number, count: number, bytes: number, isLast: boolean): boolean {
+    const last = this.lastSegment[row]!;
+    if (isLast || last < 0) return false;
+    const seg = this.segments!;
+    const cap = seg[last + 3]!;
+    if (!(seg[last + 1]! + seg[last + 2]! * (t - seg[last]!) < cap)) return false;
+    // startedBytes += bytes, then the cap = startedBytes (equal before): the same sum, in the same order.
+    seg[last + 3] = cap + bytes;
+    this.lazyStarts[row]! += count;
+    this.stale[row] = 1;
+    return true;
   }
 }
 
@@ -459,7 +478,7 @@ export class CountedAggregate extends Aggregate {
   }
 
   /**
-   * Adds the starts an owner made through `startBacklogged` to the counts. Their bytes are already
+   * Adds the starts made through CountRows.startBacklogged to the counts. Their bytes are already
    * the last segment's cap, summed in the same order `started` sums startedBytes, so startedBytes
    * takes that value exactly.
    */
@@ -473,8 +492,8 @@ export class CountedAggregate extends Aggregate {
     this.changes++;
   }
 
-  threshold(count: number): number {
-    this.applyLazyStarts();
+  /** W for a transfer of `count` tokens, as of the started transfers (lazy starts applied by the caller). */
+  private threshold(count: number): number {
     if (this.startedCount === this.weight) return this.rows.fullW[this.base + count]!;
     // Started transfers below `count` count whole, the others `count` each.
     const { startedTree, tokensTree } = this.rows;

@@ -32,6 +32,7 @@ export class DirectRun implements FluidRun {
   /** counts[i * n + j]: tokens rank i sends rank j (the matrix's transposition resolved). */
   private readonly counts: Uint16Array;
   private readonly scale: number;
+  /** Per rank: its node, counted from the group's first. */
   private readonly node: Int32Array;
   private readonly gpus: readonly number[];
   /** ports[4 * rank + class]: the rank's aggregate of that port class. */
@@ -45,7 +46,6 @@ export class DirectRun implements FluidRun {
   private readonly countsT: Uint16Array;
   private readonly nvLatency: number;
   private readonly nvCapacity: number;
-  private readonly firstNode: number;
   private readonly nodes: number;
   private readonly tierCount: number;
   private readonly maxNicLatencyFrom: Float64Array;
@@ -75,17 +75,17 @@ export class DirectRun implements FluidRun {
    */
   static open(core: FluidCore, topology: Topology, cluster: ClusterNetwork, gpus: readonly number[], matrix: TrafficMatrix, sinks: DirectSinks, shapes: ShapeCache): DirectRun | undefined {
     const n = matrix.n;
-    const node = new Int32Array(n);
+    // Each rank's node, counted from the group's first node (node pairs index flat arrays).
+    const node = Int32Array.from(gpus, (g) => nodeOf(topology, g));
     let lo = Infinity;
     let hi = -Infinity;
-    for (let r = 0; r < n; r++) {
-      node[r] = nodeOf(topology, gpus[r]!);
-      lo = Math.min(lo, node[r]!);
-      hi = Math.max(hi, node[r]!);
+    for (const v of node) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
     }
-    const relative = node.map((v) => v - lo);
-    const view = shapes.viewOf(matrix, gpus, relative, hi - lo + 1);
-    return view && new DirectRun(core, topology, cluster, gpus, matrix.scale, view, node, lo, hi - lo + 1, sinks);
+    for (let r = 0; r < n; r++) node[r]! -= lo;
+    const view = shapes.viewOf(matrix, gpus, node, hi - lo + 1);
+    return view && new DirectRun(core, topology, cluster, gpus, matrix.scale, view, node, hi - lo + 1, sinks);
   }
 
   private constructor(
@@ -96,7 +96,6 @@ export class DirectRun implements FluidRun {
     scale: number,
     view: ShapeView,
     node: Int32Array,
-    firstNode: number,
     nodes: number,
     private readonly sinks: DirectSinks,
   ) {
@@ -106,7 +105,6 @@ export class DirectRun implements FluidRun {
     this.gpus = gpus;
     this.scale = scale;
     this.node = node;
-    this.firstNode = firstNode;
     this.nodes = nodes;
     // A flipped view is the return direction: what the shape's ranks received, they now send.
     this.counts = flipped ? shape.countsT : shape.counts;
@@ -115,7 +113,6 @@ export class DirectRun implements FluidRun {
     const sentTokens = flipped ? shape.receivedTokens : shape.sentTokens;
     this.sentBytes = new Float64Array(n);
     for (let r = 0; r < n; r++) this.sentBytes[r] = sentTokens[r]! * scale;
-    const lo = firstNode;
     const links = cluster.links;
     const capacity = cluster.linkCapacityBytesPerNs;
     this.nvLatency = topology.nvlink.latencyNs;
@@ -130,7 +127,7 @@ export class DirectRun implements FluidRun {
     this.maxNicLatencyFrom = new Float64Array(nodes);
     this.maxNicLatencyTo = new Float64Array(nodes);
     const firstGpuOf = new Int32Array(nodes).fill(-1);
-    for (let r = 0; r < n; r++) if (firstGpuOf[node[r]! - lo]! < 0) firstGpuOf[node[r]! - lo] = gpus[r]!;
+    for (let r = 0; r < n; r++) if (firstGpuOf[node[r]!]! < 0) firstGpuOf[node[r]!] = gpus[r]!;
     this.stagedCount = new Int32Array(4 * n);
     this.stagedTokens = new Float64Array(4 * n);
     /** Per ordered node pair: its switch-tier links (undefined: none). */
@@ -182,7 +179,7 @@ export class DirectRun implements FluidRun {
           const c = counts[i * n + j]!;
           const nj = node[j]!;
           if (c === 0 || ni === nj) continue;
-          const t = this.tiers[(ni - lo) * nodes + (nj - lo)];
+          const t = this.tiers[ni * nodes + nj];
           if (t) for (const tier of t) tier.count(c);
         }
       }
@@ -218,7 +215,6 @@ export class DirectRun implements FluidRun {
     const { n, counts, node, base, stagedCount, stagedTokens } = this;
     const startedByCount = this.rows.started;
     const nr = node[r]!;
-    const lo = this.firstNode;
     this.startNs[r] = this.core.engine.now;
     const pending = this.pending;
     let sends = 0;
@@ -238,7 +234,7 @@ export class DirectRun implements FluidRun {
       if (stagedCount[out]++ === 0) this.dirtyPorts.push(out);
       if (stagedCount[into]++ === 0) this.dirtyPorts.push(into);
       if (!same) {
-        const t = this.tiers[(nr - lo) * this.nodes + (node[j]! - lo)];
+        const t = this.tiers[nr * this.nodes + node[j]!];
         if (t) for (const tier of t) if (tier.stage(c)) this.dirtyTiers.push(tier);
       }
       if (--pending[j]! === 0) this.sinks.ready(j);
@@ -251,16 +247,14 @@ export class DirectRun implements FluidRun {
 
   /**
    * Commits the instant's staged starts (each aggregate once, with its bytes) before anything is
-   * projected. Most commits find the port backlogged (it has served less than was started), and
-   * then a start only raises the cap of its open segment (Aggregate.started): that is done here on
-   * the flat arrays, without touching the aggregate, which adds the count when it is next read
-   * (CountedAggregate's lazy starts). Its first start (joining the link) and its last (scheduling
-   * its end) always go through the aggregate.
+   * projected. Most commits find the port backlogged, and then a start only raises the cap of its
+   * open segment: CountRows.startBacklogged does that on the flat arrays, without touching the
+   * aggregate. Its first start (joining the link) and its last (scheduling its end) always go
+   * through the aggregate.
    */
   plan(): void {
     const now = this.core.engine.now;
-    const { sinks, scale, ports, stagedCount, stagedTokens, unstartedOnPort, portLink, gpus } = this;
-    const { segments, lastSegment, lazyStarts, stale } = this.rows;
+    const { sinks, scale, ports, stagedCount, stagedTokens, unstartedOnPort, portLink, gpus, rows } = this;
     const dirty = this.dirtyPorts;
     this.dirtyPorts = [];
     for (const port of dirty) {
@@ -274,17 +268,9 @@ export class DirectRun implements FluidRun {
       if ((port & 3) < IN_NV) sinks.bytesSent[gpu]! += bytes;
       else sinks.bytesReceived[gpu]! += bytes;
       const left = (unstartedOnPort[port]! -= count);
-      const last = lastSegment[port]!;
-      if (left > 0 && last >= 0) {
-        // Served bytes now, as servedAt computes them, below the cap: backlogged.
-        const cap = segments![last + 3]!;
-        if (segments![last + 1]! + segments![last + 2]! * (now - segments![last]!) < cap) {
-          segments![last + 3] = cap + bytes;
-          lazyStarts[port]! += count;
-          stale[port] = 1;
-          this.version++;
-          continue;
-        }
+      if (rows.startBacklogged(port, now, count, bytes, left === 0)) {
+        this.version++;
+        continue;
       }
       const a = ports[port]!;
       a.commitStaged(now, count, tokens);
@@ -316,7 +302,6 @@ export class DirectRun implements FluidRun {
     const { n, scale, counts, countsT, node, ports, base, startNs, nicLatency, nicNsPerToken, tiers } = this;
     const { times, stale } = this.rows;
     const nr = node[r]!;
-    const lo = this.firstNode;
     const nodes = this.nodes;
     const tiered = this.tierCount > 0;
     let done = -Infinity;
@@ -334,15 +319,15 @@ export class DirectRun implements FluidRun {
         const floor = start + (max * scale) / this.nvCapacity;
         if (at < floor) at = floor;
       }
-      at += k === OUT_NV || k === IN_NV ? this.nvLatency : k === OUT_NIC ? this.maxNicLatencyFrom[nr - lo]! : this.maxNicLatencyTo[nr - lo]!;
+      at += k === OUT_NV || k === IN_NV ? this.nvLatency : k === OUT_NIC ? this.maxNicLatencyFrom[nr]! : this.maxNicLatencyTo[nr]!;
       if (at > done) {
         done = at;
         critical = 4 * r + k;
       }
     }
     // Each peer's port (and the tiers between): one transfer each way, on flat arrays.
-    const pairFrom = (nr - lo) * nodes - lo; // + node of the receiver: the ordered pair r -> j
-    const pairTo = nr - lo - lo * nodes; // + node of the sender x nodes: the ordered pair j -> r
+    const pairFrom = nr * nodes; // + node of the receiver: the ordered pair r -> j
+    const pairTo = nr; // + node of the sender x nodes: the ordered pair j -> r
     const nvLatency = this.nvLatency;
     const nvPerToken = scale / this.nvCapacity;
     const row = r * n;
