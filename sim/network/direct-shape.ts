@@ -18,8 +18,7 @@ export const IN_NIC = 3;
 /** A matrix as the runner that first read it sees it (rank i sends counts[i * n + j] tokens to j). */
 export interface DirectShape {
   n: number;
-  /** The matrix it was computed from (the twin check: same counts, other direction). */
-  source: ArrayLike<number>;
+  /** Which way round it read its matrix (its twin reads the same counts the other way). */
   transposed: boolean;
   gpus: readonly number[];
   counts: Uint16Array;
@@ -127,7 +126,6 @@ export function directShape(matrix: TrafficMatrix, gpus: readonly number[], node
   }
   return {
     n,
-    source: matrix.counts,
     transposed: matrix.transposed ?? false,
     gpus,
     counts,
