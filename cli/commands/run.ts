@@ -86,8 +86,8 @@ export async function simulateAndWrite(
         : asked > 1
           ? await runScenarioOnWorkers(scenario, source, asked, { onProgress })
           : runScenario(scenario, { onProgress });
+    writeDirAtomically(dir, runFiles(out, options.traceGpus));
     const gpusInTrace = runTraceGpus(out, options.traceGpus);
-    writeDirAtomically(dir, runFiles(out, gpusInTrace));
     return { out, dir, gpusInTrace };
   } finally {
     // Cleared also when a schedule fails, so the error starts on a clean line.

@@ -220,9 +220,13 @@ export function runTraceGpus(out: RunOutput, asked?: 'all' | readonly number[]):
   return traceGpus(gpuCount(topology), topology.gpusPerNode, slowest, asked);
 }
 
-/** The files of a run, as the CLI and the server write them; the trace of `gpusInTrace` (default: runTraceGpus). */
-export function runFiles(out: RunOutput, gpusInTrace: readonly number[] | undefined = runTraceGpus(out)): Record<string, FileText> {
-  return Object.fromEntries(Object.entries(runFileWriters(out, gpusInTrace)).map(([name, write]) => [name, write()]));
+/**
+ * The files of a run, as the CLI and the server write them; the trace holds the GPUs runTraceGpus
+ * gives for `traceAsked` ('all', ids, or absent for the default).
+ */
+export function runFiles(out: RunOutput, traceAsked?: 'all' | readonly number[]): Record<string, FileText> {
+  const writers = runFileWriters(out, runTraceGpus(out, traceAsked));
+  return Object.fromEntries(Object.entries(writers).map(([name, write]) => [name, write()]));
 }
 
 /** The names of runFiles' files, without serializing them (tens of MB for a 128-GPU step). */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.ts';
 import { resolveScenarioText } from '../../sim/scenario/load.ts';
-import { runFiles, runScenario, runScenarioAdaptively } from '../../sim/scenario/run.ts';
+import { runFiles, runScenario, runScenarioAdaptively, type RunOutput } from '../../sim/scenario/run.ts';
+import { toyTopology } from '../helpers/toy-topology.ts';
 import type { ScheduleMetrics } from '../../sim/core/types.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'epsim-run-'));
@@ -69,6 +70,28 @@ describe('epsim run', () => {
     expect(bad.code).toBe(2);
     expect(bad.err).toBe(`error: --trace-gpus: GPU ${total} is outside this cluster's 0-${total - 1}\n`);
     expect(bad.out).toBe('');
+  });
+
+  it('above 256 GPUs traces the first node and the stragglers by default, every GPU when asked for all, the ones named when named', () => {
+    // A 320-GPU cluster (40 toy nodes of 8) with one span on each of GPUs 0, 9 and 300; GPU 300 is the straggler.
+    const topology = toyTopology({ nodes: 40 });
+    const span = (gpu: number) => ({ op: gpu, gpu, stream: 'compute', kind: 'attention', name: 'L0.attn', startNs: 0, endNs: 1000, flops: 0, bytes: 0 });
+    const timeline = { spans: [0, 9, 300].map(span), makespanNs: 1000, bytesSent: new Float64Array(0), bytesReceived: new Float64Array(0), linkBytes: new Float64Array(0), stats: { events: 0, ops: 0, rateSolves: 0, flowsStarted: 0 } };
+    const out = {
+      result: { stragglers: [{ schedule: 'serial', slowest: [{ gpu: 300 }] }] },
+      timeline: { formatVersion: 1 },
+      chrome: ['big', topology, [{ name: 'serial', timeline }]],
+      wallMs: {},
+    } as unknown as RunOutput;
+    const traced = (asked?: 'all' | number[]) => {
+      const files = runFiles(out, asked);
+      const trace = JSON.parse([...(files['trace.chrome.json'] as Iterable<string>)].join(''));
+      const gpus = [...new Set(trace.traceEvents.map((e: { pid: number }) => e.pid % 100000))].sort((a, b) => (a as number) - (b as number));
+      return { gpus, otherData: trace.otherData.gpus, timeline: JSON.parse(files['timeline.json'] as string).traceGpus };
+    };
+    expect(traced()).toEqual({ gpus: [0, 300], otherData: '0-7, 300 of 320', timeline: [0, 1, 2, 3, 4, 5, 6, 7, 300] });
+    expect(traced('all')).toEqual({ gpus: [0, 9, 300], otherData: undefined, timeline: undefined });
+    expect(traced([9])).toEqual({ gpus: [9], otherData: '9 of 320', timeline: [9] });
   });
 
   it('writes byte-identical result.json for the same seed', async () => {
