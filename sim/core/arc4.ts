@@ -48,21 +48,7 @@ export class Arc4 {
 
   /** Uniform in [0, 1) from 4 bytes, the first the most significant (seedrandom's quick()). */
   next(): number {
-    const s = this.s;
-    let i = this.i;
-    let j = this.j;
-    let r = 0;
-    for (let n = 0; n < 4; n++) {
-      i = (i + 1) & 255;
-      const t = s[i]!;
-      j = (j + t) & 255;
-      const v = s[j]!;
-      s[i] = v;
-      s[j] = t;
-      r = r * 256 + s[(v + t) & 255]!;
-    }
-    this.i = i;
-    this.j = j;
-    return r / 0x100000000;
+    // Operands are evaluated left to right: the first byte drawn is the most significant.
+    return (this.byte() * 0x1000000 + this.byte() * 0x10000 + this.byte() * 0x100 + this.byte()) / 0x100000000;
   }
 }
