@@ -26,6 +26,32 @@ describe('EventQueue', () => {
     while (q.size > 0) got.push(q.pop());
     expect(got).toEqual(expected);
   });
+
+  it('matches a sorted reference when pushes and pops interleave (ties, growth past 1,024, a drained heap)', () => {
+    const rng = createRng(11);
+    const q = new EventQueue<number>();
+    // The reference: pending events sorted by (time, priority, seq); pops take the first.
+    const pending: { t: number; p: number; seq: number }[] = [];
+    let now = 0;
+    let seq = 0;
+    for (let step = 0; step < 40_000; step++) {
+      // Phases of mostly pushes (the heap grows to a few thousand) then mostly pops (it drains).
+      const pushing = Math.floor(step / 5000) % 2 === 0 ? rng.next() < 0.8 : rng.next() < 0.2;
+      if (pushing || pending.length === 0) {
+        const e = { t: now + rng.int(8), p: rng.int(3), seq: seq++ };
+        q.push(e.t, e.p, e.seq, e.seq);
+        pending.push(e);
+      } else {
+        pending.sort((a, b) => a.t - b.t || a.p - b.p || a.seq - b.seq);
+        const want = pending.shift()!;
+        expect(q.peekTime()).toBe(want.t);
+        expect(q.pop()).toBe(want.seq);
+        expect(q.lastArg).toBe(want.seq);
+        now = want.t;
+      }
+      expect(q.size).toBe(pending.length);
+    }
+  });
 });
 
 describe('Engine', () => {
