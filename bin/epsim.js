@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// The installed `epsim` command: registers the TypeScript loader, then runs the CLI source.
-import { register } from 'tsx/esm/api';
+// The installed `epsim` command: loads the CLI (a bundle of the TypeScript where one can be built,
+// see cli-bundle.js), then runs it.
+import { cliModuleUrl } from './cli-bundle.js';
 
-register();
 // `epsim run ... | head` closes stdout early: stop quietly, as other command-line tools do,
 // instead of dying with an EPIPE stack trace.
 for (const stream of [process.stdout, process.stderr]) {
@@ -11,5 +11,5 @@ for (const stream of [process.stdout, process.stderr]) {
     throw error;
   });
 }
-const { main } = await import('../cli/main.ts');
+const { main } = await import(await cliModuleUrl());
 process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,4 @@
+// Types of cli-bundle.js (plain JS: it runs before any TypeScript loader), for the tests.
+export function cliModuleUrl(options?: { out?: string }): Promise<string>;
+export function freshEntry(out: string): string | undefined;
+export function buildBundle(out: string): Promise<string | undefined>;

@@ -1,0 +1,145 @@
+// Where `epsim` loads its code from. Loading the CLI's ~150 TypeScript modules one by one through
+// tsx costs ~0.6 s before any work is done (`epsim run --help` took 0.95 s; bundled it takes
+// 0.37 s), so the command runs an esbuild bundle of them in dist/cli/, built on first use and
+// again whenever one of its source files is newer than the bundle. Where no bundle can be built
+// (esbuild missing, a read-only folder, a source that does not compile) it runs the sources through
+// tsx, as `EPSIM_NO_BUNDLE=1` asks.
+//
+// - Output files are named by their content hash and each written once, under a temporary name
+//   then renamed, so a process starting from one build never reads a half-written file, even while
+//   another process builds; `current.json` (the entry and its sources) is replaced last.
+// - The code finds files beside its sources (topology presets, the web page, worker entry files)
+//   from `import.meta.url`, so the bundle replaces each `import.meta.url` with the URL of the source
+//   file it came from: every path resolves as it does unbundled.
+// - Worker threads still load their TypeScript through tsx (bin/ts-worker.js).
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** Bumped when the build's options change, so bundles built with older ones are rebuilt. */
+const BUILD_VERSION = 1;
+/** Files of earlier builds are removed once this old (no process is still starting from them). */
+const OLD_BUILD_MS = 60 * 60 * 1000;
+
+/** The URL of the CLI module (its `main`) to import: the bundle's when it is fresh or can be built. */
+export async function cliModuleUrl(options = {}) {
+  const out = options.out ?? join(ROOT, 'dist', 'cli');
+  if (!process.env.EPSIM_NO_BUNDLE) {
+    const entry = freshEntry(out) ?? (await buildBundle(out));
+    if (entry) {
+      // Stack traces of internal errors then name the TypeScript lines.
+      process.setSourceMapsEnabled(true);
+      return pathToFileURL(join(out, entry)).href;
+    }
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  return new URL('../cli/main.ts', import.meta.url).href;
+}
+
+/** The entry file of the bundle in `out` if it is there and no source of it changed since, else undefined. */
+export function freshEntry(out) {
+  let current;
+  try {
+    current = JSON.parse(readFileSync(join(out, 'current.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (current?.version !== BUILD_VERSION || typeof current.entry !== 'string' || !Array.isArray(current.sources)) return undefined;
+  for (const source of current.sources) {
+    try {
+      if (statSync(join(ROOT, source)).mtimeMs > current.builtMs) return undefined;
+    } catch {
+      return undefined; // a source was removed or renamed
+    }
+  }
+  return existsSync(join(out, current.entry)) ? current.entry : undefined;
+}
+
+/** Builds the bundle into `out`; returns its entry file, or undefined when it cannot be built here. */
+export async function buildBundle(out) {
+  // Sources edited while this builds are newer than the build's start, so the next run rebuilds.
+  const startedMs = Date.now();
+  try {
+    mkdirSync(out, { recursive: true });
+  } catch {
+    return undefined;
+  }
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    return undefined;
+  }
+  let result;
+  try {
+    result = await esbuild.build({
+      absWorkingDir: ROOT,
+      entryPoints: { main: 'cli/main.ts' },
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      packages: 'external',
+      outdir: out,
+      entryNames: '[name]-[hash]',
+      chunkNames: 'chunk-[hash]',
+      sourcemap: 'linked',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      banner: { js: `const __epsimSourceUrl = (file) => new URL(${JSON.stringify(relative(out, ROOT).split(sep).join('/') + '/')} + file, import.meta.url).href;` },
+      plugins: [sourceUrls],
+    });
+  } catch {
+    return undefined; // a compile error: tsx reports it the usual way
+  }
+  try {
+    const written = new Set(['current.json']);
+    for (const file of result.outputFiles) {
+      written.add(basename(file.path));
+      if (!existsSync(file.path)) writeAtomically(file.path, file.contents);
+    }
+    const [entryPath] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'cli/main.ts');
+    const entry = basename(entryPath);
+    const sources = Object.keys(result.metafile.inputs);
+    writeAtomically(join(out, 'current.json'), JSON.stringify({ version: BUILD_VERSION, builtMs: startedMs, entry, sources }));
+    removeOldBuilds(out, written);
+    return entry;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Replaces `import.meta.url` in each project source with the URL of that source file. */
+const sourceUrls = {
+  name: 'epsim-source-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      const file = relative(ROOT, args.path).split(sep).join('/');
+      const text = readFileSync(args.path, 'utf8');
+      return { contents: text.replaceAll('import.meta.url', `__epsimSourceUrl(${JSON.stringify(file)})`), loader: 'ts' };
+    });
+  },
+};
+
+function writeAtomically(path, contents) {
+  const temporary = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+function removeOldBuilds(out, keep) {
+  const now = Date.now();
+  for (const name of readdirSync(out)) {
+    if (keep.has(name)) continue;
+    const path = join(out, name);
+    try {
+      if (now - statSync(path).mtimeMs > OLD_BUILD_MS) rmSync(path, { force: true });
+    } catch {
+      // another process removed it first
+    }
+  }
+}
