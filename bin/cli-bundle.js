@@ -1,7 +1,8 @@
 // Where `epsim` loads its code from. Loading the CLI's ~150 TypeScript modules one by one through
 // tsx costs ~0.6 s before any work is done (`epsim run --help` took 0.95 s; bundled it takes
 // 0.37 s), so the command runs an esbuild bundle of them in dist/cli/, built on first use and
-// again whenever one of its source files is newer than the bundle. Where no bundle can be built
+// again whenever one of its source files changed since (its modification time or size is not the
+// one the bundle recorded). Where no bundle can be built
 // (esbuild missing, a read-only folder, a source that does not compile) it runs the sources through
 // tsx, as `EPSIM_NO_BUNDLE=1` asks.
 //
@@ -49,7 +50,9 @@ export function freshEntry(out) {
   if (current?.version !== BUILD_VERSION || typeof current.entry !== 'string' || !Array.isArray(current.sources)) return undefined;
   for (const source of current.sources) {
     try {
-      if (statSync(join(ROOT, source)).mtimeMs > current.builtMs) return undefined;
+      const stat = statSync(join(ROOT, source.file));
+      // Not the recorded file (an older copy put back counts too), or written while the bundle was built.
+      if (stat.mtimeMs !== source.mtimeMs || stat.size !== source.size || stat.mtimeMs > current.builtMs) return undefined;
     } catch {
       return undefined; // a source was removed or renamed
     }
@@ -104,7 +107,10 @@ export async function buildBundle(out) {
     }
     const [entryPath] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'cli/main.ts');
     const entry = basename(entryPath);
-    const sources = Object.keys(result.metafile.inputs);
+    const sources = Object.keys(result.metafile.inputs).map((file) => {
+      const { mtimeMs, size } = statSync(join(ROOT, file));
+      return { file, mtimeMs, size };
+    });
     writeAtomically(join(out, 'current.json'), JSON.stringify({ version: BUILD_VERSION, builtMs: startedMs, entry, sources }));
     removeOldBuilds(out, written);
     return entry;

@@ -22,15 +22,15 @@ describe('the CLI bundle', () => {
 
   it('is built with its sources listed, and fresh while they are unchanged', () => {
     expect(entry).toMatch(/^main-[A-Z0-9]+\.js$/);
-    const { sources } = current();
-    expect(sources).toContain('cli/main.ts');
-    expect(sources).toContain('sim/network/fluid-direct.ts');
+    const files = current().sources.map((s: { file: string }) => s.file);
+    expect(files).toContain('cli/main.ts');
+    expect(files).toContain('sim/network/fluid-direct.ts');
     // Commands are imported on demand, and their code is in the bundle too.
-    expect(sources).toContain('cli/commands/run.ts');
+    expect(files).toContain('cli/commands/run.ts');
     expect(freshEntry(out)).toBe(entry);
   });
 
-  it('is stale once a source is newer than the build, a source is gone, or the build options changed', () => {
+  it('is stale once a source changed (newer, older or resized), a source is gone, or the build options changed', () => {
     const saved = readFileSync(join(out, 'current.json'), 'utf8');
     const rewrite = (change: (c: Record<string, unknown>) => void) => {
       const c = JSON.parse(saved);
@@ -38,9 +38,15 @@ describe('the CLI bundle', () => {
       writeFileSync(join(out, 'current.json'), JSON.stringify(c));
     };
     try {
+      type Source = { file: string; mtimeMs: number; size: number };
+      const first = (c: Record<string, unknown>) => (c.sources as Source[])[0]!;
       rewrite((c) => (c.builtMs = 0)); // every source is newer than 1970
       expect(freshEntry(out)).toBeUndefined();
-      rewrite((c) => (c.sources = [...(c.sources as string[]), 'sim/no-such-file.ts']));
+      rewrite((c) => (first(c).mtimeMs += 1)); // the file on disk is older than the one built
+      expect(freshEntry(out)).toBeUndefined();
+      rewrite((c) => (first(c).size += 1));
+      expect(freshEntry(out)).toBeUndefined();
+      rewrite((c) => (c.sources = [...(c.sources as Source[]), { file: 'sim/no-such-file.ts', mtimeMs: 0, size: 0 }]));
       expect(freshEntry(out)).toBeUndefined();
       rewrite((c) => (c.version = 0));
       expect(freshEntry(out)).toBeUndefined();
