@@ -12,12 +12,17 @@
 // - The code finds files beside its sources (topology presets, the web page, worker entry files)
 //   from `import.meta.url`, so the bundle replaces each `import.meta.url` with the URL of the source
 //   file it came from: every path resolves as it does unbundled.
-// - Worker threads still load their TypeScript through tsx (bin/ts-worker.js).
+// - The modules worker threads run (WORKER_MODULES) are entries of the same bundle: a worker
+//   started from bin/ts-worker.js loads a module's bundled form while the bundle is fresh, the
+//   TypeScript through tsx otherwise. It never builds one itself.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = 'cli/main.ts';
+/** What worker threads run: the schedules of `epsim run --threads`, sweep points, dashboard jobs, `epsim worker`'s processor. */
+const WORKER_MODULES = ['sim/scenario/schedule-worker.ts', 'sim/scenario/sweep-worker.ts', 'web/job-worker.ts', 'sim/scenario/sweep-processor.ts'];
 /** Bumped when the build's options change, so bundles built with older ones are rebuilt. */
 const BUILD_VERSION = 1;
 /** Files of earlier builds are removed once this old (no process is still starting from them). */
@@ -25,7 +30,7 @@ const OLD_BUILD_MS = 60 * 60 * 1000;
 
 /** The URL of the CLI module (its `main`) to import: the bundle's when it is fresh or can be built. */
 export async function cliModuleUrl(options = {}) {
-  const out = options.out ?? join(ROOT, 'dist', 'cli');
+  const out = options.out ?? DEFAULT_OUT;
   if (!process.env.EPSIM_NO_BUNDLE) {
     const entry = freshEntry(out) ?? (await buildBundle(out));
     if (entry) {
@@ -34,20 +39,50 @@ export async function cliModuleUrl(options = {}) {
       return pathToFileURL(join(out, entry)).href;
     }
   }
-  const { register } = await import('tsx/esm/api');
-  register();
-  return new URL('../cli/main.ts', import.meta.url).href;
+  return sourceModuleUrl(new URL('../cli/main.ts', import.meta.url).href);
 }
 
-/** The entry file of the bundle in `out` if it is there and no source of it changed since, else undefined. */
+/**
+ * The URL to import for the TypeScript module `sourceUrl` in a worker thread: its bundled form
+ * when the bundle is fresh and holds it, else the source itself with tsx registered.
+ */
+export async function workerModuleUrl(sourceUrl, options = {}) {
+  const bundled = process.env.EPSIM_NO_BUNDLE ? undefined : bundledModuleUrl(sourceUrl, options.out ?? DEFAULT_OUT);
+  if (!bundled) return sourceModuleUrl(sourceUrl);
+  process.setSourceMapsEnabled(true);
+  return bundled;
+}
+
+/** The URL of the bundled form of the TypeScript module `sourceUrl` in the bundle in `out`, if that is fresh and holds it. */
+export function bundledModuleUrl(sourceUrl, out) {
+  if (!sourceUrl.startsWith('file:')) return undefined;
+  const file = relative(ROOT, fileURLToPath(sourceUrl)).split(sep).join('/');
+  const bundled = freshEntries(out)?.[file];
+  return bundled ? pathToFileURL(join(out, bundled)).href : undefined;
+}
+
+const DEFAULT_OUT = join(ROOT, 'dist', 'cli');
+
+async function sourceModuleUrl(url) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  return url;
+}
+
+/** The CLI's entry file in the bundle in `out` if it is there and no source of it changed since, else undefined. */
 export function freshEntry(out) {
+  return freshEntries(out)?.[CLI];
+}
+
+/** Source file -> bundle file of each entry of the bundle in `out` if no source of it changed since, else undefined. */
+function freshEntries(out) {
   let current;
   try {
     current = JSON.parse(readFileSync(join(out, 'current.json'), 'utf8'));
   } catch {
     return undefined;
   }
-  if (current?.version !== BUILD_VERSION || typeof current.entry !== 'string' || !Array.isArray(current.sources)) return undefined;
+  if (current?.version !== BUILD_VERSION || typeof current.entries !== 'object' || current.entries === null || !Array.isArray(current.sources)) return undefined;
   for (const source of current.sources) {
     try {
       const stat = statSync(join(ROOT, source.file));
@@ -57,7 +92,8 @@ export function freshEntry(out) {
       return undefined; // a source was removed or renamed
     }
   }
-  return existsSync(join(out, current.entry)) ? current.entry : undefined;
+  for (const file of Object.values(current.entries)) if (typeof file !== 'string' || !existsSync(join(out, file))) return undefined;
+  return current.entries;
 }
 
 /** Builds the bundle into `out`; returns its entry file, or undefined when it cannot be built here. */
@@ -79,7 +115,7 @@ export async function buildBundle(out) {
   try {
     result = await esbuild.build({
       absWorkingDir: ROOT,
-      entryPoints: { main: 'cli/main.ts' },
+      entryPoints: [CLI, ...WORKER_MODULES],
       bundle: true,
       splitting: true,
       format: 'esm',
@@ -87,7 +123,7 @@ export async function buildBundle(out) {
       target: 'node20',
       packages: 'external',
       outdir: out,
-      entryNames: '[name]-[hash]',
+      entryNames: '[name]-[hash]', // flat: every file is as deep as the banner's path assumes
       chunkNames: 'chunk-[hash]',
       sourcemap: 'linked',
       write: false,
@@ -105,15 +141,18 @@ export async function buildBundle(out) {
       written.add(basename(file.path));
       if (!existsSync(file.path)) writeAtomically(file.path, file.contents);
     }
-    const [entryPath] = Object.entries(result.metafile.outputs).find(([, o]) => o.entryPoint === 'cli/main.ts');
-    const entry = basename(entryPath);
+    const entries = {};
+    for (const [path, output] of Object.entries(result.metafile.outputs)) {
+      // (Modules imported on demand are entry points of their own too; only these are looked up.)
+      if (output.entryPoint === CLI || WORKER_MODULES.includes(output.entryPoint)) entries[output.entryPoint] = basename(path);
+    }
     const sources = Object.keys(result.metafile.inputs).map((file) => {
       const { mtimeMs, size } = statSync(join(ROOT, file));
       return { file, mtimeMs, size };
     });
-    writeAtomically(join(out, 'current.json'), JSON.stringify({ version: BUILD_VERSION, builtMs: startedMs, entry, sources }));
+    writeAtomically(join(out, 'current.json'), JSON.stringify({ version: BUILD_VERSION, builtMs: startedMs, entries, sources }));
     removeOldBuilds(out, written);
-    return entry;
+    return entries[CLI];
   } catch {
     return undefined;
   }

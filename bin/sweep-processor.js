@@ -1,7 +1,7 @@
 // BullMQ's sandboxed processor file for `epsim worker`: BullMQ imports it on a worker thread,
-// which does not inherit the tsx loader, so register it here, then hand over to the TypeScript.
-import { register } from 'tsx/esm/api';
+// which does not inherit the main thread's loader, so this loads the processor's bundled form
+// while the CLI bundle is fresh (cli-bundle.js), else its TypeScript through tsx.
+import { workerModuleUrl } from './cli-bundle.js';
 
-register();
-const { processPoint } = await import('../sim/scenario/sweep-processor.ts');
+const { processPoint } = await import(await workerModuleUrl(new URL('../sim/scenario/sweep-processor.ts', import.meta.url).href));
 export default processPoint;

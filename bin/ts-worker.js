@@ -1,7 +1,7 @@
 // Worker-thread entry that loads a TypeScript module: workers do not inherit the main thread's
-// tsx loader, so register it here, then import the module named in workerData.
-import { register } from 'tsx/esm/api';
+// loader, so this imports the module's bundled form while the CLI bundle is fresh (cli-bundle.js),
+// else registers tsx and imports the module named in workerData itself.
 import { workerData } from 'node:worker_threads';
+import { workerModuleUrl } from './cli-bundle.js';
 
-register();
-await import(workerData.module);
+await import(await workerModuleUrl(workerData.module));

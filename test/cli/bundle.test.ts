@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildBundle, freshEntry } from '../../bin/cli-bundle.js';
+import { buildBundle, bundledModuleUrl, freshEntry } from '../../bin/cli-bundle.js';
 import { main as sourceMain } from '../../cli/main.ts';
 
 type Main = typeof sourceMain;
@@ -30,6 +30,17 @@ describe('the CLI bundle', () => {
     expect(freshEntry(out)).toBe(entry);
   });
 
+  it('holds the modules worker threads run, looked up by their source URL', () => {
+    const source = (file: string) => pathToFileURL(join(process.cwd(), file)).href;
+    const { entries } = current();
+    for (const file of ['sim/scenario/schedule-worker.ts', 'sim/scenario/sweep-worker.ts', 'web/job-worker.ts', 'sim/scenario/sweep-processor.ts']) {
+      expect(bundledModuleUrl(source(file), out), file).toBe(pathToFileURL(join(out, entries[file])).href);
+    }
+    // Anything else is loaded from its source.
+    expect(bundledModuleUrl(source('sim/scenario/run.ts'), out)).toBeUndefined();
+    expect(bundledModuleUrl('node:fs', out)).toBeUndefined();
+  });
+
   it('is stale once a source changed (newer, older or resized), a source is gone, or the build options changed', () => {
     const saved = readFileSync(join(out, 'current.json'), 'utf8');
     const rewrite = (change: (c: Record<string, unknown>) => void) => {
@@ -50,7 +61,7 @@ describe('the CLI bundle', () => {
       expect(freshEntry(out)).toBeUndefined();
       rewrite((c) => (c.version = 0));
       expect(freshEntry(out)).toBeUndefined();
-      rewrite((c) => (c.entry = 'main-MISSING.js'));
+      rewrite((c) => ((c.entries as Record<string, string>)['web/job-worker.ts'] = 'job-worker-MISSING.js'));
       expect(freshEntry(out)).toBeUndefined();
       writeFileSync(join(out, 'current.json'), '{ not json');
       expect(freshEntry(out)).toBeUndefined();
