@@ -248,15 +248,14 @@ function accumulateRank(
         dst = replicaRank[rep]!;
       }
       picksToRank[rankRow + dst]!++;
-      if (rankStamp[dst] !== stamp) {
-        rankStamp[dst] = stamp;
-        tokensToRank[rankRow + dst]!++;
-        const node = nodeOfRank[dst]!;
-        if (node !== srcNode && nodeStamp[node] !== stamp) {
-          nodeStamp[node] = stamp;
-          tokensToNode[nodeRow + node]!++;
-        }
-      }
+      // A token counts once per rank and once per other node it reaches. Added as 0 or 1 rather
+      // than branched on: whether a pick lands on a rank or node the token already reached is as
+      // good as random, and the mispredicted branches cost more than the loop's other work.
+      tokensToRank[rankRow + dst]! += Number(rankStamp[dst] !== stamp);
+      rankStamp[dst] = stamp;
+      const node = nodeOfRank[dst]!;
+      tokensToNode[nodeRow + node]! += Number(nodeStamp[node] !== stamp) & Number(node !== srcNode);
+      nodeStamp[node] = stamp;
     }
     ffnPicks += f;
     if (f === 0) zeroOnly++;
