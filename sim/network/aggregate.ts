@@ -206,6 +206,11 @@ export abstract class Aggregate {
  * competitor, so a projection from these can only be early.
  */
 export class SizedAggregate extends Aggregate {
+  /**
+   * Bumped by every change to what its leave points and times are computed from (a start, a rate,
+   * its end), so a runner can keep a transfer's drain time until one of its links changes.
+   */
+  revision = 0;
   private slots = 0;
   /** Per slot: its tag, and the served bytes at which it left (-1: not yet, as of the sweep point). */
   private tag: Float64Array = new Float64Array(0);
@@ -265,6 +270,17 @@ export class SizedAggregate extends Aggregate {
     this.tail++;
     this.prefixStale = true;
     this.started(t, 1, bytes);
+    this.revision++;
+  }
+
+  override setRate(t: number, rate: number): void {
+    super.setRate(t, rate);
+    this.revision++;
+  }
+
+  override finish(t: number): void {
+    super.finish(t);
+    this.revision++;
   }
 
   /** Moves the sweep point to served bytes x, retiring the transfers that left before. */

@@ -93,6 +93,15 @@ export class TransfersRun implements FluidRun {
   private readonly leaderAt: Float64Array;
   private readonly drained: Uint8Array;
   private readonly leadersToProject: number[] = [];
+  /**
+   * Per transfer: its last drain time, the aggregate that decided it (-1: none) and the sum of its
+   * links' revisions then. Revisions only grow, so an equal sum means none of its links changed
+   * and the drain time is still exact: a transfer is projected for its sender's part, its
+   * receiver's and (a relay piece) its followers', often at one instant.
+   */
+  private readonly drainAt: Float64Array;
+  private readonly drainCritical: Int32Array;
+  private readonly drainRevisions: Float64Array;
 
   constructor(
     private readonly core: FluidCore,
@@ -176,6 +185,9 @@ export class TransfersRun implements FluidRun {
     const leaders = followStart[n]! > 0 ? n : 0;
     this.leaderAt = new Float64Array(leaders).fill(-1);
     this.drained = new Uint8Array(leaders);
+    this.drainAt = new Float64Array(n);
+    this.drainCritical = new Int32Array(n);
+    this.drainRevisions = new Float64Array(n).fill(-1);
   }
 
   unstarted(rank: number): number {
@@ -198,6 +210,7 @@ export class TransfersRun implements FluidRun {
     const now = core.engine.now;
     const t = this.t;
     this.startNs[i] = now;
+    this.drainRevisions[i] = -1; // a zero-byte transfer has no link to change: its drain is its start
     this.sinks.counted(1);
     const bytes = t.bytes[i]!;
     this.sinks.bytesSent[t.src[i]!]! += bytes;
@@ -224,22 +237,35 @@ export class TransfersRun implements FluidRun {
 
   /** When transfer i drains: per link, when its aggregate has served it out, never before start + bytes at the full link rate. */
   private drainOf(i: number): number {
+    const aggregates = this.aggregates;
+    const first = i * MAX_LINKS;
+    const end = first + this.linkCount[i]!;
+    let revisions = 0;
+    for (let k = first; k < end; k++) revisions += aggregates[this.agg[k]!]!.revision;
+    if (revisions === this.drainRevisions[i]) {
+      const c = this.drainCritical[i]!;
+      this.core.critical = c >= 0 ? aggregates[c] : undefined;
+      return this.drainAt[i]!;
+    }
     const start = this.startNs[i]!;
     const bytes = this.t.bytes[i]!;
     const capacity = this.cluster.linkCapacityBytesPerNs;
     let drain = start;
-    let critical: Aggregate | undefined;
-    for (let k = i * MAX_LINKS, end = k + this.linkCount[i]!; k < end; k++) {
-      const a = this.aggregates[this.agg[k]!]!;
+    let critical = -1;
+    for (let k = first; k < end; k++) {
+      const a = aggregates[this.agg[k]!]!;
       let at = a.timeToServe(a.leaveAt(this.slot[k]!));
       const floor = start + bytes / capacity[a.link]!;
       if (at < floor) at = floor;
       if (at > drain) {
         drain = at;
-        critical = a;
+        critical = this.agg[k]!;
       }
     }
-    this.core.critical = critical;
+    this.drainAt[i] = drain;
+    this.drainCritical[i] = critical;
+    this.drainRevisions[i] = revisions;
+    this.core.critical = critical >= 0 ? aggregates[critical] : undefined;
     return drain;
   }
 
