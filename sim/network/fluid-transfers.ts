@@ -69,6 +69,8 @@ class Transfers implements FlowSink {
 }
 
 export class TransfersRun implements FluidRun {
+  /** Whether drain times are reused while a transfer's links are unchanged (tests turn it off to show reuse changes nothing). */
+  static reuseDrains = true;
   version = 0;
   private readonly t = new Transfers();
   private readonly followStart: Int32Array;
@@ -242,7 +244,7 @@ export class TransfersRun implements FluidRun {
     const end = first + this.linkCount[i]!;
     let revisions = 0;
     for (let k = first; k < end; k++) revisions += aggregates[this.agg[k]!]!.revision;
-    if (revisions === this.drainRevisions[i]) {
+    if (revisions === this.drainRevisions[i] && TransfersRun.reuseDrains) {
       const c = this.drainCritical[i]!;
       this.core.critical = c >= 0 ? aggregates[c] : undefined;
       return this.drainAt[i]!;
