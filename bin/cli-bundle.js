@@ -15,7 +15,7 @@
 // - The modules worker threads run (WORKER_MODULES) are entries of the same bundle: a worker
 //   started from bin/ts-worker.js loads a module's bundled form while the bundle is fresh, the
 //   TypeScript through tsx otherwise. It never builds one itself.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -102,6 +102,7 @@ export async function buildBundle(out) {
   const startedMs = Date.now();
   try {
     mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK); // a read-only checkout: do not build a bundle it cannot keep
   } catch {
     return undefined;
   }
