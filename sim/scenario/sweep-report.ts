@@ -91,9 +91,15 @@ function frontierText(file: SweepFile): string {
   return [`frontier: tokens/s per GPU against ${against}, ${on.length} of the ${fit} point${fit === 1 ? '' : 's'} that fit in memory`, pointsTable(file, on)].join('\n');
 }
 
-function answerText(file: SweepFile): string {
+/** The answer part of the report (or why there is none, and how close the sweep came). */
+export function answerText(file: SweepFile): string {
   const a = file.answer;
-  if (!a) return `answer: ${file.recommendation.note ?? 'none'}`;
+  if (!a) {
+    // Say how close the sweep came: the lowest TPOT among the points that fit.
+    const low = file.recommendation.lowestTpot;
+    const closest = low ? `; the lowest TPOT that fits is ${low.tpotMs.toLocaleString('en-US', { maximumFractionDigits: 3 })} ms (EP ${low.ep}${low.batch === undefined ? '' : `, ${low.batch} sequences/GPU`}, ${low.schedule})` : '';
+    return `answer: ${file.recommendation.note ?? 'none'}${closest}`;
+  }
   const p = file.points.find((q) => q.id === a.id)!;
   const m = p.metrics!;
   const n = (x: number) => Math.round(x).toLocaleString('en-US');

@@ -72,7 +72,9 @@ export function sweepPoint(p: PlannedPoint, o?: PointOutcome): SweepPoint {
 export function toSweepFile(plan: Pick<SweepPlan, 'name' | 'phase' | 'model' | 'topology' | 'axes' | 'targets'>, points: SweepPoint[]): SweepFile {
   const { answer, note } = answerTargets(points, plan.phase, plan.targets);
   const recommendation = recommend(points, plan.phase, plan.targets.tpotMs);
-  if (note && recommendation.note !== note) recommendation.note = recommendation.note ? `${recommendation.note}; ${note}` : note;
+  // Both notes say why nothing qualifies, from the same points and targets: the answer's wording,
+  // which names every target, replaces version 1's instead of repeating it.
+  if (note) recommendation.note = note;
   const targets = Object.keys(plan.targets).length > 0 ? { targets: plan.targets } : {};
   return {
     formatVersion: SWEEP_FORMAT_VERSION,

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { ScheduleMetrics } from '../../sim/core/types.ts';
 import type { SweepPoint } from '../../sim/output/formats.ts';
 import { answerTargets, gpusNeeded, paretoFrontier } from '../../sim/scenario/sweep-frontier.ts';
+import { answerText } from '../../sim/scenario/sweep-report.ts';
+import { toSweepFile } from '../../sim/scenario/sweep.ts';
 
 /** A decode point: x = tokens/s per user (TPOT = 1000 / x ms), y = tokens/s per GPU. */
 function decode(id: number, user: number, gpu: number, fits = true, replicaGpus = 32): SweepPoint {
@@ -79,5 +81,16 @@ describe('gpusNeeded', () => {
   });
   it('refuses a point without throughput', () => {
     expect(() => gpusNeeded(0, 8, 100)).toThrow(RangeError);
+  });
+});
+
+describe('the report when no point meets the target', () => {
+  it('says why once and how close the sweep came: the lowest TPOT that fits', () => {
+    const plan = { name: 'hand-made', phase: 'decode', model: 'longcat-flash', topology: 'h800-16node', axes: [], targets: { tpotMs: 10 } } as unknown as Parameters<typeof toSweepFile>[0];
+    // TPOTs 20, 25, 16.67 (does not fit) and 14.29 ms: none reaches 10 ms; the lowest that fits is point 7's.
+    const file = toSweepFile(plan, [decode(0, 50, 1000), decode(1, 40, 1000), decode(4, 60, 2000, false), decode(7, 70, 500)]);
+    expect(file.answer).toBeUndefined();
+    expect(file.recommendation.note).toBe('no point that fits in memory reaches TPOT <= 10 ms');
+    expect(answerText(file)).toBe('answer: no point that fits in memory reaches TPOT <= 10 ms; the lowest TPOT that fits is 14.286 ms (EP 32, scmoe-sbo)');
   });
 });
