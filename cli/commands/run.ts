@@ -4,7 +4,7 @@ import { statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../sim/core/index.ts';
+import { closestOption, UsageError } from '../../sim/core/index.ts';
 import { TRACE_ALL_GPUS_UP_TO, comparisonTable, describeGpus, parseTraceGpus, stragglerTable } from '../../sim/output/index.ts';
 import { gpuCount } from '../../sim/hardware/index.ts';
 import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
@@ -30,7 +30,7 @@ export function registerRun(program: Command, io: CliIo): void {
     .action(async (file: string, options: { out?: string; schedule?: string[]; json?: boolean; threads?: string; traceGpus?: string }) => {
       const schedules = options.schedule ? parseSchedules(options.schedule) : undefined;
       const threadsAsked = options.threads === undefined ? undefined : parseThreads(options.threads);
-      const overrides = schedules ? { schedules } : {};
+      const overrides = schedules ? { schedules, schedulesFrom: '--schedule' } : {};
       const scenario = await loadScenario(file, overrides);
       // Checked against the cluster before the simulation, not after it.
       const traceGpus = options.traceGpus === undefined ? undefined : parseTraceGpusOption(options.traceGpus, gpuCount(scenario.topology));
@@ -145,7 +145,7 @@ function parseSchedules(values: string[]): ScheduleName[] {
   const names = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
   if (names.length === 0) throw new UsageError(`--schedule: no schedule named in "${values.join(' ')}"; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   for (const name of names) {
-    if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`unknown schedule '${name}'; schedules: ${SCHEDULE_NAMES.join(', ')}`);
+    if (!(SCHEDULE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--schedule: unknown schedule '${name}'${closestOption(name, SCHEDULE_NAMES)}; schedules: ${SCHEDULE_NAMES.join(', ')}`);
   }
   return [...new Set(names)] as ScheduleName[];
 }

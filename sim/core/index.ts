@@ -1,7 +1,7 @@
 // PUBLIC SURFACE of sim/core/: what other folders may import (they import nothing else from here).
 export { ConfigError, SimInvariantError, TraceFormatError, UsageError, UserInputError, formatIssue } from './errors.ts';
 export type { InputIssue } from './errors.ts';
-export { configErrorAt, didYouMean, parseDocumentWithPositions, parseYaml } from './load-yaml.ts';
+export { closestOption, configErrorAt, didYouMean, parseDocumentWithPositions, parseYaml } from './load-yaml.ts';
 export { boundedInt, boundedNumber, describeRange } from './bounded-number.ts';
 export type { NumberRange } from './bounded-number.ts';
 export { WORK_LIMITS } from './limits.ts';

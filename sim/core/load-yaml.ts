@@ -297,7 +297,7 @@ function literalsMatch(shape: Record<string, unknown>, value: unknown): boolean 
  * A did-you-mean for an enum value: the only option having it as a dash-separated part ("sbo" ->
  * "scmoe-sbo", not the nearer "tbo"), else the closest option, else the only one containing it.
  */
-function closestOption(value: string, options: string[]): string {
+export function closestOption(value: string, options: readonly string[]): string {
   const v = value.toLowerCase();
   const only = (list: string[]) => (list.length === 1 ? ` (did you mean "${list[0]}"?)` : '');
   const byPart = only(options.filter((o) => o.toLowerCase().split('-').includes(v)));
@@ -306,7 +306,7 @@ function closestOption(value: string, options: string[]): string {
 }
 
 /** ` (did you mean "x"?)` for the closest of `known` when it is close enough, else ''. */
-export function didYouMean(key: string, known: string[]): string {
+export function didYouMean(key: string, known: readonly string[]): string {
   let best = '';
   let bestDistance = Infinity;
   for (const k of known) {

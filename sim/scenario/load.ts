@@ -50,6 +50,11 @@ export interface ScenarioOverrides {
   /** Decode: sequencesPerGpu; prefill: tokensPerGpu; train: tokensPerMicrobatch. */
   batch?: number;
   schedules?: ScheduleName[];
+  /**
+   * Where `schedules` came from (the CLI's "--schedule"): a problem with one of them is reported
+   * against that, not against the file's schedules line, which they replaced.
+   */
+  schedulesFrom?: string;
   /** Replace the trace path (npm start traces a freshly trained model). */
   trace?: string;
   /** Run on this network model whatever the file says (the golden tests pin each model). */
@@ -79,9 +84,11 @@ export async function resolveScenarioText(text: string, file: string, overrides:
   // Issues already placed in the file (an inline topology's schema errors), reported with the rest.
   const located: InputIssue[] = [];
   const fail = (): never => {
-    const error = configErrorAt(text, file, problems);
-    if (located.length === 0) throw error;
-    throw new ConfigError([...error.issues, ...located].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path)));
+    const fromOverride = overrides.schedules && overrides.schedulesFrom !== undefined ? problems.filter((p) => p.path[0] === 'schedules') : [];
+    const error = configErrorAt(text, file, problems.filter((p) => !fromOverride.includes(p)));
+    const overridden = fromOverride.map((p) => ({ file: '', line: 0, col: 0, path: overrides.schedulesFrom!, message: p.message }));
+    if (located.length === 0 && overridden.length === 0) throw error;
+    throw new ConfigError([...overridden, ...[...error.issues, ...located].sort((a, b) => a.line - b.line || a.col - b.col || a.path.localeCompare(b.path))]);
   };
 
   // Real paths: a symlink inside an allowed folder may not lead out of it.

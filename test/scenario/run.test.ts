@@ -160,10 +160,16 @@ describe('epsim run', () => {
     expect(JSON.parse(out).schedules.map((s: ScheduleMetrics) => s.name)).toEqual(['serial']);
   });
 
-  it('refuses an unknown --schedule without a stack trace', async () => {
+  it('refuses an unknown --schedule without a stack trace, with a did-you-mean', async () => {
     const { code, err } = await cli('run', file, '--schedule', 'sbo');
     expect(code).toBe(2);
-    expect(err).toBe("error: unknown schedule 'sbo'; schedules: serial, shared-overlap, tbo, scmoe-sbo, scmoe-chunked, a2a\n");
+    expect(err).toBe(`error: --schedule: unknown schedule 'sbo' (did you mean "scmoe-sbo"?); schedules: serial, shared-overlap, tbo, scmoe-sbo, scmoe-chunked, a2a\n`);
+  });
+
+  it('reports a --schedule that does not apply against the flag, not the file line it replaced', async () => {
+    const { code, err } = await cli('run', file, '--schedule', 'serial,scmoe-chunked');
+    expect(code).toBe(2);
+    expect(err).toBe("error: --schedule: schedule 'scmoe-chunked' does not apply to the decode phase; schedules for decode: serial, shared-overlap, tbo, scmoe-sbo\n");
   });
 
   it('--schedule takes names space- or comma-separated, in the order given', async () => {
