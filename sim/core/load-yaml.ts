@@ -211,6 +211,11 @@ interface ZodIssueLike {
   message: string;
   keys?: string[];
   values?: unknown[];
+  /** invalid_union on a discriminated union: the tags it accepts. */
+  options?: unknown[];
+  /** too_small: what was measured, and the least allowed. */
+  origin?: string;
+  minimum?: number | bigint;
 }
 
 function toInputIssues(
@@ -232,8 +237,18 @@ function toInputIssues(
   if (value === undefined && zi.code === 'invalid_type') {
     return [issue(path, `missing required field (${zi.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})`)];
   }
+  // A discriminated union's tag that matches no option: zod's "Invalid discriminator value".
+  if (zi.code === 'invalid_union' && zi.options && zi.options.length > 0) {
+    const options = zi.options.map(String);
+    const hint = typeof value === 'string' ? closestOption(value, options) : '';
+    return [issue(path, `expected one of: ${options.join(', ')}; got ${describeValue(value)}${hint}`)];
+  }
+  // An empty list where entries are needed (zod: "Too small: expected array to have >=1 items").
+  if (zi.code === 'too_small' && zi.origin === 'array' && typeof zi.minimum === 'number') {
+    return [issue(path, `needs at least ${zi.minimum} ${zi.minimum === 1 ? 'entry' : 'entries'}; got ${describeValue(value)}`)];
+  }
   // zod names only the received type ("received string"); the value itself is more useful.
-  const message = zi.message.replace(/^Invalid (input|option): /, '').replace(/, received \w+$/, '');
+  const message = zi.message.replace(/^Invalid (input|option): /, '').replace(/^Too (small|big): /, '').replace(/, received \w+$/, '');
   const got = / got /.test(message) ? '' : `; got ${describeValue(value)}`;
   const options = zi.values?.filter((v): v is string => typeof v === 'string');
   const hint = typeof value === 'string' && options && options.length > 0 ? closestOption(value, options) : '';

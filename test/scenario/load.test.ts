@@ -52,8 +52,12 @@ describe('resolveScenarioText()', () => {
       'bad.yaml:11:21: schedules[1]: expected one of "serial"|"shared-overlap"|"tbo"|"scmoe-sbo"|"scmoe-chunked"|"a2a"; got "sbo" (did you mean "scmoe-sbo"?)',
     ]],
     ['an unknown phase', GOOD.replace('phase: decode', 'phase: serve'), [
-      "bad.yaml:8:3: workload.phase: Invalid discriminator value. Expected 'decode' | 'prefill' | 'train' | 'a2a'; got \"serve\"",
+      "bad.yaml:8:3: workload.phase: expected one of: decode, prefill, train, a2a; got \"serve\"",
     ]],
+    ['a misspelt phase, with a hint', GOOD.replace('phase: decode', 'phase: prefil'), [
+      'bad.yaml:8:3: workload.phase: expected one of: decode, prefill, train, a2a; got "prefil" (did you mean "prefill"?)',
+    ]],
+    ['an empty schedule list', GOOD.replace('schedules: [serial, scmoe-sbo]', 'schedules: []'), ['bad.yaml:11:1: schedules: needs at least 1 entry; got []']],
     ['a missing workload field', GOOD.replace('  contextTokens: 256\n', ''), ['bad.yaml:7:1: workload.contextTokens: missing required field (expected number)']],
     ['ep not dividing the GPUs', GOOD.replace('ep: 8', 'ep: 3'), [
       'bad.yaml:6:3: parallel.ep: must divide the number of GPUs (8 in h800-1node); got 3',
