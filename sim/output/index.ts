@@ -4,7 +4,7 @@ export type { ChromeTrace } from './chrome-trace.ts';
 export { SWEEP_FORMAT_VERSION } from './formats.ts';
 export type { ResultFile, SweepAnswer, SweepFile, SweepPoint, TimelineFile } from './formats.ts';
 export { toResultFile } from './result-file.ts';
-export { TABLE_COLUMNS, comparisonTable, emulationNotes, formatTable, formatUs, memoryNotes, metricsRow, stragglerTable, summaryTable, phaseColumns } from './table.ts';
+export { TABLE_COLUMNS, comparisonTable, emulationNotes, formatGiB, formatTable, formatUs, memoryNotes, metricsRow, stragglerTable, summaryTable, phaseColumns } from './table.ts';
 export type { SummaryTable } from './table.ts';
 export { DEEPEP_NORMAL_KERNELS, DEEPEP_SOURCE, deepEpFigure } from './deepep-reference.ts';
 export type { DeepEpFigure } from './deepep-reference.ts';

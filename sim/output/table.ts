@@ -116,16 +116,16 @@ function label(m: ScheduleMetrics): string {
 }
 
 function memoryCell(m: ScheduleMetrics): string {
-  return `${memory(m.memoryGiBPerGpu)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim();
+  return `${formatGiB(m.memoryGiBPerGpu)} ${m.fitsInMemory ? '' : '(no fit)'}`.trim();
 }
 
 /** weights / KV cache / activations / buffers, one decimal each. */
 function breakdown(b: NonNullable<ScheduleMetrics['memoryBreakdownGiB']>): string {
-  return [b.weights, b.kvCache, b.activations, b.buffers].map(memory).join('/');
+  return [b.weights, b.kvCache, b.activations, b.buffers].map(formatGiB).join('/');
 }
 
 /** GiB to one decimal; a small model's few MiB read "<0.1", not a misleading "0.0". */
-function memory(gib: number): string {
+export function formatGiB(gib: number): string {
   return gib > 0 && gib < 0.05 ? '<0.1' : gib.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
 }
 
@@ -138,8 +138,8 @@ export function memoryNotes(metrics: readonly ScheduleMetrics[]): string[] {
     if (m.fitsInMemory) continue;
     const parts = (m as ScheduleMetrics & { memoryBreakdownGiB?: MemoryBreakdown }).memoryBreakdownGiB;
     const detail = parts
-      ? `${memory(m.memoryGiBPerGpu)} GiB per GPU = weights ${memory(parts.weights)} + KV cache ${memory(parts.kvCache)} + activations ${memory(parts.activations)} + buffers ${memory(parts.buffers)} GiB`
-      : `it needs ${memory(m.memoryGiBPerGpu)} GiB per GPU (this result does not break it down)`;
+      ? `${formatGiB(m.memoryGiBPerGpu)} GiB per GPU = weights ${formatGiB(parts.weights)} + KV cache ${formatGiB(parts.kvCache)} + activations ${formatGiB(parts.activations)} + buffers ${formatGiB(parts.buffers)} GiB`
+      : `it needs ${formatGiB(m.memoryGiBPerGpu)} GiB per GPU (this result does not break it down)`;
     out.push(`${m.name} does not fit in GPU memory: ${detail}`);
   }
   return out;

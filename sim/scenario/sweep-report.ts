@@ -1,7 +1,7 @@
 // The text `epsim sweep` prints from sweep.json: the points (one narrow row each: the swept
 // values, then the table of `epsim run`; a point that cannot run says so in one cell and its
 // reason once below), the frontier and the answer to the targets.
-import { DEEPEP_SOURCE, deepEpFigure, emulationNotes, formatTable, phaseColumns, type SweepFile, type SweepPoint } from '../output/index.ts';
+import { DEEPEP_SOURCE, deepEpFigure, emulationNotes, formatGiB, formatTable, phaseColumns, type SweepFile, type SweepPoint } from '../output/index.ts';
 import type { Phase } from '../core/index.ts';
 import { describeLatency, fittingPoints } from './sweep-frontier.ts';
 
@@ -51,7 +51,7 @@ function pointsTable(file: SweepFile, points: SweepPoint[]): string {
   const footnote = footnoteIndex(file.points);
   // The phase's own columns, without the memory split (sweep.csv has every field).
   const metrics = phaseColumns(file.phase as Phase, { breakdown: false });
-  const header = ['id', ...columns.map((c) => c.header), ...metrics.titles, ''];
+  const header = ['id', ...columns.map((c) => c.header), ...metrics.titles, 'note'];
   const rows = points.map((p) => {
     const lead = [String(p.id), ...columns.map((c) => cellOf(p.values[c.path]))];
     const mark = file.answer?.id === p.id ? '<- answer' : frontier.has(p.id) ? 'frontier' : '';
@@ -105,7 +105,7 @@ export function answerText(file: SweepFile): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
   const d = (x: number | undefined, digits: number) => (x ?? 0).toLocaleString('en-US', { maximumFractionDigits: digits });
   const latency = m.tpotMs !== undefined ? `TPOT ${d(m.tpotMs, 3)} ms (${d(m.tokensPerSecPerUser, 1)} tokens/s per user)` : `step ${d(m.stepTimeUs, 1)} µs`;
-  const lines = [`answer (${a.reason}):`, `  point ${a.id}: ${label(file, p)}: ${n(m.tokensPerSecPerGpu)} tokens/s per GPU, ${latency}, ${d(m.memoryGiBPerGpu, 1)} GiB per GPU`];
+  const lines = [`answer (${a.reason}):`, `  point ${a.id}: ${label(file, p)}: ${n(m.tokensPerSecPerGpu)} tokens/s per GPU, ${latency}, ${formatGiB(m.memoryGiBPerGpu)} GiB per GPU`];
   if (a.gpusNeeded !== undefined && file.targets?.totalTokensPerSec !== undefined) {
     lines.push(
       `  ${n(file.targets.totalTokensPerSec)} tokens/s needs ${n(a.gpusNeeded)} GPUs: ${a.replicas} replica${a.replicas === 1 ? '' : 's'} of this layout ` +
