@@ -1,6 +1,6 @@
 // The text `epsim sweep` prints from sweep.json: the points (one narrow row each: the swept
 // values, then the table of `epsim run`; a point that cannot run says so in one cell and its
-// reason once below), the frontier and the answer to the targets.
+// reason once below), the frontier and the answer to the targets (not for an a2a benchmark).
 import { DEEPEP_SOURCE, deepEpFigure, emulationNotes, formatGiB, formatTable, phaseColumns, type SweepFile, type SweepPoint } from '../output/index.ts';
 import type { Phase } from '../core/index.ts';
 import { describeLatency, fittingPoints } from './sweep-frontier.ts';
@@ -29,8 +29,12 @@ export function sweepReport(file: SweepFile): string {
     const source = a2a.some((p) => deepEpFigure(p.ep)) ? [`  DeepEP: dispatch / combine bottleneck bandwidth, ${DEEPEP_SOURCE}`] : [];
     parts.push(['bandwidth as DeepEP counts it:', ...lines, ...source].join('\n'));
   }
-  parts.push(frontierText(file));
-  parts.push(answerText(file));
+  // A kernel benchmark has no serving trade-off: its frontier and "most tokens/s per GPU" would
+  // only rank one dispatch and combine by a throughput nobody serves (sweep.json keeps them).
+  if (file.phase !== 'a2a') {
+    parts.push(frontierText(file));
+    parts.push(answerText(file));
+  }
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -51,12 +55,14 @@ function pointsTable(file: SweepFile, points: SweepPoint[]): string {
   const footnote = footnoteIndex(file.points);
   // The phase's own columns, without the memory split (sweep.csv has every field).
   const metrics = phaseColumns(file.phase as Phase, { breakdown: false });
-  const header = ['id', ...columns.map((c) => c.header), ...metrics.titles, 'note'];
+  // Which points are the answer and on the frontier (none for a kernel benchmark, see sweepReport).
+  const marked = file.phase !== 'a2a';
+  const header = ['id', ...columns.map((c) => c.header), ...metrics.titles, ...(marked ? ['note'] : [])];
   const rows = points.map((p) => {
     const lead = [String(p.id), ...columns.map((c) => cellOf(p.values[c.path]))];
-    const mark = file.answer?.id === p.id ? '<- answer' : frontier.has(p.id) ? 'frontier' : '';
-    if (!p.metrics) return [...lead, p.schedule, `cannot run [${footnote.get(p.error ?? '')}]`, ...metrics.titles.slice(2).map(() => ''), ''];
-    return [...lead, ...metrics.row(p.metrics), mark];
+    const mark = marked ? [file.answer?.id === p.id ? '<- answer' : frontier.has(p.id) ? 'frontier' : ''] : [];
+    if (!p.metrics) return [...lead, p.schedule, `cannot run [${footnote.get(p.error ?? '')}]`, ...metrics.titles.slice(2).map(() => ''), ...mark.map(() => '')];
+    return [...lead, ...metrics.row(p.metrics), ...mark];
   });
   return formatTable(header, rows).replace(/ +$/gm, '');
 }
