@@ -25,6 +25,12 @@ export interface ChangeCounter {
 }
 
 const NO_SEGMENTS = new Float64Array(0);
+
+/** Bytes the segment [t0, X, r, S] at seg[b..] has served by t: X + r (t - t0), never past S. */
+function servedIn(seg: Float64Array, b: number, t: number): number {
+  const x = seg[b + 1]! + seg[b + 2]! * (t - seg[b]!);
+  return x < seg[b + 3]! ? x : seg[b + 3]!;
+}
 /** Shared empty list: `watch` replaces it before the first push. */
 const NO_WATCHERS: number[] = [];
 
@@ -44,6 +50,12 @@ export abstract class Aggregate {
   endAt = -1;
   /** Parts (backend ids) whose projected last transfer is on this aggregate. */
   watchers: number[] = NO_WATCHERS;
+  /**
+   * Bumped by every change to what its leave times are computed from (a start, a rate, its end),
+   * so times computed from it can be kept until it changes: a counted aggregate's times row, a
+   * generic runner's drain time of a transfer.
+   */
+  revision = 0;
 
   /** Segments: [t, X, r, S] x segs, from seg[segBase] on, room for segRoom (own array from the first start, or a slice of the owner's). */
   private seg: Float64Array = NO_SEGMENTS;
@@ -58,6 +70,7 @@ export abstract class Aggregate {
 
   /** Leaves the link at t having served everything (exactly: its last projections must be reachable). */
   finish(t: number): void {
+    this.revision++;
     this.push(t, this.startedBytes, 0, this.startedBytes);
     this.rate = 0;
   }
@@ -84,17 +97,14 @@ export abstract class Aggregate {
 
   /** Bytes served by `t` (t at or after the last segment's start). */
   servedAt(t: number): number {
-    if (this.segs === 0) return 0;
-    const b = this.segBase + (this.segs - 1) * 4;
-    const seg = this.seg;
-    const x = seg[b + 1]! + seg[b + 2]! * (t - seg[b]!);
-    return x < seg[b + 3]! ? x : seg[b + 3]!;
+    return this.segs === 0 ? 0 : servedIn(this.seg, this.segBase + (this.segs - 1) * 4, t);
   }
 
   /** `count` transfers of `bytes` in all start at t (the subclass records their sizes first). */
   protected started(t: number, count: number, bytes: number): void {
     const x = this.servedAt(t);
     this.owner.version++;
+    this.revision++;
     this.startedCount += count;
     this.startedBytes += bytes;
     // Backlogged (served less than started): X keeps its course and only its cap S rises, which
@@ -117,6 +127,7 @@ export abstract class Aggregate {
    */
   setRate(t: number, rate: number): void {
     if (rate > 0 || this.servedAt(t) < this.totalBytes) this.owner.version++;
+    this.revision++;
     this.push(t, this.servedAt(t), rate, this.startedBytes);
     this.rate = rate;
   }
@@ -206,11 +217,6 @@ export abstract class Aggregate {
  * competitor, so a projection from these can only be early.
  */
 export class SizedAggregate extends Aggregate {
-  /**
-   * Bumped by every change to what its leave points and times are computed from (a start, a rate,
-   * its end), so a runner can keep a transfer's drain time until one of its links changes.
-   */
-  revision = 0;
   private slots = 0;
   /** Per slot: its tag, and the served bytes at which it left (-1: not yet, as of the sweep point). */
   private tag: Float64Array = new Float64Array(0);
@@ -270,17 +276,6 @@ export class SizedAggregate extends Aggregate {
     this.tail++;
     this.prefixStale = true;
     this.started(t, 1, bytes);
-    this.revision++;
-  }
-
-  override setRate(t: number, rate: number): void {
-    super.setRate(t, rate);
-    this.revision++;
-  }
-
-  override finish(t: number): void {
-    super.finish(t);
-    this.revision++;
   }
 
   /** Moves the sweep point to served bytes x, retiring the transfers that left before. */
@@ -384,7 +379,7 @@ export class CountRows {
     if (isLast || last < 0) return false;
     const seg = this.segments!;
     const cap = seg[last + 3]!;
-    if (!(seg[last + 1]! + seg[last + 2]! * (t - seg[last]!) < cap)) return false;
+    if (!(servedIn(seg, last, t) < cap)) return false;
     // startedBytes += bytes, then the cap = startedBytes (equal before): the same sum, in the same order.
     seg[last + 3] = cap + bytes;
     this.lazyStarts[row]! += count;
@@ -402,9 +397,7 @@ export class CountedAggregate extends Aggregate {
   readonly width: number;
   private stagedCount = 0;
   private stagedTokens = 0;
-  /** Changes to this aggregate (starts, rates): cached times of other change counts are stale. */
-  private changes = 0;
-  /** The changes as of the last rebuild of the Fenwick trees, and of the times row. */
+  /** The revision as of the last rebuild of the Fenwick trees, and of the times row. */
   private treesAt = -1;
   private timesAt = -1;
 
@@ -473,7 +466,6 @@ export class CountedAggregate extends Aggregate {
   /** `n` transfers of `tokens` in all, already counted in the started row, start at t. */
   commitStaged(t: number, n: number, tokens: number): void {
     this.applyLazyStarts();
-    this.changes++;
     this.rows.stale[this.row] = 1;
     this.started(t, n, tokens * this.scale);
     this.rows.lastSegment[this.row] = this.lastSegmentIn(this.rows.segments);
@@ -481,7 +473,6 @@ export class CountedAggregate extends Aggregate {
 
   override setRate(t: number, rate: number): void {
     this.applyLazyStarts();
-    this.changes++;
     this.rows.stale[this.row] = 1;
     super.setRate(t, rate);
     this.rows.lastSegment[this.row] = this.lastSegmentIn(this.rows.segments);
@@ -505,7 +496,7 @@ export class CountedAggregate extends Aggregate {
     rows.lazyStarts[this.row] = 0;
     this.startedCount += lazy;
     this.startedBytes = rows.segments![rows.lastSegment[this.row]! + 3]!;
-    this.changes++;
+    this.revision++;
   }
 
   /** W for a transfer of `count` tokens, as of the started transfers (lazy starts applied by the caller). */
@@ -514,7 +505,7 @@ export class CountedAggregate extends Aggregate {
     // Started transfers below `count` count whole, the others `count` each.
     const { startedTree, tokensTree } = this.rows;
     const base = this.base - 1; // tree position i (1-based) is at base + i
-    if (this.treesAt !== this.changes) this.rebuildTrees();
+    if (this.treesAt !== this.revision) this.rebuildTrees();
     let below = 0;
     let tokens = 0;
     for (let i = count; i > 0; i -= i & -i) {
@@ -539,20 +530,20 @@ export class CountedAggregate extends Aggregate {
       startedTree[base + up]! += startedTree[base + i]!;
       tokensTree[base + up]! += tokensTree[base + i]!;
     }
-    this.treesAt = this.changes;
+    this.treesAt = this.revision;
   }
 
   /** When a transfer of `count` tokens leaves this link (from the times row, refreshed after a change). */
   timeOfCount(count: number): number {
     this.applyLazyStarts();
-    if (this.timesAt !== this.changes) this.refreshTimes();
+    if (this.timesAt !== this.revision) this.refreshTimes();
     return this.rows.times[this.base + count]!;
   }
 
   /** Brings its times row up to date (after `rows.stale` said it is not). */
   refresh(): void {
     this.applyLazyStarts();
-    if (this.timesAt !== this.changes) this.refreshTimes();
+    if (this.timesAt !== this.revision) this.refreshTimes();
   }
 
   /**
@@ -575,7 +566,7 @@ export class CountedAggregate extends Aggregate {
       // The open last segment, and W at or below the first: timeToServe (it also rounds W against S).
       times[base + c] = k === segs - 1 || w <= this.servedAtSegment(0) ? this.timeToServe(w) : this.timeInSegment(k, w);
     }
-    this.timesAt = this.changes;
+    this.timesAt = this.revision;
     this.rows.stale[this.row] = 0;
   }
 }
