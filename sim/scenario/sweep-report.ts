@@ -29,9 +29,7 @@ export function sweepReport(file: SweepFile): string {
     const source = a2a.some((p) => deepEpFigure(p.ep)) ? [`  DeepEP: dispatch / combine bottleneck bandwidth, ${DEEPEP_SOURCE}`] : [];
     parts.push(['bandwidth as DeepEP counts it:', ...lines, ...source].join('\n'));
   }
-  // A kernel benchmark has no serving trade-off: its frontier and "most tokens/s per GPU" would
-  // only rank one dispatch and combine by a throughput nobody serves (sweep.json keeps them).
-  if (file.phase !== 'a2a') {
+  if (servesTokens(file)) {
     parts.push(frontierText(file));
     parts.push(answerText(file));
   }
@@ -55,8 +53,8 @@ function pointsTable(file: SweepFile, points: SweepPoint[]): string {
   const footnote = footnoteIndex(file.points);
   // The phase's own columns, without the memory split (sweep.csv has every field).
   const metrics = phaseColumns(file.phase as Phase, { breakdown: false });
-  // Which points are the answer and on the frontier (none for a kernel benchmark, see sweepReport).
-  const marked = file.phase !== 'a2a';
+  // Which points are the answer and on the frontier.
+  const marked = servesTokens(file);
   const header = ['id', ...columns.map((c) => c.header), ...metrics.titles, ...(marked ? ['note'] : [])];
   const rows = points.map((p) => {
     const lead = [String(p.id), ...columns.map((c) => cellOf(p.values[c.path]))];
@@ -82,6 +80,15 @@ function failureNotes(points: readonly SweepPoint[]): string[] {
   });
 }
 
+/**
+ * Whether the sweep has a serving trade-off to report (a frontier, an answer). A kernel benchmark
+ * (a2a) has none: it would rank one dispatch and combine by a throughput nobody serves; sweep.json
+ * keeps them all the same.
+ */
+function servesTokens(file: SweepFile): boolean {
+  return file.phase !== 'a2a';
+}
+
 /** "EP 32, sequencesPerGpu 64, scmoe-sbo": the values that differ between points. */
 export function label(file: Pick<SweepFile, 'axes'>, p: SweepPoint): string {
   const parts = file.axes.filter((a) => a.path !== 'schedules').map((a) => `${a.path === 'parallel.ep' ? 'EP' : a.path.split('.').pop()} ${cellOf(p.values[a.path])}`);
@@ -99,17 +106,17 @@ function frontierText(file: SweepFile): string {
 
 /** The answer part of the report (or why there is none, and how close the sweep came). */
 export function answerText(file: SweepFile): string {
+  const n = (x: number) => Math.round(x).toLocaleString('en-US');
+  const d = (x: number | undefined, digits: number) => (x ?? 0).toLocaleString('en-US', { maximumFractionDigits: digits });
   const a = file.answer;
   if (!a) {
     // Say how close the sweep came: the lowest TPOT among the points that fit.
     const low = file.recommendation.lowestTpot;
-    const closest = low ? `; the lowest TPOT that fits is ${low.tpotMs.toLocaleString('en-US', { maximumFractionDigits: 3 })} ms (EP ${low.ep}${low.batch === undefined ? '' : `, ${low.batch} sequences/GPU`}, ${low.schedule})` : '';
+    const closest = low ? `; the lowest TPOT that fits is ${d(low.tpotMs, 3)} ms (EP ${low.ep}${low.batch === undefined ? '' : `, ${low.batch} sequences/GPU`}, ${low.schedule})` : '';
     return `answer: ${file.recommendation.note ?? 'none'}${closest}`;
   }
   const p = file.points.find((q) => q.id === a.id)!;
   const m = p.metrics!;
-  const n = (x: number) => Math.round(x).toLocaleString('en-US');
-  const d = (x: number | undefined, digits: number) => (x ?? 0).toLocaleString('en-US', { maximumFractionDigits: digits });
   const latency = m.tpotMs !== undefined ? `TPOT ${d(m.tpotMs, 3)} ms (${d(m.tokensPerSecPerUser, 1)} tokens/s per user)` : `step ${d(m.stepTimeUs, 1)} µs`;
   const lines = [`answer (${a.reason}):`, `  point ${a.id}: ${label(file, p)}: ${n(m.tokensPerSecPerGpu)} tokens/s per GPU, ${latency}, ${formatGiB(m.memoryGiBPerGpu)} GiB per GPU`];
   if (a.gpusNeeded !== undefined && file.targets?.totalTokensPerSec !== undefined) {
