@@ -25,7 +25,7 @@ const benches: { file: string; args: string[]; what: string; slow?: boolean }[] 
 
 // Worker threads load the CLI bundle only while it is fresh (bin/cli-bundle.js): build it first,
 // so every benchmark measures the code users run.
-spawnSync(process.execPath, [join(root, 'bin/epsim.js'), '--version'], { stdio: 'ignore', cwd: root });
+spawnSync(process.execPath, [join(root, 'bin/epsim.js'), 'run', '--help'], { stdio: 'ignore', cwd: root });
 
 let failed = 0;
 for (const b of benches) {
