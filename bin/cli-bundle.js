@@ -20,6 +20,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DEFAULT_OUT = join(ROOT, 'dist', 'cli');
 const CLI = 'cli/main.ts';
 /** What worker threads run: the schedules of `epsim run --threads`, sweep points, dashboard jobs, `epsim worker`'s processor. */
 const WORKER_MODULES = ['sim/scenario/schedule-worker.ts', 'sim/scenario/sweep-worker.ts', 'web/job-worker.ts', 'sim/scenario/sweep-processor.ts'];
@@ -39,7 +40,7 @@ export async function cliModuleUrl(options = {}) {
       return pathToFileURL(join(out, entry)).href;
     }
   }
-  return sourceModuleUrl(new URL('../cli/main.ts', import.meta.url).href);
+  return sourceModuleUrl(pathToFileURL(join(ROOT, CLI)).href);
 }
 
 /**
@@ -56,12 +57,14 @@ export async function workerModuleUrl(sourceUrl, options = {}) {
 /** The URL of the bundled form of the TypeScript module `sourceUrl` in the bundle in `out`, if that is fresh and holds it. */
 export function bundledModuleUrl(sourceUrl, out) {
   if (!sourceUrl.startsWith('file:')) return undefined;
-  const file = relative(ROOT, fileURLToPath(sourceUrl)).split(sep).join('/');
-  const bundled = freshEntries(out)?.[file];
+  const bundled = freshEntries(out)?.[projectPath(fileURLToPath(sourceUrl))];
   return bundled ? pathToFileURL(join(out, bundled)).href : undefined;
 }
 
-const DEFAULT_OUT = join(ROOT, 'dist', 'cli');
+/** A path as the bundle lists its sources: relative to the project, with forward slashes. */
+function projectPath(path) {
+  return relative(ROOT, path).split(sep).join('/');
+}
 
 async function sourceModuleUrl(url) {
   const { register } = await import('tsx/esm/api');
@@ -164,7 +167,7 @@ const sourceUrls = {
   name: 'epsim-source-urls',
   setup(build) {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
-      const file = relative(ROOT, args.path).split(sep).join('/');
+      const file = projectPath(args.path);
       const text = readFileSync(args.path, 'utf8');
       return { contents: text.replaceAll('import.meta.url', `__epsimSourceUrl(${JSON.stringify(file)})`), loader: 'ts' };
     });
