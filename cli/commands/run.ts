@@ -5,7 +5,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { closestOption, UsageError } from '../../sim/core/index.ts';
-import { TRACE_ALL_GPUS_UP_TO, comparisonTable, describeGpus, parseTraceGpus, stragglerTable } from '../../sim/output/index.ts';
+import { TRACE_ALL_GPUS_UP_TO, comparisonTable, describeGpusOf, parseTraceGpus, stragglerTable } from '../../sim/output/index.ts';
 import { gpuCount } from '../../sim/hardware/index.ts';
 import { checkWritableDir, writeDirAtomically } from '../../sim/output/index.ts';
 import { loadScenario, type ResolvedScenario } from '../../sim/scenario/index.ts';
@@ -131,7 +131,7 @@ export function sizeNote(path: string): string {
 
 /** Which GPUs a partial trace holds, and how to get them all. */
 export function traceGpusNote(gpus: readonly number[], of: number): string {
-  return `GPUs ${describeGpus(gpus)} of ${of.toLocaleString('en-US')}; --trace-gpus all for every GPU`;
+  return `GPUs ${describeGpusOf(gpus, of)}; --trace-gpus all for every GPU`;
 }
 
 function parseTraceGpusOption(text: string, gpus: number): 'all' | number[] {

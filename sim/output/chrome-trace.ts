@@ -12,7 +12,7 @@
 // (Math.round(x * 1000)) the spans touch exactly; read as double µs they never overlap.
 import type { Topology } from '../hardware/index.ts';
 import { gpuCount } from '../hardware/index.ts';
-import { describeGpus } from './trace-gpus.ts';
+import { describeGpusOf } from './trace-gpus.ts';
 import type { Span, Timeline } from '../ops/index.ts';
 import { STREAMS } from '../core/index.ts';
 
@@ -59,7 +59,7 @@ export function* chromeTraceChunks(
     opening = ',';
   }
   // A trace of some GPUs says which, in the metadata viewers show.
-  const subset = gpus ? { gpus: `${describeGpus(gpus)} of ${gpuCount(topology)}` } : {};
+  const subset = gpus ? { gpus: describeGpusOf(gpus, gpuCount(topology)) } : {};
   yield `${opening === ',' ? '' : opening}],"displayTimeUnit":"ns","otherData":${JSON.stringify({ scenario, topology: topology.name, generator: 'epsim', ...subset })}}`;
 }
 

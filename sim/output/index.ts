@@ -9,6 +9,6 @@ export type { SummaryTable } from './table.ts';
 export { DEEPEP_NORMAL_KERNELS, DEEPEP_SOURCE, deepEpFigure } from './deepep-reference.ts';
 export type { DeepEpFigure } from './deepep-reference.ts';
 export { toTimelineFile } from './timeline-file.ts';
-export { TRACE_ALL_GPUS_UP_TO, describeGpus, parseTraceGpus, traceGpus } from './trace-gpus.ts';
+export { TRACE_ALL_GPUS_UP_TO, describeGpus, describeGpusOf, parseTraceGpus, traceGpus } from './trace-gpus.ts';
 export { checkWritableDir, writeDirAtomically } from './write-dir.ts';
 export type { FileText } from './write-dir.ts';

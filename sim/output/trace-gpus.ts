@@ -42,6 +42,11 @@ export function describeGpus(ids: readonly number[]): string {
   return parts.join(', ');
 }
 
+/** "0-7, 150 of 1,024": which of a cluster's `total` GPUs a partial trace holds. */
+export function describeGpusOf(ids: readonly number[], total: number): string {
+  return `${describeGpus(ids)} of ${total.toLocaleString('en-US')}`;
+}
+
 /**
  * Parses `--trace-gpus`: "all", or GPU ids and ranges separated by commas ("0-7,150"), each in
  * 0..gpus-1. Returns the parsed choice or a message saying what is wrong.
