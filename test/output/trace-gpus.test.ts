@@ -1,6 +1,6 @@
 // Which GPUs trace.chrome.json holds (sim/output/trace-gpus.ts) and how `--trace-gpus` is read.
 import { describe, expect, it } from 'vitest';
-import { describeGpus, parseTraceGpus, TRACE_ALL_GPUS_UP_TO, traceGpus } from '../../sim/output/trace-gpus.ts';
+import { describeGpus, describeGpusOf, parseTraceGpus, TRACE_ALL_GPUS_UP_TO, traceGpus } from '../../sim/output/trace-gpus.ts';
 
 describe('traceGpus', () => {
   it('keeps every GPU of a cluster up to the threshold, whatever the stragglers', () => {
@@ -26,6 +26,11 @@ describe('describeGpus', () => {
     expect(describeGpus([0, 1, 2, 3, 4, 5, 6, 7, 150, 406, 407])).toBe('0-7, 150, 406-407');
     expect(describeGpus([5])).toBe('5');
     expect(describeGpus([])).toBe('');
+  });
+
+  it('says of how many, with thousands separated', () => {
+    expect(describeGpusOf([0, 1, 2, 3, 4, 5, 6, 7, 150], 1024)).toBe('0-7, 150 of 1,024');
+    expect(describeGpusOf([9], 320)).toBe('9 of 320');
   });
 });
 
