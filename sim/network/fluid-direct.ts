@@ -47,6 +47,9 @@ export class DirectRun implements FluidRun {
   private readonly nvLatency: number;
   private readonly nvCapacity: number;
   private readonly nodes: number;
+  /** The ranks by node: node b's are order[nodeStart[b]] to order[nodeStart[b + 1] - 1], ascending. */
+  private readonly order: Int32Array;
+  private readonly nodeStart: Int32Array;
   private readonly tierCount: number;
   private readonly maxNicLatencyFrom: Float64Array;
   private readonly maxNicLatencyTo: Float64Array;
@@ -106,6 +109,13 @@ export class DirectRun implements FluidRun {
     this.scale = scale;
     this.node = node;
     this.nodes = nodes;
+    // The ranks grouped by node (a counting sort: each node's ranks keep their order).
+    this.nodeStart = new Int32Array(nodes + 1);
+    for (let r = 0; r < n; r++) this.nodeStart[node[r]! + 1]!++;
+    for (let b = 0; b < nodes; b++) this.nodeStart[b + 1]! += this.nodeStart[b]!;
+    this.order = new Int32Array(n);
+    const next = this.nodeStart.slice(0, nodes);
+    for (let r = 0; r < n; r++) this.order[next[node[r]!]!++] = r;
     // A flipped view is the return direction: what the shape's ranks received, they now send.
     this.counts = flipped ? shape.countsT : shape.counts;
     this.countsT = flipped ? shape.counts : shape.countsT;
@@ -212,32 +222,34 @@ export class DirectRun implements FluidRun {
   }
 
   startPart(r: number): void {
-    const { n, counts, node, base, stagedCount, stagedTokens } = this;
+    const { n, counts, base, stagedCount, stagedTokens, order, nodeStart, nodes } = this;
     const startedByCount = this.rows.started;
-    const nr = node[r]!;
+    const nr = this.node[r]!;
     this.startNs[r] = this.core.engine.now;
     const pending = this.pending;
+    const row = r * n;
     let sends = 0;
-    const outNv = 4 * r + OUT_NV;
-    const outNic = 4 * r + OUT_NIC;
-    for (let j = 0; j < n; j++) {
-      const c = counts[r * n + j]!;
-      if (c <= 0 || j === r) continue;
-      sends++;
-      const same = node[j] === nr;
-      const out = same ? outNv : outNic;
-      const into = 4 * j + (same ? IN_NV : IN_NIC);
-      startedByCount[base[out]! + c]!++;
-      startedByCount[base[into]! + c]!++;
-      stagedTokens[out]! += c;
-      stagedTokens[into]! += c;
-      if (stagedCount[out]++ === 0) this.dirtyPorts.push(out);
-      if (stagedCount[into]++ === 0) this.dirtyPorts.push(into);
-      if (!same) {
-        const t = this.tiers[nr * this.nodes + node[j]!];
-        if (t) for (const tier of t) if (tier.stage(c)) this.dirtyTiers.push(tier);
+    // Node by node, so that a block's port classes and tier links are fixed.
+    for (let b = 0; b < nodes; b++) {
+      const same = b === nr;
+      const out = 4 * r + (same ? OUT_NV : OUT_NIC);
+      const inClass = same ? IN_NV : IN_NIC;
+      const tiers = same ? undefined : this.tiers[nr * nodes + b];
+      for (let idx = nodeStart[b]!; idx < nodeStart[b + 1]!; idx++) {
+        const j = order[idx]!;
+        const c = counts[row + j]!;
+        if (c === 0 || j === r) continue;
+        sends++;
+        const into = 4 * j + inClass;
+        startedByCount[base[out]! + c]!++;
+        startedByCount[base[into]! + c]!++;
+        stagedTokens[out]! += c;
+        stagedTokens[into]! += c;
+        if (stagedCount[out]++ === 0) this.dirtyPorts.push(out);
+        if (stagedCount[into]++ === 0) this.dirtyPorts.push(into);
+        if (tiers) for (const tier of tiers) if (tier.stage(c)) this.dirtyTiers.push(tier);
+        if (--pending[j]! === 0) this.sinks.ready(j);
       }
-      if (--pending[j]! === 0) this.sinks.ready(j);
     }
     this.sinks.counted(sends);
     pending[r]! -= sends;
@@ -325,42 +337,85 @@ export class DirectRun implements FluidRun {
         critical = 4 * r + k;
       }
     }
-    // Each peer's port (and the tiers between): one transfer each way, on flat arrays.
-    const pairFrom = nr * nodes; // + node of the receiver: the ordered pair r -> j
-    const pairTo = nr; // + node of the sender x nodes: the ordered pair j -> r
-    const nvLatency = this.nvLatency;
+    // Each peer's port (and the tiers between): one transfer each way, on flat arrays, node by node
+    // so that a block's port classes, latencies and rates are fixed (the order of the peers, and so
+    // which of two equal times decides, is the ranks' order when their nodes ascend with them).
+    const { order, nodeStart, nvLatency } = this;
     const nvPerToken = scale / this.nvCapacity;
     const row = r * n;
-    for (let j = 0; j < n; j++) {
-      const sent = counts[row + j]!;
-      const received = countsT[row + j]!;
-      if ((sent <= 0 && received <= 0) || j === r) continue;
-      const nj = node[j]!;
-      const same = nj === nr;
-      for (let dir = 0; dir < 2; dir++) {
-        const count = dir === 0 ? sent : received;
-        if (count <= 0) continue;
-        const port = 4 * j + (dir === 0 ? (same ? IN_NV : IN_NIC) : same ? OUT_NV : OUT_NIC);
-        if (stale[port]) ports[port]!.refresh();
-        let at = times[base[port]! + count]!;
-        let tier: Aggregate | undefined;
-        const pair = same ? -1 : dir === 0 ? pairFrom + nj : nj * nodes + pairTo;
-        if (tiered && pair >= 0) {
-          for (const t of tiers[pair] ?? NO_TIERS) {
-            const leave = t.timeOfCount(count);
-            if (leave > at) {
-              at = leave;
-              tier = t;
+    for (let b = 0; b < nodes; b++) {
+      const lo = nodeStart[b]!;
+      const hi = nodeStart[b + 1]!;
+      if (lo === hi) continue;
+      const same = b === nr;
+      const sendPair = nr * nodes + b; // the ordered node pair r -> j
+      const receivePair = b * nodes + nr; // j -> r
+      if (!same && tiered && (tiers[sendPair] !== undefined || tiers[receivePair] !== undefined)) {
+        for (let idx = lo; idx < hi; idx++) {
+          const j = order[idx]!;
+          for (let dir = 0; dir < 2; dir++) {
+            const count = dir === 0 ? counts[row + j]! : countsT[row + j]!;
+            if (count === 0) continue;
+            const port = 4 * j + (dir === 0 ? IN_NIC : OUT_NIC);
+            if (stale[port]) ports[port]!.refresh();
+            let at = times[base[port]! + count]!;
+            let tier: Aggregate | undefined;
+            const pair = dir === 0 ? sendPair : receivePair;
+            for (const t of tiers[pair] ?? NO_TIERS) {
+              const leave = t.timeOfCount(count);
+              if (leave > at) {
+                at = leave;
+                tier = t;
+              }
+            }
+            const floor = (dir === 0 ? start : startNs[j]!) + count * nicNsPerToken[pair]!;
+            if (at < floor) at = floor;
+            at += nicLatency[pair]!;
+            if (at > done) {
+              done = at;
+              critical = port;
+              criticalTier = tier;
             }
           }
         }
-        const floor = (dir === 0 ? start : startNs[j]!) + count * (same ? nvPerToken : nicNsPerToken[pair]!);
-        if (at < floor) at = floor;
-        at += same ? nvLatency : nicLatency[pair]!;
-        if (at > done) {
-          done = at;
-          critical = port;
-          criticalTier = tier;
+        continue;
+      }
+      const sendClass = same ? IN_NV : IN_NIC;
+      const receiveClass = same ? OUT_NV : OUT_NIC;
+      const sendPerToken = same ? nvPerToken : nicNsPerToken[sendPair]!;
+      const receivePerToken = same ? nvPerToken : nicNsPerToken[receivePair]!;
+      const sendLatency = same ? nvLatency : nicLatency[sendPair]!;
+      const receiveLatency = same ? nvLatency : nicLatency[receivePair]!;
+      for (let idx = lo; idx < hi; idx++) {
+        const j = order[idx]!;
+        if (j === r) continue;
+        const sent = counts[row + j]!;
+        if (sent !== 0) {
+          const port = 4 * j + sendClass;
+          if (stale[port]) ports[port]!.refresh();
+          let at = times[base[port]! + sent]!;
+          const floor = start + sent * sendPerToken;
+          if (at < floor) at = floor;
+          at += sendLatency;
+          if (at > done) {
+            done = at;
+            critical = port;
+            criticalTier = undefined;
+          }
+        }
+        const received = countsT[row + j]!;
+        if (received !== 0) {
+          const port = 4 * j + receiveClass;
+          if (stale[port]) ports[port]!.refresh();
+          let at = times[base[port]! + received]!;
+          const floor = startNs[j]! + received * receivePerToken;
+          if (at < floor) at = floor;
+          at += receiveLatency;
+          if (at > done) {
+            done = at;
+            critical = port;
+            criticalTier = undefined;
+          }
         }
       }
     }
