@@ -1,7 +1,8 @@
 // Tracing throughput of the MoE model (forward pass + routing capture, no LM head): tokens/s for
 // each preset on each backend, over validation text from the real corpus.
 //   node bin/run-ts.js bench/model-trace.ts [--presets tiny,longcat-shape] [--backends wasm,cpu] [--tokens N]
-import { initBackend, type BackendChoice } from '../model/backend/index.ts';
+import { initBackend } from '../model/backend/index.ts';
+import type { BackendChoice } from '../model/options/index.ts';
 import { presetConfig } from '../model/index.ts';
 import { recordTrace } from '../model/index.ts';
 import { traceInputFromCorpus } from '../model/index.ts';

@@ -3,7 +3,8 @@
 // capacity buffers with batched matMul). Real corpus text, real tokenizer, one batch of
 // batchSize x contextLength tokens per step; times are medians after warm-up steps.
 //   node bin/run-ts.js bench/model-train.ts [--presets tiny,longcat-shape] [--backends wasm,cpu] [--steps N]
-import { initBackend, type BackendChoice } from '../model/backend/index.ts';
+import { initBackend } from '../model/backend/index.ts';
+import type { BackendChoice } from '../model/options/index.ts';
 import { sampleBatch } from '../model/index.ts';
 import type { ExpertImpl } from '../model/layers/index.ts';
 import { createAdamState, disposeAdamState } from '../model/index.ts';

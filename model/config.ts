@@ -2,7 +2,7 @@
 // trained, and validation at construction (every bad field is reported, by name, with its value).
 import { UserInputError, type InputIssue } from '../sim/core/index.ts';
 import { CORPUS_DOMAINS, type CorpusDomain } from './corpus/index.ts';
-import type { FusionOrigin } from './fusion/index.ts';
+import type { FusionOrigin } from './options/index.ts';
 
 /** The network's shape. Names follow the LongCat-Flash report, arXiv:2509.01322 (N, Z, K, K_e, D, m). */
 export interface ModelConfig {

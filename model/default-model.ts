@@ -3,7 +3,7 @@
 // newer than the checkpoint.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BackendChoice } from './backend/index.ts';
+import type { BackendChoice } from './options/index.ts';
 import type { RunConfig } from './config.ts';
 import { hasCheckpoint, readCheckpointConfig } from './checkpoint.ts';
 import { checkpointDirOf, trainModel, type TrainEvent, type TrainResult } from './train.ts';

@@ -3,9 +3,7 @@
 // zero experts, top-12, K_e = 8) at a narrow width, so its traces look like LongCat's to the simulator.
 import { UsageError } from '../sim/core/index.ts';
 import { validateRunConfig, type ModelConfig, type RunConfig, type TrainConfig } from './config.ts';
-
-export const PRESET_NAMES = ['tiny', 'longcat-shape'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
+import { PRESET_NAMES, type PresetName } from './options/index.ts';
 
 const baseTrain: TrainConfig = {
   steps: 400,

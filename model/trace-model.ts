@@ -4,12 +4,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { UsageError } from '../sim/core/index.ts';
 import { writeTrace, type RoutingTrace } from '../sim/trace/index.ts';
-import { initBackend, type BackendChoice } from './backend/index.ts';
+import { initBackend } from './backend/index.ts';
 import { hasCheckpoint, readCheckpoint } from './checkpoint.ts';
 import { disposeAdamState } from './optimizer.ts';
 import { recordTrace } from './record-trace.ts';
 import { summarizeTrace, type TraceSummary } from './trace-analysis.ts';
 import { traceInputFromCorpus, traceInputFromText } from './trace-input.ts';
+import { DEFAULT_TRACE_TOKENS, type BackendChoice } from './options/index.ts';
 import { loadSplit } from './training-data.ts';
 import { disposeModel } from './transformer.ts';
 
@@ -35,8 +36,6 @@ export interface TraceResult {
   trace: RoutingTrace;
   summary: TraceSummary;
 }
-
-export const DEFAULT_TRACE_TOKENS = 8192;
 
 /** The checkpoint directory inside `dir` (a run directory) or `dir` itself. */
 export function resolveCheckpointDir(dir: string): string {

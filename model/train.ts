@@ -5,7 +5,8 @@
 // shorter, gentler schedule (fineTuneTrainConfig), on one domain's slice of the corpus.
 import * as path from 'node:path';
 import { UsageError } from '../sim/core/index.ts';
-import { initBackend, type BackendChoice, type BackendInfo } from './backend/index.ts';
+import { initBackend, type BackendInfo } from './backend/index.ts';
+import type { BackendChoice } from './options/index.ts';
 import { sampleBatch, validationBatches, type TokenBatch } from './batches.ts';
 import { hasCheckpoint, readCheckpoint, readCheckpointConfig, weightsSha256, writeCheckpoint, type RunState } from './checkpoint.ts';
 import { validateRunConfig, type RunConfig, type TrainConfig } from './config.ts';

@@ -5,11 +5,10 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
-import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../../model/backend/index.ts';
+import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../../model/options/index.ts';
+import { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, SIGN_ELECTIONS, type FusionRecipe } from '../../model/options/index.ts';
 import { compareModels, type Comparison } from '../../model/fusion/index.ts';
 import { fuseCheckpoints, type FuseResult } from '../../model/fusion/index.ts';
-import { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, type FusionRecipe } from '../../model/fusion/index.ts';
-import { SIGN_ELECTIONS } from '../../model/fusion/index.ts';
 import type { CliIo } from '../index.ts';
 import { parseIntOption } from './train.ts';
 

@@ -2,8 +2,8 @@
 // text and writes the per-token routing (chosen experts and gate weights per MoE layer) as a trace.
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
-import { BACKEND_CHOICES, isBackendChoice } from '../../model/backend/index.ts';
-import { DEFAULT_TRACE_TOKENS, traceModel, type TraceResult } from '../../model/index.ts';
+import { BACKEND_CHOICES, DEFAULT_TRACE_TOKENS, isBackendChoice } from '../../model/options/index.ts';
+import { traceModel, type TraceResult } from '../../model/index.ts';
 import type { CliIo } from '../index.ts';
 import { parseIntOption } from './train.ts';
 

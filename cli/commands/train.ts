@@ -7,8 +7,7 @@ import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
 import { CORPUS_DOMAINS } from '../../model/corpus/index.ts';
-import { BACKEND_CHOICES, isBackendChoice } from '../../model/backend/index.ts';
-import { PRESET_NAMES } from '../../model/index.ts';
+import { BACKEND_CHOICES, isBackendChoice, PRESET_NAMES } from '../../model/options/index.ts';
 import { trainModel, type TrainEvent, type TrainResult } from '../../model/index.ts';
 import type { CliIo } from '../index.ts';
 

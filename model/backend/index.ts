@@ -1,4 +1,5 @@
 // Public surface of the backend folder.
-export { BACKEND_CHOICES, initBackend, isBackendChoice, type BackendChoice, type BackendInfo } from './init-backend.ts';
+// The choices of --backend (BACKEND_CHOICES, BackendChoice) are in model/options/.
+export { initBackend, type BackendInfo } from './init-backend.ts';
 export { registerSegmentSumKernel, unsortedSegmentSumValues } from './segment-sum-kernel.ts';
 export { registerMatMulGradient, transposeLast2 } from './matmul-grad.ts';

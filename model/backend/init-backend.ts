@@ -4,9 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../sim/core/index.ts';
 import { registerMatMulGradient } from './matmul-grad.ts';
 import { registerSegmentSumKernel } from './segment-sum-kernel.ts';
-
-export const BACKEND_CHOICES = ['auto', 'gpu', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
+import type { BackendChoice } from '../options/index.ts';
 
 export interface BackendInfo {
   /** The backend asked for. */
@@ -20,10 +18,6 @@ export interface BackendInfo {
 }
 
 const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu';
-
-export function isBackendChoice(value: string): value is BackendChoice {
-  return (BACKEND_CHOICES as readonly string[]).includes(value);
-}
 
 let current: BackendInfo | undefined;
 

@@ -2,7 +2,7 @@
 // domain experts and any further (fused) models, on identical windows. Routing per domain: FFN
 // experts per token (mean, std across tokens and layers) and the overlap of the domain's top-k FFN
 // experts by load with the base's and with that domain's expert (routing-overlap.ts).
-import { initBackend, type BackendChoice } from '../backend/index.ts';
+import { initBackend } from '../backend/index.ts';
 import { readCheckpoint } from '../index.ts';
 import type { CorpusDomain } from '../corpus/index.ts';
 import { disposeAdamState } from '../index.ts';
@@ -10,7 +10,7 @@ import { loadSplit } from '../index.ts';
 import { disposeModel } from '../index.ts';
 import { domainValidationSets, evaluateByDomain } from './domain-eval.ts';
 import { lookAtCompatible, runName, type CheckpointLook } from './load.ts';
-import { PLAIN_AVERAGE, type FusionRecipe } from './recipe.ts';
+import { PLAIN_AVERAGE, type BackendChoice, type FusionRecipe } from '../options/index.ts';
 import { defaultTopK, topExpertOverlap } from './routing-overlap.ts';
 
 export interface CompareOptions {

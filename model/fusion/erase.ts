@@ -5,9 +5,7 @@
 //     (always the case for two experts that disagree) falls back to the mass rule;
 //   mass: the sign of the weighted sum sum_i w_i tau_ij (TIES), which would keep the -0.8.
 // When the deciding sum is exactly 0 there is no elected sign and nothing is erased. Pure.
-
-export const SIGN_ELECTIONS = ['count', 'mass'] as const;
-export type SignElection = (typeof SIGN_ELECTIONS)[number];
+import type { SignElection } from '../options/index.ts';
 
 /** Per entry: +1 or -1, or 0 when there is no election (all zero, or tied in count and in sum). */
 export function electSigns(taus: readonly Float32Array[], weights: readonly number[], election: SignElection = 'count'): Int8Array {

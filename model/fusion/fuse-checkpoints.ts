@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { UsageError } from '../../sim/core/index.ts';
-import { initBackend, type BackendChoice } from '../backend/index.ts';
+import { initBackend } from '../backend/index.ts';
 import { sampleBatch, type TokenBatch } from '../index.ts';
 import { hasCheckpoint, readCheckpoint, readCheckpointConfig, writeCheckpoint, type Checkpoint } from '../index.ts';
 import type { RunConfig, TrainConfig } from '../index.ts';
@@ -20,7 +20,7 @@ import { performanceWeights, uniformWeights } from './combine.ts';
 import { domainValidationSets, evaluateByDomain, type DomainValidation } from './domain-eval.ts';
 import { fuseParams } from './fuse-tensors.ts';
 import { lookAtCompatible, paramArrays, type CheckpointLook } from './load.ts';
-import { resolveRecipe, type FusionOrigin, type FusionRecipe } from './recipe.ts';
+import { resolveRecipe, type BackendChoice, type FusionOrigin, type FusionRecipe } from '../options/index.ts';
 import { averageBiases, recalibrateBiases, type RecalibrationResult } from './router-biases.ts';
 
 export interface FuseOptions {

@@ -9,7 +9,7 @@ import { combineTaskVectors } from './combine.ts';
 import { dropEntries } from './drop.ts';
 import { electSigns, eraseMinority } from './erase.ts';
 import { normalizeTaskVectors } from './normalize.ts';
-import type { FusionRecipe } from './recipe.ts';
+import type { FusionRecipe } from '../options/index.ts';
 import { applyTaskVector, l2Norm, taskVector } from './task-vectors.ts';
 
 export type TensorSteps = Pick<FusionRecipe, 'normalize' | 'dropRate' | 'erase' | 'seed'> & Partial<Pick<FusionRecipe, 'signElection' | 'eraseMean'>>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelConfigError, mlaScales, modelConfigIssues, validateModelConfig, validateRunConfig, varianceGamma } from '../../model/config.ts';
-import { presetConfig, PRESET_NAMES } from '../../model/presets.ts';
+import { presetConfig } from '../../model/presets.ts';
+import { PRESET_NAMES } from '../../model/options/index.ts';
 import { UsageError, UserInputError } from '../../sim/core/errors.ts';
 
 const base = presetConfig('tiny').model;

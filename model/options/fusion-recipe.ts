@@ -1,13 +1,18 @@
 // What `epsim fuse` does, as data: each step of the LongCat-Flash-Thinking fusion (normalise,
 // weight, drop, erase) can be switched off, so the same code also gives plain task-vector
-// averaging. The recipe is recorded in the fused checkpoint's config.json (run.origin).
+// averaging. The recipe is recorded in the fused checkpoint's config.json (run.origin). It lives
+// in model/options/, not model/fusion/, so `epsim fuse --help` can show its choices and defaults
+// without loading TensorFlow.js.
 import { UsageError } from '../../sim/core/index.ts';
 import type { CorpusDomain } from '../corpus/index.ts';
-import { SIGN_ELECTIONS, type SignElection } from './erase.ts';
 
 export const FUSION_WEIGHTINGS = ['uniform', 'performance'] as const;
 /** uniform: w_i = 1/n; performance: w_i proportional to expert i's validation-loss gain on its own domain. */
 export type FusionWeighting = (typeof FUSION_WEIGHTINGS)[number];
+
+/** How erase elects the sign on an entry (fusion/erase.ts). */
+export const SIGN_ELECTIONS = ['count', 'mass'] as const;
+export type SignElection = (typeof SIGN_ELECTIONS)[number];
 
 export const ERASE_MEANS = ['survivors', 'all'] as const;
 export type EraseMean = (typeof ERASE_MEANS)[number];
