@@ -5,13 +5,12 @@
 // on worker threads); print both tables and serve the dashboard opened on the real-size result.
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { ensureDefaultModel } from '../../model/index.ts';
 import { loadScenario, PROJECT_ROOT } from '../../sim/scenario/index.ts';
 import type { CliIo } from '../index.ts';
-import { startServer } from '../../web/index.ts';
+import { parseIntOption } from './options.ts';
 import { runReport, simulateAndWrite } from './run.ts';
 import { waitForSignal } from './serve.ts';
-import { createTrainReporter, parseIntOption } from './train.ts';
+import { createTrainReporter } from './train.ts';
 import { terminalStatusLine } from './status-line.ts';
 
 /** The scenario the dashboard opens on: the routing `npm start` just traced, at LongCat-Flash's size. */
@@ -29,6 +28,8 @@ export function registerDemo(program: Command, io: CliIo): void {
       const port = parseIntOption('--port', options.port, 0)!;
       const threads = parseIntOption('--threads', options.threads, 1);
       io.out('1/4 model: the tiny LongCat-style MoE on the bundled corpus\n');
+      // model/ (TensorFlow.js) and web/ (Express) are loaded when the demo runs, not to register it.
+      const { ensureDefaultModel } = await import('../../model/index.ts');
       const reporter = createTrainReporter(io, Boolean(process.stderr.isTTY));
       const model = await ensureDefaultModel({ runsDir: options.runs, log: (line) => reporter.say(`  ${line}`), onTrainEvent: reporter.onEvent });
       reporter.stop();
@@ -47,6 +48,7 @@ export function registerDemo(program: Command, io: CliIo): void {
       io.out(runReport(big.out, big.dir, big.gpusInTrace));
 
       if (!options.serve) return;
+      const { startServer } = await import('../../web/index.ts');
       const server = await startServer({ port, host: '127.0.0.1', resultsDir: 'results', scenariosDir: join(PROJECT_ROOT, 'scenarios') });
       io.out(`\n4/4 dashboard: ${server.url}?result=${FIRST_SCREEN_SCENARIO}  (the tiny model's run is "default" in its list; Ctrl-C to stop)\n`);
       await waitForSignal();

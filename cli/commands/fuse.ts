@@ -7,10 +7,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
 import { BACKEND_CHOICES, isBackendChoice, type BackendChoice } from '../../model/options/index.ts';
 import { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, ROUTER_BIAS_MODES, SIGN_ELECTIONS, type FusionRecipe } from '../../model/options/index.ts';
-import { compareModels, type Comparison } from '../../model/fusion/index.ts';
-import { fuseCheckpoints, type FuseResult } from '../../model/fusion/index.ts';
+import type { Comparison, FuseResult } from '../../model/fusion/index.ts';
 import type { CliIo } from '../index.ts';
-import { parseIntOption } from './train.ts';
+import { parseIntOption } from './options.ts';
 
 interface FuseCommandOptions {
   base: string;
@@ -145,9 +144,12 @@ export function registerFuse(program: Command, io: CliIo): void {
         routerBiases: o.routerBiases as FusionRecipe['routerBiases'],
         recalibrationSteps: parseIntOption('--recalibration-steps', o.recalibrationSteps, 0) ?? d.recalibrationSteps,
       };
+      const expertDirs = dirList('--experts', o.experts);
+      // model/fusion/ loads TensorFlow.js: only when the command runs, not to register it.
+      const { fuseCheckpoints } = await import('../../model/fusion/index.ts');
       const result = await fuseCheckpoints({
         baseDir: o.base,
-        expertDirs: dirList('--experts', o.experts),
+        expertDirs,
         outDir: o.out,
         recipe,
         backend,
@@ -168,14 +170,16 @@ export function registerFuse(program: Command, io: CliIo): void {
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .action(async (o: FuseEvalCommandOptions) => {
       const backend = backendOf(o.backend);
-      const comparison = await compareModels({
+      const request = {
         baseDir: o.base,
         expertDirs: dirList('--experts', o.experts),
         modelDirs: o.models !== undefined ? dirList('--models', o.models) : [],
         sequencesPerDomain: parseIntOption('--sequences', o.sequences, 1),
         topExperts: parseIntOption('--top-experts', o.topExperts, 1),
         backend,
-      });
+      };
+      const { compareModels } = await import('../../model/fusion/index.ts');
+      const comparison = await compareModels(request);
       io.out(formatComparison(comparison) + '\n');
       if (o.json !== undefined) {
         fs.writeFileSync(o.json, JSON.stringify(comparison, null, 2) + '\n');

@@ -1,6 +1,7 @@
 // The sub-commands, each registered by its own file. A file is imported only when its command
-// runs (or for the full list: `epsim --help`, an unknown command), so `epsim run` does not load
-// TensorFlow.js or Express (about 0.8 s of a 1.8 s start).
+// runs (or for the full list: `epsim --help`, an unknown command). Registering a command stays
+// cheap: its file imports model/ (TensorFlow.js, about 0.75 s) or web/ (Express, about 0.2 s) only
+// inside its action, and takes the option lists and defaults its help shows from model/options/.
 import type { Command } from 'commander';
 import type { CliIo } from '../index.ts';
 

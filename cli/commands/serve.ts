@@ -3,9 +3,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PROJECT_ROOT } from '../../sim/scenario/index.ts';
-import { startServer } from '../../web/index.ts';
 import type { CliIo } from '../index.ts';
-import { parseIntOption } from './train.ts';
+import { parseIntOption } from './options.ts';
 
 export function registerServe(program: Command, io: CliIo): void {
   program
@@ -17,12 +16,16 @@ export function registerServe(program: Command, io: CliIo): void {
     .option('--max-jobs <n>', 'runs the page may start at once', '2')
     .option('--topologies <dir>', 'a folder of your own topology YAML files that runs started from the page may use')
     .action(async (options: { port: string; host: string; results: string; maxJobs: string; topologies?: string }) => {
+      const port = parseIntOption('--port', options.port, 0)!;
+      const maxJobs = parseIntOption('--max-jobs', options.maxJobs, 1)!;
+      // web/ loads Express: only when the command runs, not to register it.
+      const { startServer } = await import('../../web/index.ts');
       const server = await startServer({
-        port: parseIntOption('--port', options.port, 0)!,
+        port,
         host: options.host,
         resultsDir: options.results,
         scenariosDir: join(PROJECT_ROOT, 'scenarios'),
-        maxJobs: parseIntOption('--max-jobs', options.maxJobs, 1)!,
+        maxJobs,
         ...(options.topologies ? { topologiesDir: options.topologies } : {}),
       });
       io.out(`dashboard: ${server.url}  (results from ${options.results}/; Ctrl-C to stop)\n`);

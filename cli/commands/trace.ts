@@ -3,9 +3,9 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
 import { BACKEND_CHOICES, DEFAULT_TRACE_TOKENS, isBackendChoice } from '../../model/options/index.ts';
-import { traceModel, type TraceResult } from '../../model/index.ts';
+import type { TraceResult } from '../../model/index.ts';
 import type { CliIo } from '../index.ts';
-import { parseIntOption } from './train.ts';
+import { parseIntOption } from './options.ts';
 
 interface TraceCommandOptions {
   model: string;
@@ -49,14 +49,11 @@ export function registerTrace(program: Command, io: CliIo): void {
     .option('--backend <name>', `tfjs backend: ${BACKEND_CHOICES.join(' | ')}`, 'auto')
     .action(async (o: TraceCommandOptions) => {
       if (!isBackendChoice(o.backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got '${o.backend}'`);
-      const result = await traceModel({
-        modelDir: o.model,
-        outFile: o.out,
-        textFile: o.text,
-        maxTokens: parseIntOption('--max-tokens', o.maxTokens, 1),
-        seed: parseIntOption('--seed', o.seed, 0),
-        backend: o.backend,
-      });
+      const maxTokens = parseIntOption('--max-tokens', o.maxTokens, 1);
+      const seed = parseIntOption('--seed', o.seed, 0);
+      // model/ loads TensorFlow.js: only when the command runs, not to register it.
+      const { traceModel } = await import('../../model/index.ts');
+      const result = await traceModel({ modelDir: o.model, outFile: o.out, textFile: o.text, maxTokens, seed, backend: o.backend });
       io.out(formatTraceResult(result) + '\n');
     });
 }

@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../sim/core/index.ts';
 import { CORPUS_DOMAINS } from '../../model/corpus/index.ts';
 import { BACKEND_CHOICES, isBackendChoice, PRESET_NAMES } from '../../model/options/index.ts';
-import { trainModel, type TrainEvent, type TrainResult } from '../../model/index.ts';
+import type { TrainEvent, TrainResult } from '../../model/index.ts';
 import type { CliIo } from '../index.ts';
+import { parseIntOption } from './options.ts';
 
 export interface TrainCommandOptions {
   preset?: string;
@@ -26,12 +27,6 @@ export function fineTuneOutDir(from: string, domain: string): string {
   let base = path.resolve(from);
   if (path.basename(base) === 'checkpoint') base = path.dirname(base);
   return path.join('runs', `${path.basename(base)}-${domain}`);
-}
-
-export function parseIntOption(name: string, value: string | undefined, min: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name} must be an integer >= ${min}; got '${value}'`);
-  return Number(value);
 }
 
 function formatDuration(seconds: number): string {
@@ -147,6 +142,8 @@ export function registerTrain(program: Command, io: CliIo): void {
       const steps = parseIntOption('--steps', o.steps, 1);
       const seed = parseIntOption('--seed', o.seed, 0);
       const outDir = o.out ?? (o.from !== undefined && o.domain !== undefined ? fineTuneOutDir(o.from, o.domain) : `runs/${o.preset ?? 'tiny'}`);
+      // model/ loads TensorFlow.js: only when the command runs, not to register it.
+      const { trainModel } = await import('../../model/index.ts');
       const reporter = createTrainReporter(io, Boolean(process.stderr.isTTY));
       try {
         const result = await trainModel({
