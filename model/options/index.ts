@@ -4,4 +4,4 @@
 export { BACKEND_CHOICES, DEFAULT_TRACE_TOKENS, isBackendChoice, PRESET_NAMES } from './choices.ts';
 export type { BackendChoice, PresetName } from './choices.ts';
 export { DEFAULT_FUSION_RECIPE, describeRecipe, ERASE_MEANS, FUSION_WEIGHTINGS, PLAIN_AVERAGE, resolveRecipe, ROUTER_BIAS_MODES, SIGN_ELECTIONS } from './fusion-recipe.ts';
-export type { EraseMean, FusionOrigin, FusionRecipe, FusionWeighting, RouterBiasMode, SignElection } from './fusion-recipe.ts';
+export type { FusionOrigin, FusionRecipe, SignElection } from './fusion-recipe.ts';
