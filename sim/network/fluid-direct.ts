@@ -351,26 +351,35 @@ export class DirectRun implements FluidRun {
       const sendPair = nr * nodes + b; // the ordered node pair r -> j
       const receivePair = b * nodes + nr; // j -> r
       if (!same && tiered && (tiers[sendPair] !== undefined || tiers[receivePair] !== undefined)) {
-        for (let idx = lo; idx < hi; idx++) {
-          const j = order[idx]!;
-          for (let dir = 0; dir < 2; dir++) {
-            const count = dir === 0 ? counts[row + j]! : countsT[row + j]!;
+        const crossing = [tiers[sendPair] ?? NO_TIERS, tiers[receivePair] ?? NO_TIERS];
+        // The tiers are the block's: bring their times rows up to date once, then read them flat.
+        for (const list of crossing) for (const t of list) t.refresh();
+        for (let dir = 0; dir < 2; dir++) {
+          const pair = dir === 0 ? sendPair : receivePair;
+          const list = crossing[dir]!;
+          const perToken = nicNsPerToken[pair]!;
+          const latency = nicLatency[pair]!;
+          const peerClass = dir === 0 ? IN_NIC : OUT_NIC;
+          const own = dir === 0 ? counts : countsT;
+          for (let idx = lo; idx < hi; idx++) {
+            const j = order[idx]!;
+            const count = own[row + j]!;
             if (count === 0) continue;
-            const port = 4 * j + (dir === 0 ? IN_NIC : OUT_NIC);
+            const port = 4 * j + peerClass;
             if (stale[port]) ports[port]!.refresh();
             let at = times[base[port]! + count]!;
             let tier: Aggregate | undefined;
-            const pair = dir === 0 ? sendPair : receivePair;
-            for (const t of tiers[pair] ?? NO_TIERS) {
-              const leave = t.timeOfCount(count);
+            for (let k = 0; k < list.length; k++) {
+              const t = list[k]!;
+              const leave = t.rows.times[t.base + count]!;
               if (leave > at) {
                 at = leave;
                 tier = t;
               }
             }
-            const floor = (dir === 0 ? start : startNs[j]!) + count * nicNsPerToken[pair]!;
+            const floor = (dir === 0 ? start : startNs[j]!) + count * perToken;
             if (at < floor) at = floor;
-            at += nicLatency[pair]!;
+            at += latency;
             if (at > done) {
               done = at;
               critical = port;
