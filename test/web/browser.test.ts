@@ -2,7 +2,7 @@
 // downloaded browser). Skipped, saying so, only where /usr/bin/chromium is not installed; CI
 // installs it (.ci/run). Screenshots go to test-output/ (git-ignored); each test names the one
 // that shows what it checks.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
@@ -385,5 +385,42 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await page.waitForSelector('#run-errors:not([hidden])');
     expect(await page.locator('#run-errors').textContent()).toBe('posted.yaml:1:1: workload: missing required field (expected object)');
     await shoot('dashboard-error', '#run-panel');
+  });
+
+  it('says why a result cannot be shown (a missing timeline.json, a broken result.json, no such result) instead of keeping the last one (result-missing.png)', async () => {
+    await open('default');
+    const before = errors.length;
+    const noTimeline = join(fixture.resultsDir, 'no-timeline');
+    const badJson = join(fixture.resultsDir, 'bad-json');
+    mkdirSync(noTimeline);
+    copyFileSync(join(fixture.resultsDir, 'default', 'result.json'), join(noTimeline, 'result.json'));
+    mkdirSync(badJson);
+    writeFileSync(join(badJson, 'result.json'), '{"schedules": [');
+    try {
+      await page.goto(`${base}/?result=default`);
+      await ready('default');
+      await page.locator('#results li[data-name="no-timeline"]').click();
+      await ready('no-timeline');
+      expect(await page.locator('#result-title').textContent()).toBe('no-timeline: cannot be shown');
+      expect(await page.locator('#result-error').textContent()).toBe('no timeline.json for result "no-timeline"');
+      // Nothing of the result shown before is left under the new name.
+      expect(await page.locator('#summary-table').count()).toBe(0);
+      expect(await page.locator('.tl-block').count()).toBe(0);
+      expect(await page.locator('#step-bars').count()).toBe(0);
+      await shoot('result-missing');
+      await page.locator('#results li[data-name="bad-json"]').click();
+      await ready('bad-json');
+      expect(await page.locator('#result-error').textContent()).toMatch(/^result\.json of "bad-json" is not valid JSON/);
+      await page.goto(`${base}/?result=no-such-result`);
+      await ready('no-such-result');
+      expect(await page.locator('#result-error').textContent()).toBe('no result.json for result "no-such-result"');
+      expect(await page.locator('#result-notes').textContent()).toMatch(/has no "no-such-result"; pick a result from the list/);
+      // The 404s themselves are expected; an uncaught error in the page is not.
+      const added = errors.splice(before);
+      expect(added.filter((e) => !/^(4\d\d http|Failed to load resource)/.test(e))).toEqual([]);
+    } finally {
+      rmSync(noTimeline, { recursive: true, force: true });
+      rmSync(badJson, { recursive: true, force: true });
+    }
   });
 });

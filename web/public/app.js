@@ -16,8 +16,14 @@ let gpuPanel;
 
 async function getJson(url) {
   const res = await fetch(url);
-  const body = await res.json();
-  if (!res.ok) throw Object.assign(new Error(body.message ?? res.statusText), { status: res.status, body });
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw Object.assign(new Error(`${url} is not valid JSON (${res.status} ${res.statusText})`), { status: res.ok ? undefined : res.status });
+  }
+  if (!res.ok) throw Object.assign(new Error(body.message ?? body.messages?.join('; ') ?? res.statusText), { status: res.status, body });
   return body;
 }
 
@@ -71,8 +77,37 @@ function ago(ms) {
 }
 
 async function loadOne(name) {
-  const [result, summary, file] = await Promise.all([getJson(`/api/results/${name}`), getJson(`/api/results/${name}/summary`), getJson(`/api/results/${name}/timeline`)]);
+  const settled = await Promise.allSettled([getJson(`/api/results/${name}`), getJson(`/api/results/${name}/summary`), getJson(`/api/results/${name}/timeline`)]);
+  const failed = settled.filter((s) => s.status === 'rejected').map((s) => s.reason);
+  // The server's own message (which file, what is wrong with it) before a bare parse error.
+  if (failed.length) throw failed.find((e) => e.status !== undefined) ?? failed[0];
+  const [result, summary, file] = settled.map((s) => s.value);
   return { name, result, summary, file, deepep: summary.reference };
+}
+
+/** A result the page cannot show (a missing or broken file): say which and why, and show nothing stale. */
+function showLoadError(name, error) {
+  const message = error instanceof Error ? error.message : String(error);
+  $('result-title').textContent = `${name}: cannot be shown`;
+  $('result-links').innerHTML = '';
+  $('result-notes').textContent = state.known.some((r) => r.name === name)
+    ? `run its scenario again with epsim run (--out to this folder) to rewrite its files, or pick another result from the list`
+    : `the results folder has no "${name}"; pick a result from the list`;
+  $('summary').innerHTML = '<pre id="result-error" class="errors"></pre>';
+  $('result-error').textContent = message;
+  $('summary-notes').innerHTML = '';
+  $('bars').innerHTML = '';
+  $('overview-straggler').textContent = '';
+  $('legend').innerHTML = '';
+  timeline.setBlocks([]);
+  gpuPanel = undefined;
+  setHint('gpus', 'no result shown');
+  setHint('sweep', 'no sweep shown');
+  setHint('routing', 'no routing shown');
+  document.body.dataset.result = name;
+  document.body.dataset.compare = '';
+  document.body.dataset.error = message;
+  document.body.dataset.ready = name;
 }
 
 /** Shows `name` (and `compare` next to it). Keeps the GPU range and which schedules are folded. */
@@ -86,8 +121,16 @@ async function show(name, compare) {
   renderList();
   const entry = state.known.find((x) => x.name === name);
   document.body.classList.toggle('sweep-only', entry?.hasResult === false);
-  if (entry?.hasResult === false) return showSweepOnly(entry);
-  const [a, b] = await Promise.all([loadOne(name), compare ? loadOne(compare) : undefined]);
+  document.body.dataset.error = '';
+  let a, b;
+  try {
+    if (entry?.broken) throw new Error(entry.broken);
+    if (entry?.hasResult === false) return await showSweepOnly(entry);
+    [a, b] = await Promise.all([loadOne(name), compare ? loadOne(compare) : undefined]);
+  } catch (error) {
+    if (state.result !== name || state.compare !== compare) return;
+    return showLoadError(name, error);
+  }
   if (state.result !== name || state.compare !== compare) return; // superseded by a later click
   const r = a.result;
   $('result-title').textContent = `${name}: ${r.scenario.workload.phase} of ${r.model.name} on ${r.topology.name} (${r.topology.gpus} GPUs, EP ${r.scenario.parallel.ep})` + (b ? `  ⇄  ${compare}: ${b.result.model.name} on ${b.result.topology.name} (${b.result.topology.gpus} GPUs, EP ${b.result.scenario.parallel.ep})` : '');
