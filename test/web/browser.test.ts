@@ -320,6 +320,23 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     expect(errors, errors.join('\n')).toEqual([]);
   });
 
+  it('keeps the latency target\'s label inside the chart when the target sits at its right edge (sweep-target-edge.png)', async () => {
+    await open(SWEEP_ONLY);
+    const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, SWEEP_ONLY, 'sweep.json'), 'utf8'));
+    // The target where the fastest point per user is: its line near the right end of the x axis.
+    const fastest = Math.max(...sweep.points.filter((p: { metrics?: unknown }) => p.metrics).map((p: { metrics: { tokensPerSecPerUser: number } }) => p.metrics.tokensPerSecPerUser));
+    sweep.targets = { ...sweep.targets, tpotMs: 1000 / fastest };
+    await page.evaluate(`import('/sweep.js').then((m) => m.drawSweep(document.getElementById('sweep'), ${JSON.stringify(sweep)}))`);
+    const chart = (await page.locator('#sweep svg.frontier-chart').boundingBox())!;
+    const line = (await page.locator('#sweep .target-line').boundingBox())!;
+    const label = (await page.locator('#sweep .target-label').boundingBox())!;
+    expect(line.x).toBeGreaterThan(chart.x + chart.width * 0.8);
+    expect(label.x).toBeGreaterThanOrEqual(chart.x);
+    expect(label.x + label.width).toBeLessThanOrEqual(chart.x + chart.width);
+    await shoot('sweep-target-edge', '#sweep');
+    await open(SWEEP_ONLY);
+  });
+
   it('starts a sweep from the page, shows its progress, then draws it (sweep-progress.png)', async () => {
     await open('default');
     await page.selectOption('#scenario-select', 'default');

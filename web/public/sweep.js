@@ -62,7 +62,9 @@ export function drawSweep(element, sweep) {
   if (targetX !== undefined && targetX >= xs.domain()[0] && targetX <= xs.domain()[1]) {
     svg.append('line').attr('class', 'target-line').attr('x1', xs(targetX)).attr('x2', xs(targetX)).attr('y1', m.top).attr('y2', h - m.bottom)
       .attr('stroke', '#b91c1c').attr('stroke-dasharray', '5,4');
-    svg.append('text').attr('class', 'target-label').attr('x', xs(targetX) + 4).attr('y', m.top + 10).attr('fill', '#b91c1c').text(targetText(sweep.targets));
+    const label = svg.append('text').attr('class', 'target-label').attr('x', xs(targetX) + 4).attr('y', m.top + 10).attr('fill', '#b91c1c').text(targetText(sweep.targets));
+    // A target near the right edge (TPOT 10 ms on an axis ending at 100 tokens/s per user) gets its label left of the line, not cut off.
+    if (xs(targetX) + 4 + label.node().getComputedTextLength() > w - 2) label.attr('x', xs(targetX) - 4).attr('text-anchor', 'end');
   }
 
   const frontier = sweep.frontier.ids.map((id) => sweep.points[id]);
