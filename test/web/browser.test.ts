@@ -337,6 +337,23 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await open(SWEEP_ONLY);
   });
 
+  it('names the scenario, not the folder, in the command it suggests, with --out where the folder is not the default one', async () => {
+    const elsewhere = join(fixture.resultsDir, 'default-elsewhere');
+    mkdirSync(elsewhere);
+    for (const f of ['result.json', 'timeline.json', 'routing.json']) copyFileSync(join(fixture.resultsDir, 'default', f), join(elsewhere, f));
+    try {
+      await page.goto(`${base}/?result=default-elsewhere`);
+      await ready('default-elsewhere');
+      expect(await page.locator('#sweep').textContent()).toBe('no sweep for this result (run epsim sweep scenarios/default.yaml --out <results folder>/default-elsewhere)');
+      await open('hot-gpu'); // its scenario is not one of scenarios/
+      expect(await page.locator('#sweep').textContent()).toBe('no sweep for this result (run epsim sweep <the scenario file of hot-gpu>)');
+      await open(SWEEP_ONLY);
+      expect(await page.locator('#result-notes').textContent()).toBe(`a sweep on its own: run epsim run <the scenario file of ${SWEEP_ONLY}> for its timeline`);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   it('starts a sweep from the page, shows its progress, then draws it (sweep-progress.png)', async () => {
     await open('default');
     await page.selectOption('#scenario-select', 'default');

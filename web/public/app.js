@@ -157,7 +157,7 @@ async function show(name, compare) {
 
   const hasSweep = state.known.find((x) => x.name === name)?.hasSweep;
   await Promise.all([
-    hasSweep ? getJson(`/api/results/${name}/sweep`).then((s) => drawSweep($('sweep'), s)) : setHint('sweep', `no sweep for this result (run epsim sweep scenarios/${name}.yaml)`),
+    hasSweep ? getJson(`/api/results/${name}/sweep`).then((s) => drawSweep($('sweep'), s)) : setHint('sweep', `no sweep for this result (run ${cliCommand('sweep', r.scenario.name, name)})`),
     r.scenario.workload.phase === 'a2a'
       ? setHint('routing', `the a2a benchmark routes random tokens (${r.trace.description})`)
       : getJson(`/api/results/${name}/routing`)
@@ -252,13 +252,24 @@ function jump(gpu, timeNs) {
 /** A folder with only sweep.json (epsim sweep, or a sweep started here): the sweep, nothing else. */
 async function showSweepOnly(entry) {
   $('result-title').textContent = `${entry.name}: sweep of ${entry.model} on ${entry.topology} (${entry.phase}, ${entry.sweepPoints} points)`;
-  $('result-notes').textContent = `a sweep on its own: run epsim run scenarios/${entry.name}.yaml for its timeline`;
   $('summary').innerHTML = '';
   $('summary-notes').innerHTML = '';
   timeline.setBlocks([]);
   document.body.dataset.result = entry.name;
-  drawSweep($('sweep'), await getJson(`/api/results/${entry.name}/sweep`));
+  const sweep = await getJson(`/api/results/${entry.name}/sweep`);
+  $('result-notes').textContent = `a sweep on its own: run ${cliCommand('run', sweep.scenario ?? entry.name, entry.name)} for its timeline`;
+  drawSweep($('sweep'), sweep);
   document.body.dataset.ready = entry.name;
+}
+
+/**
+ * The command that writes `verb`'s files (epsim run or sweep) into this result's folder: the result's
+ * scenario (by its name, not the folder's: `--out` may have named the folder), with `--out` where
+ * the folder is not the scenario's default one.
+ */
+function cliCommand(verb, scenario, folder) {
+  const file = scenarios.some((s) => s.name === scenario) ? `scenarios/${scenario}.yaml` : `<the scenario file of ${scenario}>`;
+  return `epsim ${verb} ${file}${folder === scenario ? '' : ` --out <results folder>/${folder}`}`;
 }
 
 function setHint(id, text) {
