@@ -173,6 +173,37 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await shoot('stragglers-jump');
   });
 
+  it('labels the heat strip\'s time axis and its totals apart, and says what its colours and bars mean (heat-strip.png)', async () => {
+    await open('hot-gpu');
+    // Record the strip's text as it is drawn: where each label starts and ends.
+    await page.evaluate(() => {
+      const texts: { text: string; x0: number; x1: number; y: number }[] = ((window as any).heatTexts = []);
+      const fillText = ((window as any).originalFillText = CanvasRenderingContext2D.prototype.fillText);
+      CanvasRenderingContext2D.prototype.fillText = function (text: string, x: number, y: number) {
+        if (this.canvas.id === 'heat-strip') {
+          const w = this.measureText(text).width;
+          const x0 = this.textAlign === 'right' || this.textAlign === 'end' ? x - w : this.textAlign === 'center' ? x - w / 2 : x;
+          texts.push({ text, x0, x1: x0 + w, y });
+        }
+        return fillText.call(this, text, x, y);
+      };
+    });
+    await page.selectOption('#heat-metric', 'gemm');
+    const drawn = (await page.evaluate(() => (window as any).heatTexts)) as { text: string; x0: number; x1: number; y: number }[];
+    // Under the strip: what is drawn below the last GPU's label.
+    const lastRow = Math.max(...drawn.filter((t) => t.text.startsWith('gpu ')).map((t) => t.y));
+    const below = drawn.filter((t) => t.y > lastRow);
+    expect(below.length).toBeGreaterThanOrEqual(3);
+    // Labels on one line keep a clear gap (16 px), so the step's end and the longest total read as two figures.
+    for (const a of below) for (const b of below) if (a !== b && a.y === b.y && a.x0 <= b.x0) expect(b.x0 - a.x1, `"${a.text}" and "${b.text}"`).toBeGreaterThanOrEqual(16);
+    const width = Number(await page.locator('#heat-strip').evaluate((c) => (c as HTMLCanvasElement).clientWidth));
+    for (const t of below) expect(t.x1, t.text).toBeLessThanOrEqual(width);
+    expect(await page.locator('#heat-caption').textContent()).toMatch(/colour = share of the time in expert GEMM, dark purple 0% to yellow 100%; the bars right of it: each GPU's expert GEMM over the whole step/);
+    await shoot('heat-strip', '#gpus');
+    await page.evaluate(() => (CanvasRenderingContext2D.prototype.fillText = (window as any).originalFillText));
+    await page.selectOption('#heat-metric', 'busy');
+  });
+
   it('compares two results: both tables and the differences, the timelines aligned (compare.png)', async () => {
     await open('default');
     await page.locator('#results li[data-name="hot-gpu"] button.compare').click();

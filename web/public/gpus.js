@@ -119,7 +119,7 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
   const totals = 100;
   const width = Math.max(400, Math.min(1400, element.parentElement?.clientWidth || 900));
   const bins = width - left - totals - 8;
-  const height = rows * rowPx + 22;
+  const height = rows * rowPx + 32;
   const canvas = document.createElement('canvas');
   canvas.id = 'heat-strip';
   Object.assign(canvas.dataset, { left: String(left), rowPx: String(rowPx), perRow: String(perRow) });
@@ -190,17 +190,24 @@ function drawStrip(element, file, s, metric, slowest, onJump) {
     ctx.fillStyle = slowest.has(gpu) ? '#b91c1c' : '#9ca3af';
     ctx.fillRect(left + bins + 6, y, Math.max(1, (total(gpu) / max) * (totals - 10)), Math.max(1, rowPx - (rowPx > 3 ? 1 : 0)));
   }
+  // The time axis under the strip; the totals' scale on a line of its own below it, so the step's
+  // end and the longest total do not read as one label.
   ctx.fillStyle = '#374151';
   ctx.fillText('0', left, rows * rowPx + 4);
   ctx.textAlign = 'right';
   ctx.fillText(formatDuration(s.makespanNs), left + bins, rows * rowPx + 4);
+  ctx.fillText(`bars: total per GPU, longest ${formatDuration(max)}`, left + bins + totals + 6, rows * rowPx + 17);
   ctx.textAlign = 'left';
-  ctx.fillText(`total 0–${formatDuration(max)}`, left + bins + 4, rows * rowPx + 4);
+  const caption = document.createElement('div');
+  caption.className = 'hint';
+  caption.id = 'heat-caption';
+  const scale = metric === 'exposed' ? 'white 0% to crimson 100%' : 'dark purple 0% to yellow 100%';
+  caption.textContent = `${gpus} GPUs x the step (0 to ${formatDuration(s.makespanNs)}); colour = share of the time in ${METRICS[metric].label}, ${scale}; the bars right of it: each GPU's ${METRICS[metric].label} over the whole step; click to show that GPU and moment in the timeline`;
   const tip = document.createElement('div');
   tip.className = 'hint';
   tip.id = 'heat-hover';
-  tip.textContent = `${gpus} GPUs x the step; colour = share of the time in ${METRICS[metric].label}; click to show that GPU and moment in the timeline`;
-  element.appendChild(tip);
+  tip.textContent = 'hover the strip for a GPU and moment';
+  element.append(caption, tip);
   const at = (event) => {
     const rect = canvas.getBoundingClientRect();
     const px = event.clientX - rect.left - left;
