@@ -74,6 +74,13 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await shoot('dashboard');
   });
 
+  it('explains every column of the table on hover over its header, exposed comm included', async () => {
+    const heads = page.locator('#summary-table thead th');
+    const titles = await heads.evaluateAll((ths) => ths.map((t) => [t.textContent, t.getAttribute('title')]));
+    for (const [column, title] of titles) if (column !== 'schedule') expect(title, column!).toMatch(/\w{4}/);
+    expect(Object.fromEntries(titles)['exposed comm']).toMatch(/^exposed communication: share of the step a GPU communicates while none of its compute runs/);
+  });
+
   it('draws every schedule in its own collapsible block on a shared time axis (timeline-collapse.png)', async () => {
     const drawn = JSON.parse((await data('drawn'))!) as number[];
     expect(drawn).toHaveLength(4);

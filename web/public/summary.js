@@ -11,8 +11,31 @@ export function esc(s) {
   return String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 }
 
+/** What each column of the CLI's table means (docs/metrics.md), shown on hover over its header. */
+export const COLUMN_HELP = {
+  step: 'step time: from the step\'s first op to the last op of the last GPU (one decode iteration, prefill chunk or training step)',
+  'TPOT ms': 'time per output token, ms: step time / tokens kept per sequence per step (1 + accepted MTP drafts)',
+  'tok/s/user': 'output tokens per second one sequence sees: 1000 / TPOT ms',
+  'tok/s/GPU': 'tokens per second per GPU over the step',
+  MFU: 'model FLOPs utilisation: model FLOPs of the tokens the step trains / (step time x peak BF16 FLOP/s)',
+  'exposed comm': 'exposed communication: share of the step a GPU communicates while none of its compute runs (mean over GPUs), the communication the schedule did not hide',
+  'mem GiB/GPU': 'memory per GPU, GiB: weights, KV cache, activations and communication buffers; "no fit" above the topology\'s usable HBM',
+  'GiB W/KV/act/buf': 'mem GiB/GPU split into weights (in training with gradients and optimizer states) / KV cache / activations / communication buffers',
+  '$/M tok': 'dollars per million tokens at the scenario\'s costUsdPerGpuHour (default $2 per GPU-hour)',
+  dispatch: 'mean over GPUs of the dispatch kernel time',
+  combine: 'mean over GPUs of the combine kernel time',
+  'dispatch GB/s': 'DeepEP\'s bottleneck bandwidth: bytes a GPU moves over its bottleneck link class (RDMA across nodes, else NVLink) / dispatch time',
+  'combine GB/s': 'DeepEP\'s bottleneck bandwidth: bytes a GPU moves over its bottleneck link class (RDMA across nodes, else NVLink) / combine time',
+  'DeepEP GB/s': 'dispatch / combine bandwidth DeepEP publishes at this EP size',
+};
+
+function th(column) {
+  const help = COLUMN_HELP[column];
+  return help ? `<th title="${esc(help)}" class="explained">${esc(column)}</th>` : `<th>${esc(column)}</th>`;
+}
+
 export function tableHtml(columns, rows, id = 'summary-table') {
-  return `<table class="summary" id="${id}"><thead><tr>${columns.map((c) => `<th>${esc(c)}</th>`).join('')}</tr></thead><tbody>${rows
+  return `<table class="summary" id="${id}"><thead><tr>${columns.map(th).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
@@ -78,7 +101,7 @@ export function comparisonHtml(a, b, names) {
   const phase = a.result.scenario.workload.phase === b.result.scenario.workload.phase ? a.result.scenario.workload.phase : 'decode';
   const cols = COMPARE[phase] ?? COMPARE.decode;
   const schedules = [...new Set([...a.result.schedules.map((m) => m.name), ...b.result.schedules.map((m) => m.name)])];
-  const head = `<tr><th>schedule</th><th>result</th>${cols.map(([t]) => `<th>${esc(t)}</th>`).join('')}</tr>`;
+  const head = `<tr><th>schedule</th><th>result</th>${cols.map(([t]) => th(t)).join('')}</tr>`;
   const body = schedules
     .map((name) => {
       const ma = a.result.schedules.find((m) => m.name === name);
