@@ -85,6 +85,8 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     const drawn = JSON.parse((await data('drawn'))!) as number[];
     expect(drawn).toHaveLength(4);
     for (const n of drawn) expect(n).toBeGreaterThan(10);
+    // The bar in each block's header is the step time on a common scale, and says so on hover.
+    expect(await page.locator('.tl-block .tl-bar').first().getAttribute('title')).toMatch(/^step time [\d.]+ (µs|ms), on one scale with the other schedules' bars/);
     await page.locator('.tl-block').nth(0).locator('.tl-toggle').click();
     expect(JSON.parse((await data('drawn'))!)[0]).toBe(0);
     expect(await page.locator('.tl-block').nth(0).locator('canvas').isHidden()).toBe(true);

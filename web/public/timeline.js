@@ -67,6 +67,7 @@ export function createTimeline(root, tooltip) {
       };
       const bar = document.createElement('span');
       bar.className = 'tl-bar';
+      bar.title = `step time ${formatDuration(b.makespanNs)}, on one scale with the other schedules' bars (full width: the slowest)`;
       const title = document.createElement('span');
       title.className = 'tl-title';
       title.innerHTML = `<b>${esc(b.label)}</b> <span class="tl-step">${formatDuration(b.makespanNs)}</span>${b.note ? ` <span class="tl-note ${b.noteClass ?? ''}">${esc(b.note)}</span>` : ''}`;
