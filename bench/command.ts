@@ -1,6 +1,7 @@
 // What a user waits for: whole `epsim` commands, start-up, simulation and files included, each in
 // a fresh process (median and range of a few runs; the machine is noisy). `epsim run --help` is the
-// start-up alone; the 128-GPU decode runs write their files into a temporary folder.
+// start-up alone, `epsim --help` the start-up with every command registered; the 128-GPU decode
+// runs write their files into a temporary folder.
 // `--quick` leaves out the 1,024-GPU wide-EP run (about a minute).
 // Usage: node bin/run-ts.js bench/command.ts [--quick] [--runs N]
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,7 @@ const out = mkdtempSync(join(tmpdir(), 'epsim-bench-command-'));
 
 const commands: { label: string; args: string[]; runs: number }[] = [
   { label: 'epsim run --help (start-up)', args: ['run', '--help'], runs },
+  { label: 'epsim --help (every command registered)', args: ['--help'], runs },
   { label: 'epsim run scenarios/default.yaml (16 GPUs)', args: ['run', 'scenarios/default.yaml', '--out', join(out, 'default')], runs },
   { label: 'epsim run scenarios/longcat-decode-h800x128.yaml', args: ['run', 'scenarios/longcat-decode-h800x128.yaml', '--out', join(out, 'longcat')], runs },
   { label: 'epsim run scenarios/deepseek-v3-decode.yaml', args: ['run', 'scenarios/deepseek-v3-decode.yaml', '--out', join(out, 'deepseek')], runs },
