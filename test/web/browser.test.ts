@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { createApp } from '../../web/app.ts';
-import { HOT_GPU, makeDashboardResults, SWEEP_ONLY, type DashboardFixture } from './fixtures.ts';
+import { HOT_GPU, makeDashboardResults, NO_ANSWER, SWEEP_ONLY, type DashboardFixture } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -375,6 +375,24 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     expect(label.x + label.width).toBeLessThanOrEqual(chart.x + chart.width);
     await shoot('sweep-target-edge', '#sweep');
     await open(SWEEP_ONLY);
+  });
+
+  it('sets a sweep with no recommendation apart from a recommendation: a warning with the reason, not the green answer box (sweep-no-answer.png)', async () => {
+    const look = async () => page.locator('#sweep-answer').evaluate((e) => ({ cls: e.className, background: getComputedStyle(e).backgroundColor, border: getComputedStyle(e).borderLeftColor }));
+    await open(SWEEP_ONLY);
+    const answered = await look();
+    await open(NO_ANSWER);
+    const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, NO_ANSWER, 'sweep.json'), 'utf8'));
+    expect(sweep.answer).toBeUndefined();
+    expect(sweep.recommendation.note).toMatch(/^no point that fits in memory reaches TPOT <= 0\.001 ms/);
+    // The reason stays readable, word for word.
+    expect(await page.locator('#sweep-answer').textContent()).toBe(`no recommendation: ${sweep.recommendation.note}`);
+    const none = await look();
+    expect(none.cls).toMatch(/\bno-answer\b/);
+    expect(answered.cls).not.toMatch(/\bno-answer\b/);
+    expect(none.background).not.toBe(answered.background);
+    expect(none.border).not.toBe(answered.border);
+    await shoot('sweep-no-answer', '#sweep');
   });
 
   it('names the scenario, not the folder, in the command it suggests, with --out where the folder is not the default one', async () => {

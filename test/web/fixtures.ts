@@ -1,8 +1,9 @@
 // Results folders made by the real simulator, in temp dirs: the default scenario run and swept
 // over EP sizes, and a sweep on its own (no result.json) over EP size x batch with a TPOT target
 // and a total throughput, as `epsim sweep` leaves it (the API tests); for the browser tests also a
-// scenario whose routing makes one GPU hot, a small a2a benchmark, a small training step, a step
-// that does not fit in memory, and a folder of the user's own topologies.
+// scenario whose routing makes one GPU hot, a sweep whose TPOT target no point reaches, a small a2a
+// benchmark, a small training step, a step that does not fit in memory, and a folder of the
+// user's own topologies.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ import { createRng } from '../../sim/core/rng.ts';
 import { traceFromRows } from '../replay/fixtures.ts';
 
 export const SWEEP_ONLY = 'default-frontier';
+/** A sweep on its own (browser tests) with a TPOT target no point reaches: no recommendation. */
+export const NO_ANSWER = 'default-no-answer';
 
 export async function makeResults(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'epsim-web-'));
@@ -112,6 +115,12 @@ workload: { phase: decode, sequencesPerGpu: 8, contextTokens: 2048 }
 schedules: [serial, scmoe-sbo]
 `,
   );
+  // A sweep on its own whose TPOT target no point reaches: sweep.json has no answer, only a recommendation's note saying why.
+  const noAnswerText = readFileSync('scenarios/default.yaml', 'utf8')
+    .replace('name: default', `name: ${NO_ANSWER}`)
+    .replace(/^sweep: .*$/m, 'sweep: { parallel.ep: [8, 16], schedules: [serial, scmoe-sbo], targets: { tpotMs: 0.001 } }');
+  const noAnswer = await planSweep(noAnswerText, 'scenarios/default.yaml');
+  writeDirAtomically(join(resultsDir, NO_ANSWER), sweepFiles(toSweepFile(noAnswer, await runSweep(noAnswer))));
   // The user's own topology: two H800 nodes with half the NIC bandwidth.
   const topologiesDir = join(work, 'my-topologies');
   mkdirSync(topologiesDir);

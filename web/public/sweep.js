@@ -28,7 +28,8 @@ export function drawSweep(element, sweep) {
   const root = d3.select(element);
   const decode = sweep.frontier.x === 'tokensPerSecPerUser';
   const answer = sweep.answer ? sweep.points[sweep.answer.id] : undefined;
-  root.append('p').attr('id', 'sweep-answer').attr('class', 'sweep-answer').text(answerText(sweep, answer));
+  // No point meets the targets: a warning (amber, ⚠), not the green box of an answer; the note says why.
+  root.append('p').attr('id', 'sweep-answer').attr('class', answer ? 'sweep-answer' : 'sweep-answer no-answer').text(answerText(sweep, answer));
 
   const fitting = sweep.points.filter((p) => p.metrics && p.metrics.fitsInMemory);
   const noFit = sweep.points.filter((p) => p.metrics && !p.metrics.fitsInMemory);
