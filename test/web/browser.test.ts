@@ -304,6 +304,19 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await shoot('routing-fitted', '#routing');
   });
 
+  it('says where the simulated routing came from without repeating its kind ("fitted: fitted from trace"), the description as the simulator wrote it (routing-source.png)', async () => {
+    for (const name of ['nofit', 'default']) {
+      await open(name);
+      const { source } = JSON.parse(readFileSync(join(fixture.resultsDir, name, 'routing.json'), 'utf8'));
+      // fitted: "fitted from trace …"; trace: "trace traces/tiny.trace (…), replayed exactly"
+      expect(source.description.startsWith(`${source.kind} `), name).toBe(true);
+      const line = (await page.locator('#routing-simulated > p > span.hint').textContent())!;
+      expect(line, name).toBe(`${source.description} (the raw trace is below)`);
+      expect(await page.locator('#routing-simulated').textContent(), name).not.toContain(`${source.kind}: ${source.kind}`);
+      if (name === 'nofit') await shoot('routing-source', '#routing-simulated');
+    }
+  });
+
   it('renders the sweep frontier with the recommendation, and the raw routing view (sweep-frontier-run.png)', async () => {
     await open('default');
     const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'sweep.json'), 'utf8'));

@@ -1,7 +1,7 @@
 // The page's plain-JS modules that hold logic rather than drawing: the fixed palette (every op
 // kind of sim/core/op-kinds.ts has its own colour, none near the exposed-communication mark), the
-// time-axis ticks (distinct labels at any zoom, seeded random windows) and the run panel's
-// topology rewrite of a scenario's YAML (the result must still load).
+// time-axis ticks (distinct labels at any zoom, seeded random windows), the run panel's topology
+// rewrite of a scenario's YAML (the result must still load) and the routing source's one line.
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../../sim/core/rng.ts';
 import { OP_KINDS } from '../../sim/core/op-kinds.ts';
@@ -14,6 +14,7 @@ const palette: { KIND_COLOURS: Record<string, string>; EXPOSED_COLOUR: string; c
 );
 const ticks: { timeTicks: (d0: number, d1: number, count?: number) => { t: number; label: string }[] } = await import('../../web/public/ticks.js' as string);
 const yamlEdit: { replaceTopology: (yaml: string, t: { value: string } | { inline: string }) => string } = await import('../../web/public/yaml-edit.js' as string);
+const routing: { sourceText: (kind: string, description: string) => string } = await import('../../web/public/routing.js' as string);
 
 const rgb = (hex: string) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const distance = (a: string, b: string) => Math.hypot(...rgb(a).map((v, i) => v - rgb(b)[i]!));
@@ -70,5 +71,16 @@ describe('replaceTopology()', () => {
     const s = await resolveScenarioText(once, 'scenarios/default.yaml');
     expect(s.topology.name).toBe('mine');
     expect(yamlEdit.replaceTopology(once, { value: 'h800-2node' })).toBe(scenario);
+  });
+});
+
+describe('sourceText()', () => {
+  it('prints the routing kind only where the description does not already start with it', () => {
+    expect(routing.sourceText('fitted', 'fitted from trace traces/x.trace (8190 tokens)')).toBe('fitted from trace traces/x.trace (8190 tokens)');
+    expect(routing.sourceText('trace', 'trace traces/tiny.trace (2046 tokens), replayed exactly')).toBe('trace traces/tiny.trace (2046 tokens), replayed exactly');
+    expect(routing.sourceText('uniform', 'uniform routing (2 MoE layers)')).toBe('uniform routing (2 MoE layers)');
+    // A description that does not name its kind keeps the prefix; a word that merely starts like the kind does not count.
+    expect(routing.sourceText('trace', 'replayed exactly from x.trace')).toBe('trace: replayed exactly from x.trace');
+    expect(routing.sourceText('trace', 'traced-model routing')).toBe('trace: traced-model routing');
   });
 });

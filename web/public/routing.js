@@ -24,13 +24,25 @@ export function drawRouting(element, data) {
 function drawSimulated(root, sim, hasTrace) {
   root.append('p').html(
     `<b>Simulated</b>: ${sim.layers} MoE layers of ${esc(sim.model)}, ${sim.ffnExperts} FFN + ${sim.zeroExperts} zero experts, top-${sim.topk}; ` +
-      `the step's ${sim.tokens.toLocaleString('en-US')} tokens. <span class="hint">${esc(sim.source.kind)}: ${esc(sim.source.description)}${hasTrace ? ' (the raw trace is below)' : ''}</span>`,
+      `the step's ${sim.tokens.toLocaleString('en-US')} tokens. <span class="hint">${esc(sourceText(sim.source.kind, sim.source.description))}${hasTrace ? ' (the raw trace is below)' : ''}</span>`,
   );
   const row = root.append('div').attr('class', 'routing-row');
   heatmap(row, sim.load, 'routing-sim-heatmap', `expert load per layer in the step (token-expert assignments, ${sim.ffnExperts} FFN experts)`);
   perLayer(row, sim);
   const histogram = sim.ffnHistogram[0].map((_, n) => d3.sum(sim.ffnHistogram, (h) => h[n]));
   bars(row, histogram, 'routing-sim-histogram', 'FFN experts per token (tokens x layers)');
+}
+
+/**
+ * The routing source as one line: its description, with "kind: " in front only where the
+ * description does not already start with the kind (the simulator's do: "fitted from trace …",
+ * "trace traces/x.trace …", "uniform routing …"), so it never reads "fitted: fitted from trace".
+ */
+export function sourceText(kind, description) {
+  const d = String(description ?? '');
+  if (!kind) return d;
+  const k = String(kind);
+  return d.toLowerCase().startsWith(k.toLowerCase()) && !/[\w-]/.test(d.charAt(k.length)) ? d : `${k}: ${d}`;
 }
 
 function drawTrace(root, summary) {
