@@ -317,6 +317,31 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     }
   });
 
+  it('prints the routing description once, in the routing section; the header names only the kind and the trace file (routing-header.png)', async () => {
+    for (const name of ['nofit', 'default', 'a2a-small']) {
+      await open(name);
+      const { trace } = JSON.parse(readFileSync(join(fixture.resultsDir, name, 'result.json'), 'utf8'));
+      const text = await page.evaluate(() => document.body.innerText);
+      expect(text.split(trace.description).length - 1, `${name}: times the description is shown`).toBe(1);
+      expect(await page.locator('#routing').innerText(), name).toContain(trace.description);
+      expect(await page.locator('#result-notes').textContent(), name).toBe(`routing: ${trace.kind}${trace.file ? ` (${trace.file})` : ''}, details under Routing`);
+      if (name === 'nofit') await shoot('routing-header', '#result-head');
+    }
+    // A result without routing.json (written before it existed): the routing section still describes the routing.
+    const old = join(fixture.resultsDir, 'default-no-routing-json');
+    mkdirSync(old);
+    for (const f of ['result.json', 'timeline.json']) copyFileSync(join(fixture.resultsDir, 'default', f), join(old, f));
+    try {
+      await page.goto(`${base}/?result=default-no-routing-json`);
+      await ready('default-no-routing-json');
+      const { description } = JSON.parse(readFileSync(join(old, 'result.json'), 'utf8')).trace;
+      expect(await page.locator('#routing-source').textContent()).toBe(`Simulated: ${description}`);
+      expect((await page.evaluate(() => document.body.innerText)).split(description).length - 1).toBe(1);
+    } finally {
+      rmSync(old, { recursive: true, force: true });
+    }
+  });
+
   it('renders the sweep frontier with the recommendation, and the raw routing view (sweep-frontier-run.png)', async () => {
     await open('default');
     const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'sweep.json'), 'utf8'));

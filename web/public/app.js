@@ -4,7 +4,7 @@
 // offers or one uploaded inline) with live progress. Talks only to the JSON API of web/app.ts.
 import { createTimeline, drawLegend } from './timeline.js';
 import { drawSweep, startSweep } from './sweep.js';
-import { drawRouting } from './routing.js';
+import { drawRouting, sourceText } from './routing.js';
 import { drawGpus } from './gpus.js';
 import { comparisonHtml, drawStepBars, esc, notesHtml, tableHtml } from './summary.js';
 import { formatDuration } from './ticks.js';
@@ -134,7 +134,8 @@ async function show(name, compare) {
   if (state.result !== name || state.compare !== compare) return; // superseded by a later click
   const r = a.result;
   $('result-title').textContent = `${name}: ${r.scenario.workload.phase} of ${r.model.name} on ${r.topology.name} (${r.topology.gpus} GPUs, EP ${r.scenario.parallel.ep})` + (b ? `  ⇄  ${compare}: ${b.result.model.name} on ${b.result.topology.name} (${b.result.topology.gpus} GPUs, EP ${b.result.scenario.parallel.ep})` : '');
-  $('result-notes').textContent = a.summary.notes.filter((n) => n.startsWith('routing:')).join(' · ');
+  // The routing's whole description is in the routing section; the header names its kind and trace file.
+  $('result-notes').textContent = routingHeadline(r.trace);
   renderLinks(a, b);
   if (b) {
     $('summary').innerHTML = comparisonHtml(a, b, [name, compare]);
@@ -161,12 +162,18 @@ async function show(name, compare) {
     r.scenario.workload.phase === 'a2a'
       ? setHint('routing', `the a2a benchmark routes random tokens (${r.trace.description})`)
       : getJson(`/api/results/${name}/routing`)
-          .then((data) => drawRouting($('routing'), data))
-          .catch((e) => setHint('routing', e.message)),
+          .then((data) => drawRouting($('routing'), data, r.trace))
+          .catch((e) => setHint('routing', r.trace?.description ? `${sourceText(r.trace.kind, r.trace.description)} (${e.message})` : e.message)),
   ]);
   document.body.dataset.result = name;
   document.body.dataset.compare = compare ?? '';
   document.body.dataset.ready = compare ? `${name}|${compare}` : name;
+}
+
+/** "routing: fitted (traces/x.trace), details under Routing": the header's short form of result.json's trace. */
+function routingHeadline(trace) {
+  if (!trace?.kind) return '';
+  return `routing: ${trace.kind}${trace.file ? ` (${trace.file})` : ''}, details under Routing`;
 }
 
 /** " (GPUs 0-7, 150 of 1,024 …)" when the trace holds only some GPUs (timeline.json's traceGpus). */

@@ -6,12 +6,16 @@
 // its FFN-experts-per-token histogram.
 /* global d3 */
 
-/** @param {HTMLElement} element @param {{ simulated?: any, trace?: any, traceNote?: string }} data */
-export function drawRouting(element, data) {
+/**
+ * @param {HTMLElement} element @param {{ simulated?: any, trace?: any, traceNote?: string }} data
+ * @param {{ kind?: string, description?: string }} [source] result.json's trace: described here when there is no routing.json
+ */
+export function drawRouting(element, data, source) {
   element.innerHTML = '';
   element.classList.remove('hint');
   const root = d3.select(element);
   if (data.simulated) drawSimulated(root.append('div').attr('id', 'routing-simulated'), data.simulated, Boolean(data.trace));
+  else if (source?.description) root.append('p').attr('id', 'routing-source').html(`<b>Simulated</b>: <span class="hint">${esc(sourceText(source.kind, source.description))}</span>`);
   if (data.trace) {
     const box = root.append('details').attr('id', 'routing-trace').property('open', !data.simulated || data.simulated.source.kind === 'trace');
     box.append('summary').text(`source: the raw trace (${data.trace.model.name}: ${data.trace.model.layers} MoE layers, ${data.trace.model.ffnExperts} FFN + ${data.trace.model.zeroExperts} zero experts, top-${data.trace.model.topk}, ${data.trace.tokensInTrace.toLocaleString('en-US')} tokens)`);
