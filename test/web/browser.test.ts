@@ -342,6 +342,40 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     }
   });
 
+  it('labels both axes of the routing bar charts, inside the chart and clear of the tick labels (routing-axes.png)', async () => {
+    const labelsOf = (id: string) =>
+      page.locator(`#${id}`).evaluate((svg) => {
+        const box = (e: Element) => e.getBoundingClientRect();
+        const outer = box(svg);
+        const axes = Array.from(svg.querySelectorAll(':scope > g'));
+        const ticks = (g: Element | undefined) => (g ? Array.from(g.querySelectorAll('.tick text')) : []).map(box);
+        const label = (cls: string) => {
+          const e = svg.querySelector(`text.axis-label.${cls}`);
+          return e ? { text: e.textContent, ...box(e).toJSON() } : undefined;
+        };
+        return { outer: outer.toJSON(), x: label('x-label'), y: label('y-label'), xTicks: ticks(axes[0]).map((b) => b.bottom), yTicks: ticks(axes[1]).map((b) => b.left) };
+      });
+    const expected: [string, string, string, string][] = [
+      ['nofit', 'routing-sim-per-layer', 'MoE layer', 'FFN experts / token'],
+      ['nofit', 'routing-sim-histogram', 'FFN experts per token (of top-12)', 'tokens x layers'],
+      ['default', 'routing-histogram', 'FFN experts per token (of top-6)', 'tokens x layers'],
+    ];
+    for (const [result, id, x, y] of expected) {
+      await open(result);
+      const c = await labelsOf(id);
+      expect([c.x?.text, c.y?.text], id).toEqual([x, y]);
+      for (const l of [c.x!, c.y!]) {
+        expect(l.left, `${id} ${l.text}`).toBeGreaterThanOrEqual(c.outer.left);
+        expect(l.right, `${id} ${l.text}`).toBeLessThanOrEqual(c.outer.right);
+        expect(l.bottom, `${id} ${l.text}`).toBeLessThanOrEqual(c.outer.bottom);
+      }
+      // Under the x tick labels, left of the y tick labels.
+      expect(c.x!.top, id).toBeGreaterThan(Math.max(...c.xTicks));
+      expect(c.y!.right, id).toBeLessThan(Math.min(...c.yTicks));
+      if (id === 'routing-sim-histogram') await shoot('routing-axes', '#routing-simulated');
+    }
+  });
+
   it('renders the sweep frontier with the recommendation, and the raw routing view (sweep-frontier-run.png)', async () => {
     await open('default');
     const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, 'default', 'sweep.json'), 'utf8'));

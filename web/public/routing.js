@@ -34,7 +34,7 @@ function drawSimulated(root, sim, hasTrace) {
   heatmap(row, sim.load, 'routing-sim-heatmap', `expert load per layer in the step (token-expert assignments, ${sim.ffnExperts} FFN experts)`);
   perLayer(row, sim);
   const histogram = sim.ffnHistogram[0].map((_, n) => d3.sum(sim.ffnHistogram, (h) => h[n]));
-  bars(row, histogram, 'routing-sim-histogram', 'FFN experts per token (tokens x layers)');
+  bars(row, histogram, 'routing-sim-histogram', 'FFN experts per token (tokens x layers)', sim.topk);
 }
 
 /**
@@ -70,7 +70,7 @@ function drawTrace(root, summary) {
     .text((t) => t.text);
   const row = root.append('div').attr('class', 'routing-row');
   heatmap(row, summary.load, 'routing-heatmap', 'expert load per layer in the trace (token-expert assignments)');
-  bars(row, summary.histogram, 'routing-histogram', 'FFN experts per token (tokens x layers)');
+  bars(row, summary.histogram, 'routing-histogram', 'FFN experts per token (tokens x layers)', k);
 }
 
 function heatmap(row, load, id, title) {
@@ -102,11 +102,17 @@ function heatmap(row, load, id, title) {
   ctx.fillText(`expert 0 … ${experts - 1}; darkest ${0}, brightest ${max}`, left, load.length * rowH + 16);
 }
 
+/** Axis titles under the x axis and along the y axis (class axis-label), inside the margins. */
+function axisLabels(svg, { w, h, m }, x, y) {
+  svg.append('text').attr('class', 'axis-label x-label').attr('x', (m.left + w - m.right) / 2).attr('y', h - 4).attr('text-anchor', 'middle').text(x);
+  svg.append('text').attr('class', 'axis-label y-label').attr('transform', `translate(11,${(m.top + h - m.bottom) / 2}) rotate(-90)`).attr('text-anchor', 'middle').text(y);
+}
+
 function perLayer(row, sim) {
   const data = sim.meanFfnPerToken.map((v, l) => ({ l, v }));
   const w = 300;
-  const h = 180;
-  const m = { top: 20, right: 10, bottom: 30, left: 40 };
+  const h = 196;
+  const m = { top: 20, right: 10, bottom: 44, left: 50 };
   const x = d3.scaleBand().domain(data.map((d) => d.l)).range([m.left, w - m.right]).padding(0.15);
   const y = d3.scaleLinear().domain([0, sim.topk]).range([h - m.bottom, m.top]);
   const svg = row.append('svg').attr('id', 'routing-sim-per-layer').attr('width', w).attr('height', h);
@@ -116,13 +122,15 @@ function perLayer(row, sim) {
   svg.selectAll('rect.bar').data(data).join('rect').attr('class', 'bar')
     .attr('x', (d) => x(d.l)).attr('y', (d) => y(d.v)).attr('width', x.bandwidth()).attr('height', (d) => y(0) - y(d.v)).attr('fill', '#4e79a7')
     .append('title').text((d) => `layer ${d.l}: ${d.v.toFixed(2)}`);
+  axisLabels(svg, { w, h, m }, 'MoE layer', 'FFN experts / token');
 }
 
-function bars(row, histogram, id, title) {
+/** The histogram of FFN experts per token: how many (token, layer) pairs picked n FFN experts of their top-k. */
+function bars(row, histogram, id, title, topk) {
   const data = histogram.map((count, n) => ({ n, count }));
   const w = 300;
-  const h = 180;
-  const m = { top: 20, right: 10, bottom: 30, left: 50 };
+  const h = 196;
+  const m = { top: 20, right: 10, bottom: 44, left: 62 };
   const x = d3.scaleBand().domain(data.map((d) => d.n)).range([m.left, w - m.right]).padding(0.1);
   const y = d3.scaleLinear().domain([0, d3.max(data, (d) => d.count) || 1]).nice().range([h - m.bottom, m.top]);
   const svg = row.append('svg').attr('id', id).attr('width', w).attr('height', h);
@@ -130,7 +138,9 @@ function bars(row, histogram, id, title) {
   svg.append('g').attr('transform', `translate(0,${h - m.bottom})`).call(d3.axisBottom(x).tickValues(data.filter((d) => d.n % Math.ceil(data.length / 13) === 0).map((d) => d.n)));
   svg.append('g').attr('transform', `translate(${m.left},0)`).call(d3.axisLeft(y).ticks(4));
   svg.selectAll('rect.bar').data(data).join('rect').attr('class', 'bar')
-    .attr('x', (d) => x(d.n)).attr('y', (d) => y(d.count)).attr('width', x.bandwidth()).attr('height', (d) => y(0) - y(d.count)).attr('fill', '#4e79a7');
+    .attr('x', (d) => x(d.n)).attr('y', (d) => y(d.count)).attr('width', x.bandwidth()).attr('height', (d) => y(0) - y(d.count)).attr('fill', '#4e79a7')
+    .append('title').text((d) => `${d.n} FFN experts: ${d.count.toLocaleString('en-US')} tokens x layers`);
+  axisLabels(svg, { w, h, m }, `FFN experts per token (of top-${topk})`, 'tokens x layers');
 }
 
 function esc(s) {
