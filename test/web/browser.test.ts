@@ -236,6 +236,17 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await ready('default');
   });
 
+  it('marks an emulated schedule with * in the comparison table too, as its notes say (compare-emulated.png)', async () => {
+    await open('default', 'hot-gpu');
+    const single = (await (await fetch(`${base}/api/results/default/summary`)).json()).rows.map((r: string[]) => r[0]);
+    expect(single).toContain('shared-overlap*');
+    const names = await page.locator('#compare-table tbody tr.a td:first-child').allTextContents();
+    // hot-gpu runs serial and tbo only: the schedules of A, each marked as A's own table marks it.
+    expect(names).toEqual(single);
+    expect(await page.locator('#summary-notes').textContent()).toContain('A: * shared-overlap is emulated');
+    await shoot('compare-emulated', '#overview');
+  });
+
   it('picks up a result the CLI writes while the page is open, and redraws the one shown when it is rewritten (live-refresh.png)', async () => {
     await open('hot-gpu');
     await page.waitForFunction(() => document.getElementById('live')!.dataset.connected === '1');

@@ -106,7 +106,9 @@ export function comparisonHtml(a, b, names) {
     .map((name) => {
       const ma = a.result.schedules.find((m) => m.name === name);
       const mb = b.result.schedules.find((m) => m.name === name);
-      const line = (label, m, cls) => `<tr class="${cls}"><td>${cls === 'a' ? esc(name) : ''}</td><td>${esc(label)}</td>${cols.map(([, v, f]) => `<td>${m ? show(v(m), f) : '—'}</td>`).join('')}</tr>`;
+      // As the single table (and the CLI): "shared-overlap*" where the schedule is emulated, in A or B (the notes say which).
+      const shown = ma?.emulation || mb?.emulation ? `${name}*` : name;
+      const line = (label, m, cls) => `<tr class="${cls}"><td>${cls === 'a' ? esc(shown) : ''}</td><td>${esc(label)}</td>${cols.map(([, v, f]) => `<td>${m ? show(v(m), f) : '—'}</td>`).join('')}</tr>`;
       const diff = `<tr class="diff"><td></td><td>B − A</td>${cols
         .map(([, v, f, better]) => {
           const d = ma && mb ? delta(v(ma), v(mb), f, better) : { text: '', cls: '' };
