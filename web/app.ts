@@ -18,7 +18,7 @@ import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
 import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
 import { openConfined, readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
-import { httpErrorOf, summaryOf } from './requests.ts';
+import { httpErrorOf, parseResult, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
 import { registerSweepRoutes } from './sweep-routes.ts';
@@ -84,7 +84,15 @@ export function createApp(options: AppOptions): express.Express {
     const path = join(pathInside(resultsDir, req.params.name as string), file);
     res.type('application/json').send(readConfined(path, resultRead(`${file} for result "${req.params.name}"`)));
   };
-  app.get('/api/results/:name', sendResultFile('result.json'));
+  // result.json is checked before it is sent (a few KB, parsed as /summary parses it): a broken one is
+  // a 422 with the reason, not a 200 the page cannot read. timeline.json and sweep.json go as they are
+  // (a big run's timeline is hundreds of MB: not parsed just to check it).
+  app.get('/api/results/:name', (req, res) => {
+    const path = join(pathInside(resultsDir, req.params.name), 'result.json');
+    const bytes = readConfined(path, resultRead(`result.json for result "${req.params.name}"`));
+    parseResult(bytes.toString('utf8'), `result.json of "${req.params.name}"`);
+    res.type('application/json').send(bytes);
+  });
   app.get('/api/results/:name/timeline', sendResultFile('timeline.json'));
   // For Perfetto (ui.perfetto.dev) or chrome://tracing: saved under the result's name.
   app.get('/api/results/:name/chrome-trace', (req, res) => {

@@ -53,7 +53,8 @@ export function summaryOf<T>(text: string, label: string, use: (result: never) =
   }
 }
 
-function parseResult(text: string, label: string): Record<string, unknown> {
+/** A result.json's text parsed; BrokenResultError (422) when it is not valid JSON, not an object or has no "schedules" list. */
+export function parseResult(text: string, label: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -102,6 +102,24 @@ describe('files the server reads', () => {
     }
   });
 
+  it('answers 422 with the summary\'s message, not the broken file with 200, for a result.json that is truncated or {}', async () => {
+    const truncated = await fetch(`${base}/api/results/truncated`);
+    expect(truncated.status).toBe(422);
+    const body = await truncated.json();
+    expect(body.error).toBe('BrokenResult');
+    expect(body.message).toMatch(/^result\.json of "truncated" is not valid JSON \(.+\); run the scenario again$/);
+    // The summary endpoint says the same of the same file.
+    expect((await (await fetch(`${base}/api/results/truncated/summary`)).json()).message.replace(/^result "truncated"/, '')).toBe(body.message.replace(/^result\.json of "truncated"/, ''));
+    const empty = await fetch(`${base}/api/results/empty`);
+    expect(empty.status).toBe(422);
+    expect(await empty.json()).toEqual({ error: 'BrokenResult', message: 'result.json of "empty" has no "schedules" list' });
+    // A good one is still sent as it is on disk.
+    const good = await fetch(`${base}/api/results/good`);
+    expect(good.status).toBe(200);
+    expect(good.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await good.text()).toBe(JSON.stringify({ scenario: { workload: { phase: 'decode' } }, model: { name: 'm' }, topology: { name: 't' }, schedules: [{ name: 'serial' }] }));
+  });
+
   it('refuses posted scenarios naming symlinks out of the allowed folders without echoing their target', async () => {
     for (const file of ['passwd.yaml', 'zero.yaml']) {
       const yaml = `name: x\nmodel: deepseek-v3\nrouting: uniform\ntopology: ${join(resultsDir, file)}\nparallel: { ep: 8 }\nworkload: { phase: decode, sequencesPerGpu: 1, contextTokens: 8 }\n`;
