@@ -10,6 +10,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../cli/main.ts';
 import { createApp } from '../../web/app.ts';
+import { answerText as cliAnswerText } from '../../sim/scenario/sweep-report.ts';
 import { HOT_GPU, makeDashboardResults, NO_ANSWER, SWEEP_ONLY, type DashboardFixture } from './fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -460,7 +461,7 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     await open(SWEEP_ONLY);
   });
 
-  it('sets a sweep with no recommendation apart from a recommendation: a warning with the reason, not the green answer box (sweep-no-answer.png)', async () => {
+  it('sets a sweep with no recommendation apart from a recommendation: a warning with the reason and, as the CLI says, the lowest TPOT that fits, not the green answer box (sweep-no-answer.png)', async () => {
     const look = async () => page.locator('#sweep-answer').evaluate((e) => ({ cls: e.className, background: getComputedStyle(e).backgroundColor, border: getComputedStyle(e).borderLeftColor }));
     await open(SWEEP_ONLY);
     const answered = await look();
@@ -468,8 +469,13 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     const sweep = JSON.parse(readFileSync(join(fixture.resultsDir, NO_ANSWER, 'sweep.json'), 'utf8'));
     expect(sweep.answer).toBeUndefined();
     expect(sweep.recommendation.note).toMatch(/^no point that fits in memory reaches TPOT <= 0\.001 ms/);
-    // The reason stays readable, word for word.
-    expect(await page.locator('#sweep-answer').textContent()).toBe(`no recommendation: ${sweep.recommendation.note}`);
+    // The reason stays readable, word for word, and says how close the sweep came as the CLI does:
+    // the lowest TPOT that fits, and where (the fixture's point, then the CLI's own line).
+    const low = sweep.recommendation.lowestTpot;
+    expect(low).toMatchObject({ ep: expect.any(Number), schedule: expect.any(String), tpotMs: expect.any(Number) });
+    const text = await page.locator('#sweep-answer').textContent();
+    expect(text).toBe(`no recommendation: ${sweep.recommendation.note}; the lowest TPOT that fits is ${low.tpotMs.toFixed(3)} ms (EP ${low.ep}, ${low.schedule})`);
+    expect(text!.replace(/^no recommendation: /, 'answer: ')).toBe(cliAnswerText(sweep));
     const none = await look();
     expect(none.cls).toMatch(/\bno-answer\b/);
     expect(answered.cls).not.toMatch(/\bno-answer\b/);

@@ -150,7 +150,12 @@ function failureNotes(root, sweep) {
 }
 
 function answerText(sweep, answer) {
-  if (!answer) return `no recommendation: ${sweep.recommendation?.note ?? 'no point qualifies'}`;
+  if (!answer) {
+    // How close the sweep came, as the CLI says it: the lowest TPOT among the points that fit.
+    const low = sweep.recommendation?.lowestTpot;
+    const closest = low ? `; the lowest TPOT that fits is ${fmt(low.tpotMs, 3)} ms (EP ${low.ep}${low.batch === undefined ? '' : `, ${low.batch} sequences/GPU`}, ${low.schedule})` : '';
+    return `no recommendation: ${sweep.recommendation?.note ?? 'no point qualifies'}${closest}`;
+  }
   const a = sweep.answer;
   const m = answer.metrics;
   const latency = m.tpotMs !== undefined ? `TPOT ${fmt(m.tpotMs, 2)} ms, ${fmt(m.tokensPerSecPerUser, 1)} tokens/s per user` : `step ${fmt(m.stepTimeUs / 1000, 2)} ms`;
