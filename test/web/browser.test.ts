@@ -604,4 +604,44 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
       rmSync(badJson, { recursive: true, force: true });
     }
   });
+
+  it('hides the Timeline heading, its controls and the empty sections under a result that cannot be shown, and brings them back for one that can (result-cannot-show.png)', async () => {
+    const sections = ['#timeline-heading', '#timeline-controls', '#zoom-reset', '#collapse-all', '#gpus-heading', '#gpus', '#sweep', '#routing'];
+    const visible = async () => Object.fromEntries(await Promise.all(sections.map(async (s) => [s, await page.locator(s).isVisible()])));
+    const headings = async () => page.locator('#content > h3').evaluateAll((hs) => hs.filter((h) => (h as HTMLElement).offsetParent !== null).map((h) => h.textContent));
+    const all = (shown: boolean) => Object.fromEntries(sections.map((s) => [s, shown]));
+    const noTimeline = join(fixture.resultsDir, 'no-timeline-controls');
+    mkdirSync(noTimeline);
+    copyFileSync(join(fixture.resultsDir, 'default', 'result.json'), join(noTimeline, 'result.json'));
+    const before = errors.length;
+    try {
+      await page.goto(`${base}/?result=default`);
+      await ready('default');
+      expect(await visible()).toEqual(all(true));
+      await page.locator('#results li[data-name="no-timeline-controls"]').click();
+      await ready('no-timeline-controls');
+      expect(await page.locator('#result-title').textContent()).toBe('no-timeline-controls: cannot be shown');
+      expect(await page.locator('#result-error').isVisible()).toBe(true);
+      expect(await visible()).toEqual(all(false));
+      expect(await headings()).toEqual([]);
+      await shoot('result-cannot-show');
+      // A result that can be shown brings them back, its timeline drawn the full width of its box.
+      await page.locator('#results li[data-name="default"]').click();
+      await ready('default');
+      expect(await visible()).toEqual(all(true));
+      expect(await page.locator('.tl-block').count()).toBeGreaterThan(0);
+      const wrap = (await page.locator('#timeline-wrap').boundingBox())!;
+      expect((await page.locator('.tl-canvas').first().boundingBox())!.width).toBeGreaterThan(wrap.width * 0.9);
+      // And so does a sweep on its own: its sweep, drawn.
+      await page.locator('#results li[data-name="no-timeline-controls"]').click();
+      await ready('no-timeline-controls');
+      await page.locator(`#results li[data-name="${SWEEP_ONLY}"]`).click();
+      await ready(SWEEP_ONLY);
+      expect(await headings()).toEqual(['Sweep']);
+      expect(await page.locator('#sweep svg.frontier-chart').isVisible()).toBe(true);
+      expect(errors.splice(before).filter((e) => !/^(4\d\d http|Failed to load resource)/.test(e))).toEqual([]);
+    } finally {
+      rmSync(noTimeline, { recursive: true, force: true });
+    }
+  });
 });

@@ -104,6 +104,8 @@ function showLoadError(name, error) {
   setHint('gpus', 'no result shown');
   setHint('sweep', 'no sweep shown');
   setHint('routing', 'no routing shown');
+  // Nothing below the error has anything to show: no Timeline heading and controls (or empty GPUs, Sweep, Routing sections) over nothing.
+  document.body.classList.add('cannot-show');
   document.body.dataset.result = name;
   document.body.dataset.compare = '';
   document.body.dataset.error = message;
@@ -132,6 +134,8 @@ async function show(name, compare) {
     return showLoadError(name, error);
   }
   if (state.result !== name || state.compare !== compare) return; // superseded by a later click
+  // Shown before drawing: the timeline takes its width from its (visible) box.
+  document.body.classList.remove('cannot-show');
   const r = a.result;
   $('result-title').textContent = `${name}: ${r.scenario.workload.phase} of ${r.model.name} on ${r.topology.name} (${r.topology.gpus} GPUs, EP ${r.scenario.parallel.ep})` + (b ? `  ⇄  ${compare}: ${b.result.model.name} on ${b.result.topology.name} (${b.result.topology.gpus} GPUs, EP ${b.result.scenario.parallel.ep})` : '');
   // The routing's whole description is in the routing section; the header names its kind and trace file.
@@ -264,6 +268,7 @@ async function showSweepOnly(entry) {
   timeline.setBlocks([]);
   document.body.dataset.result = entry.name;
   const sweep = await getJson(`/api/results/${entry.name}/sweep`);
+  document.body.classList.remove('cannot-show');
   $('result-notes').textContent = `a sweep on its own: run ${cliCommand('run', sweep.scenario ?? entry.name, entry.name)} for its timeline`;
   drawSweep($('sweep'), sweep);
   document.body.dataset.ready = entry.name;
