@@ -17,7 +17,7 @@ import { BadNameError, pathInside } from './names.ts';
 import { listResults } from './results-list.ts';
 import { routingSummary } from './routing-summary.ts';
 import { bytesOf, refuseOversizedBody, SERVER_LIMITS } from './limits.ts';
-import { openConfined, readConfined, readConfinedAsync, readConfinedText, RefusedFileError } from './safe-files.ts';
+import { openConfined, readConfined, readConfinedAsync, readConfinedText, RefusedFileError, type SafeReadOptions } from './safe-files.ts';
 import { httpErrorOf, parseResult, summaryOf } from './requests.ts';
 import { ResultsWatcher } from './results-watch.ts';
 import { listTopologies } from './topologies.ts';
@@ -80,10 +80,18 @@ export function createApp(options: AppOptions): express.Express {
 
   app.get('/api/results', (_req, res) => void res.json(listResults(resultsDir, (path, label) => readConfinedText(path, resultRead(label)))));
 
-  const sendResultFile = (file: string) => (req: Request, res: Response) => {
-    const path = join(pathInside(resultsDir, req.params.name as string), file);
-    res.type('application/json').send(readConfined(path, resultRead(`${file} for result "${req.params.name}"`)));
+  // Streamed, not read whole: a big run's timeline is hundreds of MB, and a read-whole response
+  // holds a copy of the file per request until it is sent.
+  // (`download`: the file name a browser saves it under.)
+  const streamFile = (res: Response, path: string, read: SafeReadOptions, download?: string) => {
+    const { size, stream } = openConfined(path, read);
+    if (download) res.attachment(download);
+    res.type('application/json').set('Content-Length', String(size));
+    // pipeline closes the file when the client goes away mid-download, and the response on a read error.
+    pipeline(stream, res, () => {});
   };
+  const sendResultFile = (file: string) => (req: Request, res: Response) =>
+    streamFile(res, join(pathInside(resultsDir, req.params.name as string), file), resultRead(`${file} for result "${req.params.name}"`));
   // result.json is checked before it is sent (a few KB, parsed as /summary parses it): a broken one is
   // a 422 with the reason, not a 200 the page cannot read. timeline.json and sweep.json go as they are
   // (a big run's timeline is hundreds of MB: not parsed just to check it).
@@ -98,11 +106,7 @@ export function createApp(options: AppOptions): express.Express {
   app.get('/api/results/:name/chrome-trace', (req, res) => {
     const path = join(pathInside(resultsDir, req.params.name), 'trace.chrome.json');
     if (!existsSync(path)) return void res.status(404).json({ error: 'NotFound', message: `no trace.chrome.json for result "${req.params.name}"` });
-    // Streamed, not read whole: a 1,024-GPU run's trace is hundreds of MB.
-    const { size, stream } = openConfined(path, { ...resultRead(`trace.chrome.json of "${req.params.name}"`), maxBytes: SERVER_LIMITS.downloadFileBytes });
-    res.attachment(`${req.params.name}.trace.chrome.json`).type('application/json').set('Content-Length', String(size));
-    // pipeline closes the file when the client goes away mid-download, and the response on a read error.
-    pipeline(stream, res, () => {});
+    streamFile(res, path, { ...resultRead(`trace.chrome.json of "${req.params.name}"`), maxBytes: SERVER_LIMITS.downloadFileBytes }, `${req.params.name}.trace.chrome.json`);
   });
   app.get('/api/results/:name/sweep', sendResultFile('sweep.json'));
 

@@ -13,6 +13,7 @@ import type { JobRunner } from '../../web/jobs.ts';
 import { listen, SERVER_LIMITS } from '../../web/limits.ts';
 
 let base = '';
+const BIG_TIMELINE_BYTES = 96 * 2 ** 20;
 let close: () => void = () => {};
 let resultsDir = '';
 
@@ -34,6 +35,9 @@ beforeAll(async () => {
   writeFileSync(join(resultsDir, 'huge', 'trace.chrome.json'), '');
   truncateSync(join(resultsDir, 'huge', 'trace.chrome.json'), SERVER_LIMITS.resultFileBytes + 1);
   symlinkSync('/etc/passwd', join(resultsDir, 'leak', 'trace.chrome.json'));
+  // A big run's timeline (sparse: no disk written).
+  writeFileSync(join(resultsDir, 'huge', 'timeline.json'), '');
+  truncateSync(join(resultsDir, 'huge', 'timeline.json'), BIG_TIMELINE_BYTES);
   execFileSync('mkfifo', [join(resultsDir, 'zero', 'trace.chrome.json')]);
   symlinkSync('/etc/passwd', join(resultsDir, 'passwd.yaml'));
   symlinkSync('/dev/zero', join(resultsDir, 'zero.yaml'));
@@ -82,6 +86,21 @@ describe('files the server reads', () => {
     const fifo = await fetch(`${base}/api/results/zero/chrome-trace`, { signal: AbortSignal.timeout(5000) });
     expect(fifo.status).toBe(422);
     expect((await fifo.json()).message).toBe('trace.chrome.json of "zero" is not a regular file');
+  });
+
+  it('streams a timeline rather than holding a copy of it per request (96 MiB timeline, the first chunk read)', async () => {
+    // The server runs in this process: what it holds shows in this process's ArrayBuffer memory.
+    (globalThis as { gc?: () => void }).gc?.();
+    const before = process.memoryUsage().arrayBuffers;
+    const res = await fetch(`${base}/api/results/huge/timeline`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-length')).toBe(String(BIG_TIMELINE_BYTES));
+    const reader = res.body!.getReader();
+    expect((await reader.read()).value!.length).toBeGreaterThan(0);
+    const held = process.memoryUsage().arrayBuffers - before;
+    await reader.cancel();
+    // Read whole, the file alone is 96 MiB; streamed, a few buffers of 64 KiB.
+    expect(held).toBeLessThan(BIG_TIMELINE_BYTES / 4);
   });
 
   it('lists broken results as broken with the reason and still serves the others', async () => {
