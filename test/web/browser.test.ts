@@ -203,7 +203,8 @@ describe.skipIf(!available)('dashboard in Chromium', () => {
     // Under the strip: what is drawn below the last GPU's label.
     const lastRow = Math.max(...drawn.filter((t) => t.text.startsWith('gpu ')).map((t) => t.y));
     const below = drawn.filter((t) => t.y > lastRow);
-    expect(below.length).toBeGreaterThanOrEqual(3);
+    // The time axis (0 and the step's end) and the totals' scale: three labels, no more.
+    expect(below.map((t) => t.text)).toEqual(['0', expect.stringMatching(/^[\d.]+ (ns|µs|ms)$/), expect.stringMatching(/^bars: total per GPU, longest [\d.]+ (ns|µs|ms)$/)]);
     // Labels on one line keep a clear gap (16 px), so the step's end and the longest total read as two figures.
     for (const a of below) for (const b of below) if (a !== b && a.y === b.y && a.x0 <= b.x0) expect(b.x0 - a.x1, `"${a.text}" and "${b.text}"`).toBeGreaterThanOrEqual(16);
     const width = Number(await page.locator('#heat-strip').evaluate((c) => (c as HTMLCanvasElement).clientWidth));
