@@ -338,8 +338,8 @@ export class DirectRun implements FluidRun {
       }
     }
     // Each peer's port (and the tiers between): one transfer each way, on flat arrays, node by node
-    // so that a block's port classes, latencies and rates are fixed (the order of the peers, and so
-    // which of two equal times decides, is the ranks' order when their nodes ascend with them).
+    // and one way at a time, so that a block's port class, latency, rate and tier links are fixed;
+    // the tiers' times rows are brought up to date once per block and then read flat.
     const { order, nodeStart, nvLatency } = this;
     const nvPerToken = scale / this.nvCapacity;
     const row = r * n;
@@ -348,82 +348,37 @@ export class DirectRun implements FluidRun {
       const hi = nodeStart[b + 1]!;
       if (lo === hi) continue;
       const same = b === nr;
-      const sendPair = nr * nodes + b; // the ordered node pair r -> j
-      const receivePair = b * nodes + nr; // j -> r
-      if (!same && tiered && (tiers[sendPair] !== undefined || tiers[receivePair] !== undefined)) {
-        const crossing = [tiers[sendPair] ?? NO_TIERS, tiers[receivePair] ?? NO_TIERS];
-        // The tiers are the block's: bring their times rows up to date once, then read them flat.
-        for (const list of crossing) for (const t of list) t.refresh();
-        for (let dir = 0; dir < 2; dir++) {
-          const pair = dir === 0 ? sendPair : receivePair;
-          const list = crossing[dir]!;
-          const perToken = nicNsPerToken[pair]!;
-          const latency = nicLatency[pair]!;
-          const peerClass = dir === 0 ? IN_NIC : OUT_NIC;
-          const own = dir === 0 ? counts : countsT;
-          for (let idx = lo; idx < hi; idx++) {
-            const j = order[idx]!;
-            const count = own[row + j]!;
-            if (count === 0) continue;
-            const port = 4 * j + peerClass;
-            if (stale[port]) ports[port]!.refresh();
-            let at = times[base[port]! + count]!;
-            let tier: Aggregate | undefined;
-            for (let k = 0; k < list.length; k++) {
-              const t = list[k]!;
-              const leave = t.rows.times[t.base + count]!;
-              if (leave > at) {
-                at = leave;
-                tier = t;
-              }
-            }
-            const floor = (dir === 0 ? start : startNs[j]!) + count * perToken;
-            if (at < floor) at = floor;
-            at += latency;
-            if (at > done) {
-              done = at;
-              critical = port;
-              criticalTier = tier;
+      for (let dir = 0; dir < 2; dir++) {
+        const pair = dir === 0 ? nr * nodes + b : b * nodes + nr; // the ordered node pair r -> j, or j -> r
+        const list = same || !tiered ? NO_TIERS : (tiers[pair] ?? NO_TIERS);
+        for (const t of list) t.refresh();
+        const perToken = same ? nvPerToken : nicNsPerToken[pair]!;
+        const latency = same ? nvLatency : nicLatency[pair]!;
+        const peerClass = dir === 0 ? (same ? IN_NV : IN_NIC) : same ? OUT_NV : OUT_NIC;
+        const own = dir === 0 ? counts : countsT;
+        for (let idx = lo; idx < hi; idx++) {
+          const j = order[idx]!;
+          const count = own[row + j]!;
+          if (count === 0 || j === r) continue;
+          const port = 4 * j + peerClass;
+          if (stale[port]) ports[port]!.refresh();
+          let at = times[base[port]! + count]!;
+          let tier: Aggregate | undefined;
+          for (let k = 0; k < list.length; k++) {
+            const t = list[k]!;
+            const leave = t.rows.times[t.base + count]!;
+            if (leave > at) {
+              at = leave;
+              tier = t;
             }
           }
-        }
-        continue;
-      }
-      const sendClass = same ? IN_NV : IN_NIC;
-      const receiveClass = same ? OUT_NV : OUT_NIC;
-      const sendPerToken = same ? nvPerToken : nicNsPerToken[sendPair]!;
-      const receivePerToken = same ? nvPerToken : nicNsPerToken[receivePair]!;
-      const sendLatency = same ? nvLatency : nicLatency[sendPair]!;
-      const receiveLatency = same ? nvLatency : nicLatency[receivePair]!;
-      for (let idx = lo; idx < hi; idx++) {
-        const j = order[idx]!;
-        if (j === r) continue;
-        const sent = counts[row + j]!;
-        if (sent !== 0) {
-          const port = 4 * j + sendClass;
-          if (stale[port]) ports[port]!.refresh();
-          let at = times[base[port]! + sent]!;
-          const floor = start + sent * sendPerToken;
+          const floor = (dir === 0 ? start : startNs[j]!) + count * perToken;
           if (at < floor) at = floor;
-          at += sendLatency;
+          at += latency;
           if (at > done) {
             done = at;
             critical = port;
-            criticalTier = undefined;
-          }
-        }
-        const received = countsT[row + j]!;
-        if (received !== 0) {
-          const port = 4 * j + receiveClass;
-          if (stale[port]) ports[port]!.refresh();
-          let at = times[base[port]! + received]!;
-          const floor = startNs[j]! + received * receivePerToken;
-          if (at < floor) at = floor;
-          at += receiveLatency;
-          if (at > done) {
-            done = at;
-            critical = port;
-            criticalTier = undefined;
+            criticalTier = tier;
           }
         }
       }
