@@ -108,7 +108,6 @@ function showLoadError(name, error) {
   document.body.classList.add('cannot-show');
   document.body.dataset.result = name;
   document.body.dataset.compare = '';
-  document.body.dataset.error = message;
   document.body.dataset.ready = name;
 }
 
@@ -123,7 +122,6 @@ async function show(name, compare) {
   renderList();
   const entry = state.known.find((x) => x.name === name);
   document.body.classList.toggle('sweep-only', entry?.hasResult === false);
-  document.body.dataset.error = '';
   let a, b;
   try {
     if (entry?.broken) throw new Error(entry.broken);
